@@ -1,0 +1,52 @@
+import { Command, CommanderError } from "commander";
+import { registerPlan } from "./commands/plan.js";
+import { registerSchema } from "./commands/schema.js";
+import { registerValidate } from "./commands/validate.js";
+import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
+
+const ABOUT = `Build multi-host container networking labs over SSH, and prove them.
+
+A lab file (YAML) lists Linux hosts and what to build on them: 802.1q VLAN sub-interfaces,
+promiscuous NICs, Docker macvlan/ipvlan networks, a private registry, containers with fixed
+IPs, plain network namespaces, and the pings that prove which endpoints reach which.`;
+
+const EPILOG = `
+Start here:
+  lab validate labs/two-host-vlan.yaml     find mistakes, with file:line:col
+  lab plan labs/two-host-vlan.yaml         every command, per host, with checks and undo
+  lab plan labs/two-host-vlan.yaml --format sh --host docker01   the exercise as a script
+
+Exit codes: 0 done/as expected, 1 the lab is wrong or not as expected, 2 usage,
+3 cannot run here (unreachable host, authentication, missing kernel feature).`;
+
+/** Build the CLI; returns the exit code instead of exiting, so tests can run it in-process. */
+export async function runCli(argv: string[]): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  const setExit = (code: ExitCode) => {
+    exitCode = code;
+  };
+  const program = new Command("lab")
+    .description(ABOUT)
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .addHelpText("after", EPILOG);
+  registerValidate(program, setExit);
+  registerSchema(program);
+  registerPlan(program, setExit);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`lab: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,79 @@
+import { Address4, Address6 } from "ip-address";
+
+/** An IPv4 or IPv6 prefix, with the address as a bigint for cheap arithmetic. */
+export interface Cidr {
+  version: 4 | 6;
+  /** The address exactly as written before the slash (may have host bits set). */
+  address: bigint;
+  prefix: number;
+  /** Network address (host bits cleared). */
+  network: bigint;
+  /** Last address of the prefix (the IPv4 broadcast address). */
+  last: bigint;
+  text: string;
+}
+
+export interface Ip {
+  version: 4 | 6;
+  value: bigint;
+  text: string;
+}
+
+const bitsOf = (version: 4 | 6): number => (version === 4 ? 32 : 128);
+
+export function parseIp(text: string): Ip | undefined {
+  if (typeof text !== "string" || text.includes("/")) return undefined;
+  if (Address4.isValid(text) && /^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+    return { version: 4, value: new Address4(text).bigInt(), text };
+  }
+  if (Address6.isValid(text) && text.includes(":")) {
+    return { version: 6, value: new Address6(text).bigInt(), text };
+  }
+  return undefined;
+}
+
+export function parseCidr(text: string): Cidr | undefined {
+  if (typeof text !== "string") return undefined;
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const ip = parseIp(m[1]!);
+  const prefix = Number(m[2]);
+  if (!ip || prefix > bitsOf(ip.version)) return undefined;
+  const bits = BigInt(bitsOf(ip.version));
+  const hostBits = bits - BigInt(prefix);
+  const hostMask = (1n << hostBits) - 1n;
+  const network = ip.value & ~hostMask & ((1n << bits) - 1n);
+  return { version: ip.version, address: ip.value, prefix, network, last: network | hostMask, text };
+}
+
+export function cidrContains(cidr: Cidr, ip: Ip | Cidr): boolean {
+  if (cidr.version !== ip.version) return false;
+  if ("prefix" in ip) return ip.prefix >= cidr.prefix && ip.network >= cidr.network && ip.last <= cidr.last;
+  return ip.value >= cidr.network && ip.value <= cidr.last;
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return a.version === b.version && a.network <= b.last && b.network <= a.last;
+}
+
+/** True when the address has no host bits set, i.e. "172.16.10.0/24" and not "172.16.10.5/24". */
+export function isNetworkAligned(cidr: Cidr): boolean {
+  return cidr.address === cidr.network;
+}
+
+/** IPv4 network and broadcast addresses cannot be given to an interface (/31 and /32 excepted). */
+export function isReservedInSubnet(cidr: Cidr, ip: Ip): boolean {
+  if (cidr.version !== 4 || cidr.prefix >= 31) return cidr.version === 6 && ip.value === cidr.network && cidr.prefix < 127;
+  return ip.value === cidr.network || ip.value === cidr.last;
+}
+
+export function formatIp(value: bigint, version: 4 | 6): string {
+  if (version === 4) return Address4.fromBigInt(value).address;
+  return Address6.fromBigInt(value).correctForm();
+}
+
+/** "192.168.10.10/24" → { ip: "192.168.10.10", prefix: 24 } */
+export function splitInterfaceAddress(text: string): { ip: string; prefix: number } {
+  const [ip, prefix] = text.split("/");
+  return { ip: ip!, prefix: Number(prefix) };
+}

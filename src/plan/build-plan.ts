@@ -1,0 +1,36 @@
+import type { Lab } from "../spec/model.js";
+import { makeHostContext } from "./host-context.js";
+import { containerSteps, daemonSteps, distributeSteps, networkSteps, registrySteps, seedSteps } from "./steps/docker.js";
+import { interfaceSteps } from "./steps/interfaces.js";
+import { kernelSteps } from "./steps/kernel.js";
+import { namespaceSteps } from "./steps/namespaces.js";
+import { verifySteps } from "./steps/verify.js";
+import { expectedProbes } from "../verify/expectations.js";
+import { PHASES, type HostFacts, type Plan } from "./types.js";
+
+const builders = [kernelSteps, interfaceSteps, namespaceSteps, daemonSteps, networkSteps, registrySteps, seedSteps, distributeSteps, containerSteps];
+
+/** Facts for a host that has not been asked: its declared OS, or RHEL as in the classic exercise. */
+export function assumedFacts(lab: Lab, overrideOs?: HostFacts["os"]): Record<string, HostFacts> {
+  return Object.fromEntries(
+    lab.hosts.map((h) => [h.name, { os: overrideOs ?? (h.os === "auto" ? "rhel" : h.os), detected: false } satisfies HostFacts]),
+  );
+}
+
+/** The whole plan: pure, from the lab and what is known of each host. */
+export function buildPlan(lab: Lab, facts: Record<string, HostFacts> = assumedFacts(lab)): Plan {
+  const probes = expectedProbes(lab);
+  const order = new Map<string, number>(PHASES.map((p, i) => [p.id, i]));
+  return {
+    lab: lab.name,
+    file: lab.file,
+    hosts: lab.hosts.map((host) => {
+      const hostFacts = facts[host.name] ?? assumedFacts(lab)[host.name]!;
+      const ctx = makeHostContext(lab, host, hostFacts);
+      const steps = [...builders.flatMap((build) => build(ctx)), ...verifySteps(ctx, probes)];
+      // Stable sort keeps each builder's own order inside a phase.
+      steps.sort((a, b) => order.get(a.phase)! - order.get(b.phase)!);
+      return { host: host.name, address: host.address, facts: hostFacts, steps };
+    }),
+  };
+}

@@ -1,0 +1,47 @@
+import type { HostSpec, Lab, PersistMode } from "../spec/model.js";
+import type { HostFacts } from "./types.js";
+
+/** What the step builders need to know about one host. */
+export interface HostContext {
+  lab: Lab;
+  host: HostSpec;
+  facts: HostFacts;
+  persist: PersistMode;
+  /** Label every Docker object carries, so `lab down` removes only the lab's own. */
+  label: string;
+  runsDocker: boolean;
+}
+
+export function makeHostContext(lab: Lab, host: HostSpec, facts: HostFacts): HostContext {
+  const persist: PersistMode = host.persist === "auto" ? (facts.os === "rhel" ? "ifcfg" : "debian") : host.persist;
+  return { lab, host, facts, persist, label: `lab.name=${lab.name}`, runsDocker: dockerHosts(lab).includes(host.name) };
+}
+
+/** Hosts that take part in Docker work: a network, a container or the registry. */
+export function dockerHosts(lab: Lab): string[] {
+  const names = new Set<string>();
+  lab.networks.forEach((n) => n.hosts.forEach((h) => names.add(h)));
+  lab.containers.forEach((c) => names.add(c.host));
+  if (lab.registry) names.add(lab.registry.host);
+  return lab.hosts.map((h) => h.name).filter((h) => names.has(h));
+}
+
+/** "docker.io/library/busybox:latest" → "library/busybox:latest": the path inside our registry. */
+export function registryPath(ref: string): string {
+  const [first, ...rest] = ref.split("/");
+  const hasDomain = rest.length > 0 && (first!.includes(".") || first!.includes(":") || first === "localhost");
+  return hasDomain ? rest.join("/") : ref;
+}
+
+/** The image a container runs: through the lab registry when the registry seeds it. */
+export function imageFor(lab: Lab, image: string): string {
+  const seeded = lab.registry?.images.some((i) => i.ref === image);
+  return seeded ? `${lab.registry!.endpoint}/${registryPath(image)}` : image;
+}
+
+/** Repository and tag of a reference, for the registry's storage layout. */
+export function repoAndTag(ref: string): { repo: string; tag: string } {
+  const path = registryPath(ref).split("@")[0]!;
+  const colon = path.lastIndexOf(":");
+  return colon > path.lastIndexOf("/") ? { repo: path.slice(0, colon), tag: path.slice(colon + 1) } : { repo: path, tag: "latest" };
+}

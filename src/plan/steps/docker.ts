@@ -1,0 +1,201 @@
+import type { NetworkSpec } from "../../spec/model.js";
+import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
+import { quote, sh } from "../shell.js";
+import type { Step } from "../types.js";
+
+const DAEMON_JSON = "/etc/docker/daemon.json";
+// SIGHUP makes dockerd re-read insecure-registries; a restart would kill running containers.
+const RELOAD_DOCKER = `systemctl reload docker 2>/dev/null || kill -s HUP "$(pidof dockerd)"`;
+const running = (name: string) => `[ "$(docker container inspect -f '{{.State.Running}}' ${sh(name)} 2>/dev/null)" = true ]`;
+
+/** insecure-registries in daemon.json on every Docker host, applied with a reload. */
+export function daemonSteps({ lab, runsDocker }: HostContext): Step[] {
+  if (!lab.registry || !runsDocker) return [];
+  const endpoint = lab.registry.endpoint;
+  return [
+    {
+      id: "docker:insecure-registry",
+      phase: "daemon",
+      title: `trust the lab registry ${endpoint} over plain HTTP`,
+      check: `docker info --format '{{json .RegistryConfig.IndexConfigs}}' | grep -qF ${sh(`"${endpoint}"`)}`,
+      actions: [
+        { kind: "merge-json", path: DAEMON_JSON, merge: { "insecure-registries": [endpoint] } },
+        { kind: "run", command: RELOAD_DOCKER },
+      ],
+      undo: [
+        { kind: "restore", path: DAEMON_JSON },
+        { kind: "run", command: RELOAD_DOCKER },
+      ],
+      note: "merged into daemon.json keeping every other key; a reload (SIGHUP) applies it without stopping containers",
+    },
+  ];
+}
+
+/** The docker network create command; identical on every host. */
+export function networkCreateCommand(network: NetworkSpec, label: string): string {
+  const words = ["docker", "network", "create", "--label", label, "-d", network.driver];
+  if (network.subnets.some((s) => s.subnet.includes(":"))) words.push("--ipv6");
+  for (const s of network.subnets) {
+    words.push("--subnet", s.subnet);
+    if (s.gateway) words.push("--gateway", s.gateway);
+    if (s.ipRange) words.push("--ip-range", s.ipRange);
+    for (const [name, ip] of Object.entries(s.auxAddresses)) words.push("--aux-address", `${name}=${ip}`);
+  }
+  words.push("-o", `parent=${network.parent}`);
+  const defaultMode = network.driver === "macvlan" ? "bridge" : "l2";
+  if (network.mode && network.mode !== defaultMode) words.push("-o", `${network.driver}_mode=${network.mode}`);
+  if (network.internal) words.push("--internal");
+  words.push(network.name);
+  return sh(...words);
+}
+
+export function networkSteps(ctx: HostContext): Step[] {
+  const { lab, host, label } = ctx;
+  const steps: Step[] = [];
+  for (const network of lab.networks.filter((n) => n.hosts.includes(host.name))) {
+    const trunk = /^(.+)\.(\d+)$/.exec(network.parent);
+    const dockerMakesParent = trunk?.[1] === host.nic && !lab.vlans.some((v) => v.id === Number(trunk[2]) && v.hosts.includes(host.name));
+    steps.push({
+      id: `network:${network.name}`,
+      phase: "networks",
+      title: `Docker ${network.driver} network ${network.name} on ${network.parent}`,
+      check: `docker network inspect ${sh(network.name)} >/dev/null 2>&1`,
+      actions: [{ kind: "run", command: networkCreateCommand(network, label) }],
+      undo: [{ kind: "run", command: sh("docker", "network", "rm", network.name) }],
+      note: dockerMakesParent
+        ? `trunk mode: Docker creates the 802.1q sub-interface ${network.parent} itself and removes it with the network`
+        : network.mode === undefined || network.mode === "bridge" || network.mode === "l2"
+          ? `mode ${network.mode ?? (network.driver === "macvlan" ? "bridge" : "l2")} (Docker's default); created the same on every host`
+          : undefined,
+    });
+  }
+  if (host.shim) steps.push(...shimSteps(ctx));
+  return steps;
+}
+
+/** A host macvlan interface on the network's parent, so the host reaches its own containers. */
+function shimSteps({ lab, host }: HostContext): Step[] {
+  const shim = host.shim!;
+  const network = lab.networks.find((n) => n.name === shim.network)!;
+  const route = shim.route ?? network.subnets.find((s) => !s.subnet.includes(":"))?.subnet;
+  const steps: Step[] = [
+    {
+      id: `shim:${shim.name}`,
+      phase: "networks",
+      title: `host shim ${shim.name} ${shim.address}/32 on ${network.parent}`,
+      check: `ip -o addr show dev ${sh(shim.name)} 2>/dev/null | grep -qF ${sh(` ${shim.address}/32 `)}`,
+      actions: [
+        { kind: "run", command: sh("ip", "link", "add", shim.name, "link", network.parent, "type", "macvlan", "mode", "bridge") },
+        { kind: "run", command: sh("ip", "addr", "add", `${shim.address}/32`, "dev", shim.name) },
+        { kind: "run", command: sh("ip", "link", "set", shim.name, "up") },
+      ],
+      undo: [{ kind: "run", command: sh("ip", "link", "del", shim.name) }],
+      note: "a macvlan parent never talks to its own children; a sibling macvlan interface on the host does",
+    },
+  ];
+  if (route) {
+    steps.push({
+      id: `shim:${shim.name}:route`,
+      phase: "networks",
+      title: `route ${route} through ${shim.name}`,
+      check: `ip route show ${sh(route)} | grep -qF ${sh(`dev ${shim.name}`)}`,
+      actions: [{ kind: "run", command: sh("ip", "route", "add", route, "dev", shim.name) }],
+      undo: [{ kind: "run", command: sh("ip", "route", "del", route, "dev", shim.name) }],
+    });
+  }
+  return steps;
+}
+
+export function registrySteps({ lab, host, label }: HostContext): Step[] {
+  const registry = lab.registry;
+  if (!registry || registry.host !== host.name) return [];
+  const name = registry.containerName;
+  return [
+    {
+      id: "registry:run",
+      phase: "registry",
+      title: `run the private registry ${name} (${registry.image}) on port ${registry.port}`,
+      check: running(name),
+      actions: [
+        {
+          kind: "run",
+          command: `docker start ${sh(name)} 2>/dev/null || ${sh("docker", "run", "-d", "--name", name, "--label", label, "--restart", "always", "-p", `${registry.port}:5000`, registry.image)}`,
+        },
+      ],
+      // -v: registry:2 keeps its images in an anonymous volume that would otherwise outlive it.
+      undo: [{ kind: "run", command: sh("docker", "rm", "-f", "-v", name) }],
+      note: `insecure (plain HTTP) registry reachable at ${registry.endpoint}`,
+    },
+  ];
+}
+
+/** On the registry host: load tarballs, tag and push every seeded image. */
+export function seedSteps({ lab, host }: HostContext): Step[] {
+  const registry = lab.registry;
+  if (!registry || registry.host !== host.name) return [];
+  return registry.images.map((image) => {
+    const target = `${registry.endpoint}/${registryPath(image.ref)}`;
+    const { repo, tag } = repoAndTag(image.ref);
+    const remoteTar = `/tmp/lab-${lab.name}-${image.ref.replace(/[^A-Za-z0-9_.-]/g, "_")}.tar`;
+    return {
+      id: `seed:${image.ref}`,
+      phase: "seed",
+      title: `push ${image.ref} to the lab registry as ${target}`,
+      // Ask the registry's own storage: no curl or wget needed on the host.
+      check: `docker exec ${sh(registry.containerName)} test -e ${sh(`/var/lib/registry/docker/registry/v2/repositories/${repo}/_manifests/tags/${tag}`)} 2>/dev/null`,
+      actions: [
+        ...(image.tarball
+          ? [
+              { kind: "upload" as const, from: image.tarball, to: remoteTar },
+              { kind: "run" as const, command: `${sh("docker", "load", "-i", remoteTar)} && rm -f ${quote(remoteTar)}` },
+            ]
+          : []),
+        { kind: "run", command: sh("docker", "tag", image.ref, target) },
+        { kind: "run", command: sh("docker", "push", target) },
+      ],
+      undo: [{ kind: "run", command: sh("docker", "image", "rm", target) }],
+      note: image.tarball ? `loaded from ${image.tarball} (docker save format)` : `from ${host.name}'s local image store`,
+    };
+  });
+}
+
+/** On every other Docker host: pull the seeded images from the lab registry. */
+export function distributeSteps({ lab, host, runsDocker }: HostContext): Step[] {
+  const registry = lab.registry;
+  if (!registry || registry.host === host.name || !runsDocker) return [];
+  return registry.images.map((image) => {
+    const target = `${registry.endpoint}/${registryPath(image.ref)}`;
+    return {
+      id: `pull:${image.ref}`,
+      phase: "distribute",
+      title: `pull ${target} from the lab registry`,
+      check: `docker image inspect ${sh(target)} >/dev/null 2>&1`,
+      actions: [{ kind: "run", command: sh("docker", "pull", target) }],
+      undo: [{ kind: "run", command: sh("docker", "image", "rm", target) }],
+    };
+  });
+}
+
+export function containerSteps({ lab, host, label }: HostContext): Step[] {
+  return lab.containers
+    .filter((c) => c.host === host.name)
+    .map((c) => {
+      const image = imageFor(lab, c.image);
+      // busybox's default command is sh, which exits at once without a terminal: keep one open.
+      const words = ["docker", "run", c.command === undefined ? "-dit" : "-d", "--name", c.name, "--label", label, "--network", c.network];
+      if (c.ip) words.push("--ip", c.ip);
+      if (c.ipv6) words.push("--ip6", c.ipv6);
+      words.push(image);
+      if (Array.isArray(c.command)) words.push(...c.command);
+      else if (c.command !== undefined) words.push("sh", "-c", c.command);
+      const addresses = [c.ip, c.ipv6].filter(Boolean).join(", ");
+      return {
+        id: `container:${c.name}`,
+        phase: "containers" as const,
+        title: `run ${c.name} on ${c.network}${addresses ? ` with ${addresses}` : ""}`,
+        check: running(c.name),
+        actions: [{ kind: "run" as const, command: `docker start ${sh(c.name)} 2>/dev/null || ${sh(...words)}` }],
+        undo: [{ kind: "run" as const, command: sh("docker", "rm", "-f", c.name) }],
+      };
+    });
+}

@@ -1,0 +1,64 @@
+import { canonicalAddress, debianFile, ifcfgFile } from "../persist.js";
+import { sh } from "../shell.js";
+import type { HostContext } from "../host-context.js";
+import type { Step } from "../types.js";
+
+/** VLAN sub-interfaces (persistence file + runtime link, addresses, up) and promiscuous mode. */
+export function interfaceSteps({ lab, host, persist }: HostContext): Step[] {
+  const steps: Step[] = [];
+  for (const vlan of lab.vlans.filter((v) => v.hosts.includes(host.name))) {
+    const device = `${host.nic}.${vlan.id}`;
+    const addresses = (vlan.addresses[host.name] ?? []).map(canonicalAddress);
+    const file = persist === "ifcfg" ? ifcfgFile(lab.name, host.nic, vlan, addresses) : persist === "debian" ? debianFile(lab.name, host.nic, vlan, addresses) : undefined;
+    if (file) {
+      steps.push({
+        id: `vlan:${vlan.id}:file`,
+        phase: "interfaces",
+        title: `write ${file.path}`,
+        actions: [{ kind: "write", path: file.path, content: file.content, mode: "0644" }],
+        undo: [{ kind: "restore", path: file.path }],
+        note: file.note,
+      });
+    }
+    steps.push({
+      id: `vlan:${vlan.id}:link`,
+      phase: "interfaces",
+      title: `create VLAN ${vlan.id} sub-interface ${device}`,
+      check: `ip -d link show dev ${sh(device)} 2>/dev/null | grep -q ${sh(`802.1Q id ${vlan.id} `)}`,
+      actions: [{ kind: "run", command: sh("ip", "link", "add", "link", host.nic, "name", device, "type", "vlan", "id", String(vlan.id)) }],
+      undo: [{ kind: "run", command: sh("ip", "link", "del", device) }],
+      note: "runtime path, the same on every distribution; frames leave the NIC tagged with the VLAN id",
+    });
+    for (const address of addresses) {
+      steps.push({
+        id: `vlan:${vlan.id}:address:${address}`,
+        phase: "interfaces",
+        title: `address ${address} on ${device}`,
+        check: `ip -o addr show dev ${sh(device)} | grep -qF ${sh(` ${address} `)}`,
+        actions: [{ kind: "run", command: sh("ip", "addr", "add", address, "dev", device) }],
+        undo: [{ kind: "run", command: sh("ip", "addr", "del", address, "dev", device) }],
+      });
+    }
+    steps.push({
+      id: `vlan:${vlan.id}:up`,
+      phase: "interfaces",
+      title: `bring ${device} up`,
+      check: `ip -o link show dev ${sh(device)} | grep -q '[<,]UP[,>]'`,
+      actions: [{ kind: "run", command: sh("ip", "link", "set", "dev", device, "up") }],
+      undo: [{ kind: "run", command: sh("ip", "link", "set", "dev", device, "down") }],
+      note: vlan.gateway ? `the gateway ${vlan.gateway} goes only into the boot file: a default route added now could cut the SSH session` : undefined,
+    });
+  }
+  if (host.promisc) {
+    steps.push({
+      id: `promisc:${host.nic}`,
+      phase: "interfaces",
+      title: `put ${host.nic} in promiscuous mode`,
+      check: `ip -o link show dev ${sh(host.nic)} | grep -q PROMISC`,
+      actions: [{ kind: "run", command: sh("ip", "link", "set", host.nic, "promisc", "on") }],
+      undo: [{ kind: "run", command: sh("ip", "link", "set", host.nic, "promisc", "off") }],
+      note: "the NIC must accept frames for the MAC addresses of macvlan children, not only its own",
+    });
+  }
+  return steps;
+}

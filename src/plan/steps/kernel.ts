@@ -1,0 +1,27 @@
+import { sh } from "../shell.js";
+import type { HostContext } from "../host-context.js";
+import type { Step } from "../types.js";
+
+export function kernelSteps({ lab, host, persist }: HostContext): Step[] {
+  const steps: Step[] = host.modules.map((module) => ({
+    id: `module:${module}`,
+    phase: "kernel",
+    title: `load kernel module ${module}`,
+    check: `[ -d ${sh(`/sys/module/${module}`)} ]`,
+    actions: [{ kind: "run", command: sh("modprobe", module) }],
+    undo: [{ kind: "run", command: sh("modprobe", "-r", module) }],
+    note: module === "8021q" ? "802.1q VLAN tagging; ip link add ... type vlan needs it" : undefined,
+  }));
+  if (host.modules.length > 0 && persist !== "none") {
+    const path = `/etc/modules-load.d/lab-${lab.name}.conf`;
+    steps.push({
+      id: "module:persist",
+      phase: "kernel",
+      title: `load ${host.modules.join(", ")} at boot`,
+      actions: [{ kind: "write", path, content: `# Written by lab (${lab.name}); lab down removes it.\n${host.modules.join("\n")}\n`, mode: "0644" }],
+      undo: [{ kind: "restore", path }],
+      note: "systemd-modules-load reads /etc/modules-load.d/*.conf at boot",
+    });
+  }
+  return steps;
+}

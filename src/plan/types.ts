@@ -1,0 +1,81 @@
+/**
+ * A plan is plain data: per host, ordered steps; each step says how to tell it is already
+ * in place (check), what it does (actions) and how to take it back (undo). The apply
+ * engine runs it; `lab plan` prints it; nothing here touches a host.
+ */
+
+export const PHASES = [
+  { id: "kernel", title: "kernel modules" },
+  { id: "interfaces", title: "interfaces" },
+  { id: "namespaces", title: "namespaces" },
+  { id: "daemon", title: "Docker daemon" },
+  { id: "networks", title: "Docker networks" },
+  { id: "registry", title: "private registry" },
+  { id: "seed", title: "seed images" },
+  // Other hosts pull what the registry host pushed: every host waits here for the registry host.
+  { id: "distribute", title: "distribute images", barrier: true },
+  { id: "containers", title: "containers" },
+  { id: "verify", title: "checks", barrier: true },
+] as const satisfies readonly { id: string; title: string; barrier?: boolean }[];
+
+export type Phase = (typeof PHASES)[number]["id"];
+
+export type Action =
+  /** A shell command; every value in it is already quoted. */
+  | { kind: "run"; command: string }
+  /** Write a whole file atomically (temp file + rename), keeping a backup of what was there. */
+  | { kind: "write"; path: string; content: string; mode: string }
+  /** Merge keys into a JSON file, keeping every other key (arrays are unioned). */
+  | { kind: "merge-json"; path: string; merge: Record<string, unknown> }
+  /** Copy a file from this machine to the host. */
+  | { kind: "upload"; from: string; to: string }
+  /** Put back the file the lab replaced, or remove it if the lab created it. */
+  | { kind: "restore"; path: string };
+
+export interface Probe {
+  from: string;
+  to: string;
+  /** Host the target lives on. */
+  toHost: string;
+  address: string;
+  expect: "reachable" | "unreachable";
+  /** Why this is expected, for students and for reading a failed check. */
+  reason: string;
+  command: string;
+  explicit: boolean;
+}
+
+export interface Step {
+  /** Stable id, unique per host: used for state, logs and test fixtures. */
+  id: string;
+  phase: Phase;
+  title: string;
+  /** Shell test; exit 0 means the step is already in place and nothing is run. */
+  check?: string;
+  actions: Action[];
+  /** Run (in reverse step order) by `lab down`, only for steps this lab changed. */
+  undo: Action[];
+  /** A short teaching note shown in listings and scripts. */
+  note?: string;
+  /** Verify steps: the pings this host runs and what each should give. */
+  probes?: Probe[];
+}
+
+export interface HostFacts {
+  os: "rhel" | "debian";
+  /** false when the OS family was assumed, not read from the host. */
+  detected: boolean;
+}
+
+export interface HostPlan {
+  host: string;
+  address: string;
+  facts: HostFacts;
+  steps: Step[];
+}
+
+export interface Plan {
+  lab: string;
+  file: string;
+  hosts: HostPlan[];
+}
