@@ -4,13 +4,13 @@ import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
 
-const ABOUT = `Build multi-host container networking labs over SSH, and prove them.
-
-A lab file (YAML) lists Linux hosts and what to build on them: 802.1q VLAN sub-interfaces,
-promiscuous NICs, Docker macvlan/ipvlan networks, a private registry, containers with fixed
-IPs, plain network namespaces, and the pings that prove which endpoints reach which.`;
+const ABOUT = "Build multi-host container networking labs over SSH, and prove them.";
 
 const EPILOG = `
+A lab file (YAML) lists Linux hosts and what to build on them: 802.1q VLAN sub-interfaces,
+promiscuous NICs, Docker macvlan/ipvlan networks, a private registry, containers with fixed
+IPs, plain network namespaces, and the pings that prove which endpoints reach which.
+
 Start here:
   lab validate labs/two-host-vlan.yaml     find mistakes, with file:line:col
   lab plan labs/two-host-vlan.yaml         every command, per host, with checks and undo

@@ -18,6 +18,11 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
+  // "promiscuous" for "promisc", "net" for "networks": one is the start of the other.
+  const list = [...candidates];
+  const prefix = list.find((c) => Math.min(c.length, lower.length) >= 4 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)));
+  if (prefix) return prefix;
+  candidates = list;
   for (const candidate of candidates) {
     const d = editDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];

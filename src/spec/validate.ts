@@ -26,6 +26,36 @@ export function checkRules(raw: RawLab): LabIssue[] {
   return rules.flatMap((rule) => rule(ctx));
 }
 
+/** Top-level maps whose entries can be set aside one by one when they are malformed. */
+const NAMED_SECTIONS = new Set(["hosts", "vlans", "networks", "containers", "namespaces"]);
+
+/**
+ * All errors in one run: set aside what the schema rejected (an unknown key, or a whole
+ * malformed host/network/container entry), and if the rest is well-formed, run the
+ * semantic rules on it too. Issues that merely follow from the set-aside entries (e.g.
+ * "network 'mac_net10' is not defined") are dropped.
+ */
+function rulesDespiteSchemaErrors(data: object, schemaIssues: { code: string; path: PropertyKey[]; keys?: string[] }[]): LabIssue[] {
+  const copy = structuredClone(data) as Record<string, unknown>;
+  const setAside = new Set<string>();
+  for (const issue of schemaIssues) {
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      const parent = path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], copy) as Record<string, unknown> | undefined;
+      issue.keys?.forEach((key) => parent && delete parent[key]);
+    } else if (path.length >= 2 && NAMED_SECTIONS.has(path[0]!)) {
+      delete (copy[path[0]!] as Record<string, unknown>)[path[1]!];
+      setAside.add(path[1]!);
+    } else if (path.length >= 1 && path[0] !== "name" && path[0] !== "hosts") {
+      delete copy[path[0]!];
+    } else return [];
+  }
+  const retry = labSchema.safeParse(copy);
+  if (!retry.success) return [];
+  const mentionsSetAside = (message: string) => [...setAside].some((name) => message.includes(`'${name}'`) || message.includes(` ${name} `));
+  return checkRules(retry.data).filter((i) => !mentionsSetAside(i.message) && !i.path.some((p) => setAside.has(String(p))));
+}
+
 export function validateSource(source: LabSource): ValidationResult {
   const done = (issues: LocatedIssue[], lab?: Lab): ValidationResult => {
     const sorted = [...issues].sort(byPosition);
@@ -39,7 +69,8 @@ export function validateSource(source: LabSource): ValidationResult {
   const parsed = labSchema.safeParse(source.data);
   if (!parsed.success) {
     const issues = fromZodIssues(parsed.error.issues, labSchema, source.data, (path) => writtenAs(source, path));
-    return done([...source.syntaxIssues, ...issues.map((i) => locate(source, i))]);
+    const ruleIssues = rulesDespiteSchemaErrors(source.data, parsed.error.issues);
+    return done([...source.syntaxIssues, ...[...issues, ...ruleIssues].map((i) => locate(source, i))]);
   }
   const issues = [...source.syntaxIssues, ...checkRules(parsed.data).map((i) => locate(source, i))];
   return done(issues, resolveLab(parsed.data, source.file));

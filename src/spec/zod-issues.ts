@@ -106,6 +106,10 @@ export function fromZodIssues(
       }
       case "invalid_value": {
         const options = (issue as { values?: unknown[] }).values ?? [];
+        if (valueAt(data, path) === undefined) {
+          out.push(error(path.slice(0, -1), `missing required key '${String(path[path.length - 1])}' (one of ${options.join(", ")})`));
+          break;
+        }
         const value = String(valueAt(data, path));
         out.push(error(path, `'${value}' is not one of ${options.join(", ")}${didYouMean(value, options.map(String))}`));
         break;

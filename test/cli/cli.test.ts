@@ -1,0 +1,108 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/** The real CLI in a child process: exit codes, streams and files as a user sees them. */
+function lab(...args: string[]) {
+  const r = spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const samples = readdirSync("labs").map((f) => `labs/${f}`);
+
+describe("lab validate", () => {
+  it("accepts every sample lab (exit 0)", () => {
+    const r = lab("validate", ...samples);
+    expect(r.code).toBe(0);
+    for (const f of samples) expect(r.stdout).toContain(`${f}: valid`);
+    expect(r.stderr).toBe("");
+  });
+
+  it("reports every error as file:line:col and exits 1", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "lab-cli-")), "bad.yaml");
+    const text = readFileSync("labs/two-host-vlan.yaml", "utf8")
+      .replace("ip: 172.16.10.11", "ip: 172.16.10.10")
+      .replace("promisc: true", "promiscuous: true");
+    writeFileSync(file, text);
+    const r = lab("validate", file);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    // A schema error and a semantic error, both reported in one run.
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:14:1: unknown key 'promiscuous'.*did you mean 'promisc'`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: .*172.16.10.10 is used twice`)));
+    expect(r.stderr).toMatch(/invalid, \d+ errors?/);
+  });
+
+  it("prints one JSON document with --json", () => {
+    const r = lab("validate", "--json", "labs/single-network.yaml");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, files: [{ file: "labs/single-network.yaml", ok: true, issues: [] }] });
+  });
+
+  it("exits 2 for a missing file or an unknown flag", () => {
+    const missing = lab("validate", "labs/nope.yaml");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("cannot read labs/nope.yaml");
+    expect(lab("validate", "--colour", "labs/single-network.yaml").code).toBe(2);
+    expect(lab("frobnicate").code).toBe(2);
+  });
+});
+
+describe("lab plan", () => {
+  it("writes one shell script per host that sh accepts", () => {
+    for (const file of samples) {
+      for (const os of ["rhel", "debian"]) {
+        const dir = mkdtempSync(join(tmpdir(), "lab-plan-"));
+        const r = lab("plan", file, "--format", "sh", "--out-dir", dir, "--os", os);
+        expect(r.code, r.stderr).toBe(0);
+        const scripts = readdirSync(dir);
+        expect(scripts.sort()).toEqual(["docker01.sh", "docker02.sh"]);
+        for (const s of scripts) execFileSync("sh", ["-n", join(dir, s)]);
+      }
+    }
+  });
+
+  it("shows one host's listing with --host, and suggests a name for a typo", () => {
+    const r = lab("plan", "labs/two-host-vlan.yaml", "--host", "docker02");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("docker02 (192.168.1.13");
+    expect(r.stdout).not.toContain("docker01 (192.168.1.11");
+    const typo = lab("plan", "labs/two-host-vlan.yaml", "--host", "docker2");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("did you mean 'docker02'");
+  });
+
+  it("prints the plan as JSON", () => {
+    const r = lab("plan", "labs/macvlan-netns.yaml", "--format", "json");
+    const plan = JSON.parse(r.stdout);
+    expect(plan.hosts.map((h: { host: string }) => h.host)).toEqual(["docker01", "docker02"]);
+    expect(plan.hosts[0].steps.map((s: { id: string }) => s.id)).toContain("netns:ns1");
+  });
+
+  it("refuses an invalid lab with exit 1 and prints nothing on stdout", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "lab-cli-")), "bad.yaml");
+    writeFileSync(file, "name: x\nhosts:\n  h1: { address: 10.0.0.300 }\n");
+    const r = lab("plan", file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(new RegExp(`${file}:3:\\d+: '10.0.0.300': expected an IP address`));
+  });
+});
+
+describe("lab schema and help", () => {
+  it("writes the committed JSON Schema", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "lab-schema-")), "s.json");
+    expect(lab("schema", "-o", out).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(readFileSync("schema/lab.schema.json", "utf8"));
+    expect(JSON.parse(readFileSync(out, "utf8")).$schema).toBe("http://json-schema.org/draft-07/schema#");
+  });
+
+  it("teaches in --help", () => {
+    const r = lab("--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Exit codes");
+    expect(lab("plan", "--help").stdout).toContain("--format sh");
+  });
+});
