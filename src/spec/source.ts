@@ -22,7 +22,8 @@ export function parseLabSource(file: string, text: string): LabSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: false });
   const syntaxIssues: LocatedIssue[] = [...doc.errors, ...doc.warnings].map((e) => {
-    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+    // yaml fills e.linePos only with prettyErrors; the offset is always there.
+    const pos = lineCounter.linePos(e.pos[0]);
     return {
       severity: doc.errors.includes(e as never) ? "error" : "warning",
       path: [],

@@ -1,4 +1,4 @@
-import { cidrContains, formatIp, isReservedInSubnet, parseCidr, parseIp, type Cidr, type Ip } from "../../net/cidr.js";
+import { cidrContains, formatIp, isReservedInSubnet, parseCidr, parseIp, type Ip } from "../../net/cidr.js";
 import { error, pathText, warning, type LabIssue, type PathSegment } from "../issues.js";
 import type { RawSubnet } from "../schema.js";
 import type { RuleContext } from "./context.js";
@@ -9,6 +9,8 @@ interface Holder {
   path: PathSegment[];
   /** Gateways are routers outside the lab: several networks may name the same one. */
   gateway: boolean;
+  /** The Docker network a container or gateway address belongs to. */
+  network?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
     if (!segment) continue;
     network.subnets.forEach((s, i) => {
       const ip = s.gateway ? parseIp(s.gateway) : undefined;
-      if (ip) hold(segment, { ip, who: `the ${name} gateway`, path: ["networks", name, "subnets", i, "gateway"], gateway: true });
+      if (ip) hold(segment, { ip, who: `the ${name} gateway`, path: ["networks", name, "subnets", i, "gateway"], gateway: true, network: name });
     });
   }
 
@@ -75,7 +77,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
       }
       const problem = reservedProblem(subnet, ip);
       if (problem) issues.push(error(path, `${text} ${problem}`));
-      if (segment) hold(segment, { ip, who: `container ${name} on ${c.host}`, path, gateway: false });
+      if (segment) hold(segment, { ip, who: `container ${name} on ${c.host}`, path, gateway: false, network: c.network });
     }
   }
 
@@ -150,6 +152,12 @@ function duplicatesOn(ctx: RuleContext, segment: string, holders: Holder[]): Lab
     if (earlier.gateway && holder.gateway) continue;
     const culprit = holder.gateway ? earlier : holder;
     const other = culprit === holder ? earlier : holder;
+    // A container on its own network's gateway address is already reported as such.
+    if (other.gateway && other.network !== undefined && other.network === culprit.network) continue;
+    if (other.gateway) {
+      issues.push(error(culprit.path, `${holder.ip.text} is the address of ${other.who} (${pathText(other.path)}), a router on ${where}; ${culprit.who} needs another address`));
+      continue;
+    }
     const suggestion = freeAddressNear(ctx, holder.ip, holders);
     issues.push(
       error(
@@ -163,16 +171,21 @@ function duplicatesOn(ctx: RuleContext, segment: string, holders: Holder[]): Lab
   return issues;
 }
 
-/** The next address after `ip` that nothing on the segment holds, for the message. */
+/** The next address after `ip` that nothing on the segment holds and its subnet does not reserve, for the message. */
 function freeAddressNear(ctx: RuleContext, ip: Ip, holders: Holder[]): string | undefined {
   const taken = new Set(holders.map((h) => h.ip.value));
-  const subnets: Cidr[] = Object.values(ctx.lab.networks ?? {})
-    .flatMap((n) => n.subnets.map((s) => parseCidr(s.subnet)))
-    .filter((c): c is Cidr => !!c && cidrContains(c, ip));
-  const subnet = subnets[0];
+  const subnet = Object.values(ctx.lab.networks ?? {})
+    .flatMap((n) => n.subnets)
+    .find((s) => {
+      const cidr = parseCidr(s.subnet);
+      return cidr && cidrContains(cidr, ip);
+    });
+  const cidr = subnet && parseCidr(subnet.subnet);
   for (let v = ip.value + 1n, i = 0; i < 256; v++, i++) {
-    if (subnet && (v >= subnet.last || v <= subnet.network)) return undefined;
-    if (!taken.has(v)) return formatIp(v, ip.version);
+    if (cidr && (v >= cidr.last || v <= cidr.network)) return undefined;
+    const candidate: Ip = { version: ip.version, value: v, text: formatIp(v, ip.version) };
+    // Not an aux address, the gateway or outside ip_range: the suggestion must itself be valid.
+    if (!taken.has(v) && !(subnet && reservedProblem(subnet, candidate))) return candidate.text;
   }
   return undefined;
 }

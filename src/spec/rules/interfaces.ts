@@ -41,9 +41,10 @@ export function checkInterfaces(ctx: RuleContext): LabIssue[] {
     if (network.mode) {
       const allowed: readonly string[] = network.driver === "macvlan" ? macvlanModes : ipvlanModes;
       if (!allowed.includes(network.mode)) {
-        issues.push(error([...path, "mode"], `mode '${network.mode}' is not a ${network.driver} mode (use ${allowed.join(", ")})`));
+        issues.push(error([...path, "mode"], `mode '${network.mode}' is not ${article(network.driver)} mode (use ${allowed.join(", ")})`));
       }
     }
+    let trunkReported = false;
     for (const host of ctx.networkHosts(network)) {
       const parent = ctx.resolveParent(host, network.parent);
       if (parent.kind === "unknown") {
@@ -52,7 +53,8 @@ export function checkInterfaces(ctx: RuleContext): LabIssue[] {
         );
         continue;
       }
-      if (parent.kind === "trunk" && (parent.id < 1 || parent.id > 4094)) {
+      if (parent.kind === "trunk" && (parent.id < 1 || parent.id > 4094) && !trunkReported) {
+        trunkReported = true; // the same message for every host: report it once
         issues.push(error([...path, "parent"], `VLAN id ${parent.id} in parent '${network.parent}' is out of range (1 to 4094)`));
       }
       addUser(host, network.parent, { what: `network ${name}`, path: [...path, "parent"], driver: network.driver, mode: network.mode });
@@ -65,7 +67,7 @@ export function checkInterfaces(ctx: RuleContext): LabIssue[] {
       const path = ["namespaces", ns, "interfaces", ifname];
       if (iface.mode) {
         const allowed: readonly string[] = iface.kind === "ipvlan" ? ipvlanModes : macvlanModes;
-        if (!allowed.includes(iface.mode)) issues.push(error([...path, "mode"], `mode '${iface.mode}' is not a ${iface.kind} mode (use ${allowed.join(", ")})`));
+        if (!allowed.includes(iface.mode)) issues.push(error([...path, "mode"], `mode '${iface.mode}' is not ${article(iface.kind)} mode (use ${allowed.join(", ")})`));
       }
       const parent = ctx.resolveParent(namespace.host, iface.parent);
       if (parent.kind === "unknown" || parent.kind === "trunk") {
@@ -114,3 +116,5 @@ export function checkInterfaces(ctx: RuleContext): LabIssue[] {
 
   return issues;
 }
+
+const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
