@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
-# Install what lab needs on a fresh Debian machine (as root): Node packages, then the build.
-# Later tiers (sandbox, VMs) add their Debian packages here.
+# Install what lab and its tests need on a fresh Debian machine (as root): the Debian
+# packages the sandbox uses, the Node packages, then the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Debian packages: sshd, tini and socat make the sandbox's hosts; ping runs the checks.
+packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+    exit 3
+  fi
+  # Package scripts must not start daemons (sshd) in this machine's own namespaces.
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
 if ! command -v node >/dev/null 2>&1; then
   echo "install-deps: Node.js 20 or newer is required (apt-get install nodejs npm)" >&2
   exit 3

@@ -1,5 +1,9 @@
 import { Command, CommanderError } from "commander";
+import { registerCheck } from "./commands/check.js";
+import { registerDown } from "./commands/down.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerSandbox } from "./commands/sandbox.js";
+import { registerUp } from "./commands/up.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
@@ -35,6 +39,10 @@ export async function runCli(argv: string[]): Promise<ExitCode> {
   registerValidate(program, setExit);
   registerSchema(program);
   registerPlan(program, setExit);
+  registerUp(program, setExit);
+  registerCheck(program, setExit);
+  registerDown(program, setExit);
+  registerSandbox(program, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -44,7 +52,7 @@ export async function runCli(argv: string[]): Promise<ExitCode> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`lab: ${err.message}\n`);
+      process.stderr.write(`lab: ${err.located}\n`);
       return err.exitCode;
     }
     throw err;

@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { resolve, dirname } from "node:path";
+import { quote } from "../plan/shell.js";
+import type { Action } from "../plan/types.js";
+import type { ExecResult, Transport } from "../transport/types.js";
+import { backupDir, backupPath } from "./state.js";
+
+/** A failed action: the command and what the host said, for the summary. */
+export class ActionError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: Pick<ExecResult, "code" | "signal" | "stderr" | "timedOut">,
+  ) {
+    const why = result.timedOut ? "timed out" : result.signal ? `killed by ${result.signal}` : `exit ${result.code}`;
+    super(`${why}: ${result.stderr.trim().split("\n").slice(-3).join(" / ") || "(no output on stderr)"}`);
+  }
+}
+
+export interface ActionContext {
+  transport: Transport;
+  lab: string;
+  labFile: string;
+  timeoutMs: number;
+  /** Every remote command, for --verbose and the per-host log. */
+  onCommand?: (command: string, result: ExecResult) => void;
+}
+
+async function run(ctx: ActionContext, command: string, stdin?: string): Promise<ExecResult> {
+  const result = await ctx.transport.exec(command, { stdin, timeoutMs: ctx.timeoutMs });
+  ctx.onCommand?.(command, result);
+  if (result.code !== 0) throw new ActionError(command, result);
+  return result;
+}
+
+/**
+ * Keep the original once: the first time the lab replaces a file, copy it aside (or note
+ * that there was none), so `lab down` can put back exactly what was there.
+ */
+function backupOnce(lab: string, path: string): string {
+  const saved = quote(backupPath(lab, path));
+  return [
+    `mkdir -p ${quote(backupDir(lab))}`,
+    `if [ ! -e ${saved} ] && [ ! -e ${saved}.absent ]; then`,
+    `  if [ -e ${quote(path)} ]; then cp -p ${quote(path)} ${saved}; else : > ${saved}.absent; fi`,
+    "fi",
+  ].join("\n");
+}
+
+async function writeWithBackup(ctx: ActionContext, path: string, content: string, mode: string): Promise<void> {
+  await run(ctx, backupOnce(ctx.lab, path));
+  await ctx.transport.writeFile(path, content, { mode });
+}
+
+/** Union of arrays, override of everything else; other keys kept. */
+export function mergeJson(current: Record<string, unknown>, merge: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...current };
+  for (const [key, value] of Object.entries(merge)) {
+    const before = out[key];
+    out[key] = Array.isArray(value) && Array.isArray(before) ? [...before, ...value.filter((v) => !before.includes(v))] : value;
+  }
+  return out;
+}
+
+export async function performAction(ctx: ActionContext, action: Action): Promise<void> {
+  switch (action.kind) {
+    case "run":
+      await run(ctx, action.command);
+      return;
+    case "write":
+      await writeWithBackup(ctx, action.path, action.content, action.mode);
+      return;
+    case "merge-json": {
+      const r = await run(ctx, `cat ${quote(action.path)} 2>/dev/null || true`);
+      let current: Record<string, unknown> = {};
+      if (r.stdout.trim()) {
+        try {
+          current = JSON.parse(r.stdout) as Record<string, unknown>;
+        } catch (err) {
+          throw new ActionError(`read ${action.path}`, { code: 1, stderr: `${action.path} is not valid JSON (${(err as Error).message}); fix it by hand first`, timedOut: false });
+        }
+      }
+      await writeWithBackup(ctx, action.path, JSON.stringify(mergeJson(current, action.merge), null, 2) + "\n", "0644");
+      return;
+    }
+    case "upload": {
+      // Relative paths in a lab file are relative to the lab file.
+      const local = resolve(dirname(ctx.labFile), action.from.replace(/^~(?=\/)/, process.env.HOME ?? ""));
+      await ctx.transport.writeFile(action.to, await readFile(local), { mode: "0600" });
+      return;
+    }
+    case "restore": {
+      const saved = quote(backupPath(ctx.lab, action.path));
+      await run(ctx, `if [ -e ${saved} ]; then mv -f ${saved} ${quote(action.path)}; elif [ -e ${saved}.absent ]; then rm -f ${quote(action.path)} ${saved}.absent; fi`);
+      return;
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import pLimit from "p-limit";
+import { PHASES, type HostPlan, type Plan, type Step } from "../plan/types.js";
+import type { Lab } from "../spec/model.js";
+import type { Transport } from "../transport/types.js";
+import { ActionError, performAction } from "./actions.js";
+import type { ApplyEvents, StepStatus } from "./events.js";
+import { parseProbe, probeScript } from "./probe.js";
+import { parseState, stateFile, writeState, type HostState } from "./state.js";
+
+export interface StepOutcome {
+  host: string;
+  step: Step;
+  status: StepStatus;
+  /** For a failure: the command and the host's answer. */
+  error?: { command?: string; message: string };
+}
+
+export interface ApplyResult {
+  outcomes: StepOutcome[];
+  failed: boolean;
+  interrupted: boolean;
+}
+
+export interface ApplyOptions {
+  parallel: number;
+  events: ApplyEvents;
+  commandTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+interface HostRun {
+  plan: HostPlan;
+  transport: Transport;
+  state: HostState;
+  needed: Map<Step, boolean>;
+  failed: boolean;
+}
+
+/**
+ * Bring every host to the plan. Hosts run in parallel, phases in lockstep: no host starts a
+ * phase before every host has finished the one before (the registry host pushes before
+ * others pull; checks run once everything is up). A failing host stops; the others finish
+ * the phase they are in, then the run ends. Every step checks before it acts.
+ */
+export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Transport>, options: ApplyOptions): Promise<ApplyResult> {
+  const limit = pLimit(Math.max(1, options.parallel));
+  const outcomes: StepOutcome[] = [];
+  const record = (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => {
+    outcomes.push({ host, step, status, error });
+    options.events.step(host, step, status, error ? `${error.command ? `${error.command}: ` : ""}${error.message}` : undefined);
+  };
+
+  // Read every host's state in one batched command each.
+  const runs: HostRun[] = await Promise.all(
+    plan.hosts.map((hostPlan) =>
+      limit(async () => {
+        const transport = transports.get(hostPlan.host)!;
+        const steps = hostPlan.steps;
+        const r = await transport.exec(probeScript(steps, stateFile(lab.name)), { timeoutMs: options.commandTimeoutMs });
+        const probe = parseProbe(steps, r.stdout);
+        return {
+          plan: hostPlan,
+          transport,
+          state: parseState(lab.name, probe.stateText, hostPlan.host),
+          needed: new Map(steps.map((s, i) => [s, probe.needed[i]!])),
+          failed: false,
+        };
+      }),
+    ),
+  );
+
+  let stop = false;
+  for (const phase of PHASES) {
+    if (phase.id === "verify") continue;
+    const inPhase = runs.map((run) => ({ run, steps: run.plan.steps.filter((s) => s.phase === phase.id) })).filter((x) => x.steps.length > 0);
+    if (inPhase.length === 0) continue;
+    if (stop || options.signal?.aborted) {
+      for (const { run, steps } of inPhase) for (const step of steps) record(run.plan.host, step, "skipped");
+      continue;
+    }
+    options.events.phase(phase.id, phase.title);
+    await Promise.all(
+      inPhase.map(({ run, steps }) =>
+        limit(async () => {
+          for (const step of steps) {
+            if (run.failed || options.signal?.aborted) {
+              record(run.plan.host, step, "skipped");
+              continue;
+            }
+            if (!run.needed.get(step)) {
+              record(run.plan.host, step, "ok");
+              continue;
+            }
+            await runStep(lab, run, step, options, record);
+          }
+        }),
+      ),
+    );
+    if (runs.some((r) => r.failed)) stop = true;
+  }
+  return { outcomes, failed: runs.some((r) => r.failed), interrupted: !!options.signal?.aborted };
+}
+
+async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions, record: (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => void): Promise<void> {
+  const host = run.plan.host;
+  options.events.stepStart?.(host, step);
+  let done = 0;
+  try {
+    for (const action of step.actions) {
+      await performAction(
+        {
+          transport: run.transport,
+          lab: lab.name,
+          labFile: lab.file,
+          timeoutMs: options.commandTimeoutMs,
+          onCommand: (command, result) => options.events.command?.(host, command, result),
+        },
+        action,
+      );
+      done++;
+    }
+    record(host, step, "changed");
+  } catch (err) {
+    run.failed = true;
+    const error = err instanceof ActionError ? { command: err.command, message: err.message } : { message: (err as Error).message };
+    record(host, step, "failed", error);
+  }
+  // Recorded once any action took effect, so `lab down` can undo a half-done step too.
+  if (done > 0 && !run.state.changed.some((c) => c.id === step.id)) {
+    run.state.changed.push({ id: step.id, title: step.title, undo: step.undo, at: new Date().toISOString() });
+    await writeState(run.transport, run.state);
+  }
+}

@@ -1,0 +1,95 @@
+import { EXIT, LabError } from "../errors.js";
+import { dockerHosts } from "../plan/host-context.js";
+import type { HostFacts } from "../plan/types.js";
+import type { Lab } from "../spec/model.js";
+import type { Transport } from "../transport/types.js";
+
+export type Feature = "vlan" | "macvlan" | "ipvlan" | "macvtap";
+
+const FEATURE_NAMES: Record<Feature, string> = {
+  vlan: "802.1q VLANs (module 8021q)",
+  macvlan: "macvlan",
+  ipvlan: "ipvlan",
+  macvtap: "macvtap",
+};
+
+/**
+ * Each feature is tried for real in a network namespace that exists only for the length of
+ * one `unshare -n` (no name, no file, nothing left behind): module files lie (built-ins
+ * often have no /sys/module entry, some kernels have no /lib/modules at all).
+ */
+const FEATURE_TESTS: Record<Feature, string> = {
+  vlan: "ip link add link p0 name p0.10 type vlan id 10",
+  macvlan: "ip link add link p0 name t0 type macvlan mode bridge",
+  ipvlan: "ip link add link p0 name t0 type ipvlan mode l2",
+  macvtap: "ip link add link p0 name t0 type macvtap mode bridge",
+};
+
+/** Which kernel features and programs each host needs for this lab. */
+export function requirements(lab: Lab, host: string): { features: Map<Feature, string>; docker: boolean } {
+  const features = new Map<Feature, string>();
+  const need = (f: Feature, why: string) => features.has(f) || features.set(f, why);
+  const h = lab.hosts.find((x) => x.name === host)!;
+  const vlans = lab.vlans.filter((v) => v.hosts.includes(host));
+  if (vlans.length > 0) need("vlan", `VLAN${vlans.length > 1 ? "s" : ""} ${vlans.map((v) => v.id).join(", ")}`);
+  for (const n of lab.networks.filter((n) => n.hosts.includes(host))) {
+    need(n.driver, `network ${n.name}`);
+    if (/^(.+)\.\d+$/.exec(n.parent)?.[1] === h.nic) need("vlan", `network ${n.name} on ${n.parent}`);
+  }
+  for (const ns of lab.namespaces.filter((n) => n.host === host)) for (const i of ns.interfaces) need(i.kind, `namespace ${ns.name}`);
+  if (h.shim) need("macvlan", `the host shim ${h.shim.name}`);
+  return { features, docker: dockerHosts(lab).includes(host) };
+}
+
+export function preflightScript(): string {
+  const tests = (Object.keys(FEATURE_TESTS) as Feature[])
+    .map((f) => `if unshare -n sh -c 'ip link add p0 type veth peer name p1 && ${FEATURE_TESTS[f]}' >/dev/null 2>&1; then echo ${f}=1; else echo ${f}=0; fi`)
+    .join("\n");
+  return [
+    "echo uid=$(id -u)",
+    ". /etc/os-release 2>/dev/null; echo os_id=${ID:-unknown}; echo os_like=${ID_LIKE:-}",
+    "command -v ip >/dev/null && echo ip=1 || echo ip=0",
+    tests,
+    "docker version --format 'docker={{.Server.Version}}' 2>/dev/null || echo docker=",
+  ].join("\n");
+}
+
+export interface PreflightResult {
+  facts: HostFacts;
+  features: Record<Feature, boolean>;
+  dockerVersion?: string;
+}
+
+export function osFamily(id: string, like: string): HostFacts["os"] | undefined {
+  const words = `${id} ${like}`.split(/\s+/);
+  if (words.some((w) => ["rhel", "fedora", "centos", "rocky", "almalinux"].includes(w))) return "rhel";
+  if (words.some((w) => ["debian", "ubuntu"].includes(w))) return "debian";
+  return undefined;
+}
+
+/** Run the preflight on one host; throws LabError (exit 3) naming what is missing. */
+export async function preflight(lab: Lab, transport: Transport, options: { vlanStandin?: boolean } = {}): Promise<PreflightResult> {
+  const host = lab.hosts.find((h) => h.name === transport.host)!;
+  const r = await transport.exec(preflightScript(), { timeoutMs: 30_000 });
+  if (r.code !== 0 && /sudo/.test(r.stderr)) {
+    throw new LabError(`sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`, EXIT.cannotRun, "sudo", host.name, "preflight");
+  }
+  const values = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  if (values.uid !== "0") {
+    throw new LabError(`commands run as uid ${values.uid ?? "?"}, not root: set sudo: true (or log in as root)`, EXIT.cannotRun, "not-root", host.name, "preflight");
+  }
+  if (values.ip !== "1") throw new LabError("the ip command (iproute2) is missing", EXIT.cannotRun, "no-iproute2", host.name, "preflight");
+  const detected = osFamily(values.os_id ?? "", values.os_like ?? "");
+  const os = host.os !== "auto" ? host.os : (detected ?? "rhel");
+  const features = { vlan: values.vlan === "1", macvlan: values.macvlan === "1", ipvlan: values.ipvlan === "1", macvtap: values.macvtap === "1" };
+  const need = requirements(lab, host.name);
+  const missing = [...need.features].filter(([f]) => !features[f] && !(f === "vlan" && options.vlanStandin));
+  if (missing.length > 0) {
+    const list = missing.map(([f, why]) => `${FEATURE_NAMES[f]} (needed by ${why})`).join("; ");
+    throw new LabError(`this kernel lacks ${list}; nothing was changed`, EXIT.cannotRun, "kernel-feature", host.name, "preflight");
+  }
+  if (need.docker && !values.docker) {
+    throw new LabError("Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)", EXIT.cannotRun, "no-docker", host.name, "preflight");
+  }
+  return { facts: { os, detected: host.os !== "auto" || detected !== undefined }, features, dockerVersion: values.docker || undefined };
+}

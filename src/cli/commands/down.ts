@@ -1,0 +1,45 @@
+import type { Command } from "commander";
+import { undoLab } from "../../apply/down.js";
+import { EXIT, type ExitCode } from "../../errors.js";
+import { logFileEvents } from "../../report/log-file.js";
+import { plainEvents } from "../../report/plain.js";
+import { destroySandbox, sandboxHealthy } from "../../sandbox/sandbox.js";
+import { loadValidLab } from "../read-lab.js";
+import { addTargetOptions, openTargets, parallelOf, type TargetOptions } from "../targets.js";
+
+export function registerDown(program: Command, setExit: (code: ExitCode) => void): void {
+  const command = program
+    .command("down")
+    .description("undo exactly what the lab did on each host (newest first); files it replaced come back from backups")
+    .argument("<file>", "lab file")
+    .option("--keep-sandbox", "with --sandbox: undo the lab but leave the sandbox hosts running");
+  addTargetOptions(command)
+    .addHelpText("after", "\nWith --sandbox, the sandbox hosts are removed afterwards too (namespaces, processes, mounts, files).")
+    .action(async (file: string, opts: TargetOptions & { keepSandbox?: boolean }) => {
+      const lab = await loadValidLab(file);
+      if (!lab) return setExit(EXIT.labProblem);
+      const write = (line: string) => process.stdout.write(line + "\n");
+      if (opts.sandbox && !(await sandboxHealthy(lab))) {
+        const { removed } = await destroySandbox(lab.name);
+        write(removed.length ? `sandbox: removed ${removed.join(", ")}` : `sandbox: nothing of ${lab.name} was running`);
+        return setExit(EXIT.ok);
+      }
+      const view = plainEvents(write, { verbose: opts.verbose ?? false });
+      const targets = await openTargets(lab, opts, { create: false }, write);
+      let failed = false;
+      try {
+        const events = logFileEvents(`.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`, view);
+        const outcomes = await undoLab(lab.name, lab.file, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000 });
+        failed = outcomes.some((o) => o.failed.length > 0);
+        for (const o of outcomes) write(`${o.host}: ${o.undone} undone, ${o.failed.length} failed`);
+        if (failed) process.stderr.write("lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n");
+      } finally {
+        await targets.close();
+      }
+      if (opts.sandbox && !opts.keepSandbox) {
+        const { removed } = await destroySandbox(lab.name);
+        write(`sandbox: removed ${removed.join(", ")}`);
+      }
+      setExit(failed ? EXIT.labProblem : EXIT.ok);
+    });
+}

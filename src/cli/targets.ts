@@ -1,0 +1,66 @@
+import { join } from "node:path";
+import { Option, type Command } from "commander";
+import { closeAll, connectAll } from "../apply/connect.js";
+import { resolveEndpoints } from "../apply/endpoints.js";
+import { loadInventory, type Inventory } from "../apply/inventory.js";
+import { EXIT, LabError } from "../errors.js";
+import { createSandbox, readSandboxState, sandboxHealthy } from "../sandbox/sandbox.js";
+import { sandboxDir } from "../sandbox/paths.js";
+import type { Lab } from "../spec/model.js";
+import type { Transport } from "../transport/types.js";
+import { usageError } from "./exit-codes.js";
+
+export interface TargetOptions {
+  sandbox?: boolean;
+  inventory?: string;
+  strictHostKeys?: boolean;
+  parallel: string;
+  verbose?: boolean;
+}
+
+/** The flags every command that reaches hosts shares. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option("--sandbox", "use this machine's sandbox hosts (namespaces with sshd; needs root)")
+    .option("--inventory <file>", "YAML/JSON map host → {host, port, user, identity_file, proxy_command} overriding where SSH goes")
+    .option("--strict-host-keys", "refuse hosts missing from known_hosts (default: accept new keys, refuse changed ones)")
+    .addOption(new Option("--parallel <n>", "hosts worked on at once").default("10"))
+    .option("--verbose", "print every remote command");
+}
+
+export function parallelOf(options: TargetOptions): number {
+  const n = Number(options.parallel);
+  if (!Number.isInteger(n) || n < 1) throw usageError(`--parallel ${options.parallel}: expected a whole number ≥ 1`);
+  return n;
+}
+
+export interface Targets {
+  transports: Map<string, Transport>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect to every host of the lab: through the sandbox (made when `create` is set), an
+ * inventory, or the lab file's own SSH settings.
+ */
+export async function openTargets(lab: Lab, options: TargetOptions, mode: { create: boolean }, log: (line: string) => void): Promise<Targets> {
+  if (options.sandbox && options.inventory) throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
+  let inventory: Inventory | undefined;
+  let knownHostsFile: string | undefined;
+  let strict = options.strictHostKeys ?? false;
+  if (options.sandbox) {
+    if (mode.create) await createSandbox(lab, log);
+    else if (!(await sandboxHealthy(lab))) {
+      const state = await readSandboxState(lab.name);
+      throw new LabError(`no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`, EXIT.cannotRun, "no-sandbox");
+    }
+    inventory = await loadInventory(join(sandboxDir(lab.name), "inventory.json"));
+    // The sandbox wrote its hosts' keys: nothing unknown may appear.
+    strict = true;
+  } else if (options.inventory) {
+    inventory = await loadInventory(options.inventory);
+  }
+  knownHostsFile = inventory?.known_hosts;
+  const transports = await connectAll(resolveEndpoints(lab, inventory), { knownHostsFile, strictHostKeys: strict, parallel: parallelOf(options), log });
+  return { transports, close: () => closeAll(transports) };
+}

@@ -1,0 +1,32 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { ApplyEvents } from "../apply/events.js";
+
+/** Every command with its full output, one file per host per run, under .lab/logs/. */
+export function logFileEvents(dir: string, inner: ApplyEvents): ApplyEvents {
+  mkdirSync(dir, { recursive: true });
+  const append = (host: string | undefined, text: string) => appendFileSync(join(dir, `${host ?? "lab"}.log`), `${new Date().toISOString()} ${text}\n`);
+  return {
+    phase: (phase, title) => inner.phase(phase, title),
+    stepStart: (host, step) => {
+      append(host, `step ${step.id}: ${step.title}`);
+      inner.stepStart?.(host, step);
+    },
+    step: (host, step, status, detail) => {
+      append(host, `step ${step.id}: ${status}${detail ? `: ${detail}` : ""}`);
+      inner.step(host, step, status, detail);
+    },
+    undo: (host, title, status, detail) => {
+      append(host, `undo ${title}: ${status}${detail ? `: ${detail}` : ""}`);
+      inner.undo?.(host, title, status, detail);
+    },
+    command: (host, command, result) => {
+      append(host, `$ ${command}\n  exit ${result.code ?? "-"}${result.signal ? ` signal ${result.signal}` : ""}${result.timedOut ? " (timed out)" : ""} in ${result.durationMs} ms\n  stdout: ${result.stdout.trimEnd()}\n  stderr: ${result.stderr.trimEnd()}`);
+      inner.command?.(host, command, result);
+    },
+    note: (host, message) => {
+      append(host, message);
+      inner.note(host, message);
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Lab } from "../spec/model.js";
+import { LabError as CliError, EXIT } from "../errors.js";
+import { probeKernelFeatures, type KernelFeatures } from "./features.js";
+import { mustRun, runLocal, spawnDetached } from "./local.js";
+import { hostNetns, sandboxDir, sandboxPrefix, switchNetns, templatePath } from "./paths.js";
+
+/**
+ * The local sandbox: every host of the lab as network + PID + mount + UTS namespaces on this
+ * machine, with its own sshd, its lab NIC on a shared "switch" namespace, and nothing in the
+ * machine's own network namespace. The tool reaches each host's sshd on the host's loopback
+ * through a proxy command (nsenter + socat), exactly like any ProxyCommand, so `lab up`
+ * runs the very same SSH path as against real hosts.
+ */
+export interface SandboxHostState {
+  name: string;
+  netns: string;
+  dir: string;
+  /** PID (in this machine's view) of the host's PID 1 (tini). */
+  pid1: number;
+}
+
+export interface SandboxState {
+  lab: string;
+  dir: string;
+  switchNetns: string;
+  hosts: SandboxHostState[];
+  features: KernelFeatures;
+  createdAt: string;
+}
+
+export interface Inventory {
+  known_hosts?: string;
+  hosts: Record<string, { host?: string; port?: number; user?: string; identity_file?: string; proxy_command?: string[] }>;
+}
+
+const REQUIRED_TOOLS: [string, string][] = [
+  ["/usr/sbin/sshd", "openssh-server"],
+  ["/usr/bin/ssh-keygen", "openssh-client"],
+  ["/usr/bin/tini", "tini"],
+  ["/usr/bin/socat", "socat"],
+  ["/usr/bin/nsenter", "util-linux"],
+  ["/usr/bin/unshare", "util-linux"],
+  ["/usr/sbin/ip", "iproute2"],
+];
+
+export function sandboxPreconditions(): void {
+  if (process.getuid?.() !== 0) {
+    throw new CliError("--sandbox needs root: it creates network namespaces and runs sshd for each lab host (try sudo)", EXIT.cannotRun, "sandbox-not-root");
+  }
+  const missing = REQUIRED_TOOLS.filter(([path]) => !existsSync(path) && !existsSync(path.replace("/usr/sbin/", "/sbin/")));
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map(([, pkg]) => pkg))].join(" ");
+    throw new CliError(`--sandbox needs ${missing.map(([p]) => p).join(", ")}: apt-get install -y --no-install-recommends ${packages}`, EXIT.cannotRun, "sandbox-missing-tools");
+  }
+}
+
+export const proxyCommand = (netns: string): string[] => ["/usr/bin/nsenter", `--net=/run/netns/${netns}`, "/usr/bin/socat", "STDIO", "TCP:127.0.0.1:22"];
+
+export async function readSandboxState(labName: string): Promise<SandboxState | undefined> {
+  const file = join(sandboxDir(labName), "state.json");
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await readFile(file, "utf8")) as SandboxState;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function netnsList(): Promise<string[]> {
+  const r = await runLocal("ip", ["netns", "list"]);
+  return r.stdout.split("\n").map((l) => l.split(" ")[0]!).filter(Boolean);
+}
+
+/** True when every host of the lab is in the sandbox and running. */
+export async function sandboxHealthy(lab: Lab): Promise<boolean> {
+  const state = await readSandboxState(lab.name);
+  if (!state) return false;
+  const names = new Set(state.hosts.map((h) => h.name));
+  return lab.hosts.every((h) => names.has(h.name)) && state.hosts.every((h) => alive(h.pid1));
+}
+
+/** Remove every process, namespace and file of this lab's sandbox, and leftovers with its prefix. */
+export async function destroySandbox(labName: string): Promise<{ removed: string[] }> {
+  const removed: string[] = [];
+  const state = await readSandboxState(labName);
+  for (const host of state?.hosts ?? []) {
+    // Killing a PID namespace's init kills every process in it; its mounts go with them.
+    if (alive(host.pid1)) {
+      process.kill(host.pid1, "SIGKILL");
+      removed.push(`${host.name}: processes`);
+    }
+  }
+  for (const host of state?.hosts ?? []) {
+    for (let i = 0; i < 100 && alive(host.pid1); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+  const prefix = sandboxPrefix(labName);
+  for (const ns of await netnsList()) {
+    if (!ns.startsWith(prefix)) continue;
+    await runLocal("ip", ["netns", "del", ns]);
+    removed.push(`netns ${ns}`);
+  }
+  const dir = sandboxDir(labName);
+  if (existsSync(dir)) {
+    await rm(join(dir, "hosts"), { recursive: true, force: true });
+    await rm(join(dir, "state.json"), { force: true });
+    await rm(join(dir, "inventory.json"), { force: true });
+    await rm(join(dir, "known_hosts"), { force: true });
+    await rm(join(dir, "ssh_config"), { force: true });
+    removed.push(`files in ${dir}/`);
+  }
+  return { removed };
+}
+
+async function waitFor(what: string, test: () => Promise<boolean> | boolean, timeoutMs: number, log?: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await test()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const tail = log && existsSync(log) ? `\n${readFileSync(log, "utf8").split("\n").slice(-10).join("\n")}` : "";
+  throw new CliError(`sandbox: ${what} did not come up in ${timeoutMs / 1000}s${tail}`, EXIT.cannotRun, "sandbox-start");
+}
+
+/** Create (or reuse, when healthy) the sandbox for a lab; returns its state. */
+export async function createSandbox(lab: Lab, log: (line: string) => void = () => {}): Promise<SandboxState> {
+  sandboxPreconditions();
+  if (await sandboxHealthy(lab)) {
+    log(`sandbox: reusing the running hosts of ${lab.name}`);
+    return (await readSandboxState(lab.name))!;
+  }
+  const leftovers = await destroySandbox(lab.name);
+  if (leftovers.removed.length > 0) log(`sandbox: removed leftovers (${leftovers.removed.join(", ")})`);
+
+  const dir = sandboxDir(lab.name);
+  await mkdir(join(dir, "hosts"), { recursive: true });
+  const key = join(dir, "id_ed25519");
+  if (!existsSync(key)) await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `lab-sandbox-${lab.name}`, "-f", key]);
+  await writeFile(join(dir, "authorized_keys"), await readFile(`${key}.pub`));
+
+  const features = await probeKernelFeatures(`${sandboxPrefix(lab.name)}probe`);
+  const sw = switchNetns(lab.name);
+  await mustRun("ip", ["netns", "add", sw]);
+  await mustRun("ip", ["-n", sw, "link", "set", "lo", "up"]);
+  await mustRun("ip", ["-n", sw, "link", "add", "lan", "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+  await mustRun("ip", ["-n", sw, "link", "set", "lan", "up"]);
+
+  const hosts: SandboxHostState[] = [];
+  for (const [i, host] of lab.hosts.entries()) {
+    const netns = hostNetns(lab.name, host.name);
+    const hostDir = join(dir, "hosts", host.name);
+    await mkdir(join(hostDir, "log"), { recursive: true });
+    await mustRun("ip", ["netns", "add", netns]);
+    await mustRun("ip", ["-n", netns, "link", "set", "lo", "up"]);
+    // The lab NIC is one end of a veth; the other end is a port of the switch's LAN bridge.
+    const port = `p${i + 1}`;
+    await mustRun("ip", ["link", "add", host.nic, "netns", netns, "type", "veth", "peer", "name", port, "netns", sw]);
+    await mustRun("ip", ["-n", sw, "link", "set", port, "master", "lan", "up"]);
+    const prefix = host.address.includes(":") ? 64 : 24;
+    await mustRun("ip", ["-n", netns, "addr", "add", `${host.address}/${prefix}`, "dev", host.nic]);
+    await mustRun("ip", ["-n", netns, "link", "set", host.nic, "up"]);
+
+    const logFile = join(hostDir, "log", "init.log");
+    const fd = openSync(logFile, "a");
+    // detached: a new session of its own (nsenter execs unshare, so this PID is unshare's).
+    const unsharePid = spawnDetached(
+      "nsenter",
+      [ `--net=/run/netns/${netns}`, "unshare", "--uts", "--mount", "--pid", "--fork", "--kill-child=SIGKILL", "--propagation", "private", templatePath("sandbox", "hostinit.sh"), host.name, hostDir, dir],
+      fd,
+    );
+    closeSync(fd);
+    let pid1 = 0;
+    await waitFor(`${host.name}'s init`, async () => {
+      pid1 = await childOf(unsharePid);
+      return pid1 > 0;
+    }, 5000, logFile);
+    hosts.push({ name: host.name, netns, dir: hostDir, pid1 });
+  }
+
+  for (const host of hosts) {
+    const logFile = join(host.dir, "log", "init.log");
+    await waitFor(`sshd on ${host.name}`, async () => existsSync(join(host.dir, "host_key.pub")) && (await sshBanner(host.netns)), 15_000, logFile);
+  }
+
+  const knownHosts = hosts.map((h) => `${h.name} ${readFileSync(join(h.dir, "host_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ")}`).join("\n") + "\n";
+  await writeFile(join(dir, "known_hosts"), knownHosts);
+  const inventory: Inventory = {
+    known_hosts: join(dir, "known_hosts"),
+    hosts: Object.fromEntries(hosts.map((h) => [h.name, { host: h.name, port: 22, user: "root", identity_file: key, proxy_command: proxyCommand(h.netns) }])),
+  };
+  await writeFile(join(dir, "inventory.json"), JSON.stringify(inventory, null, 2) + "\n");
+  // For people: `ssh -F .lab/sandbox/<lab>/ssh_config docker01`.
+  const sshConfig = hosts
+    .map((h) => [`Host ${h.name}`, "  User root", `  IdentityFile ${key}`, "  IdentitiesOnly yes", `  UserKnownHostsFile ${join(dir, "known_hosts")}`, "  StrictHostKeyChecking yes", `  ProxyCommand ${proxyCommand(h.netns).join(" ")}`].join("\n"))
+    .join("\n");
+  await writeFile(join(dir, "ssh_config"), sshConfig + "\n");
+  const state: SandboxState = { lab: lab.name, dir, switchNetns: sw, hosts, features, createdAt: new Date().toISOString() };
+  await writeFile(join(dir, "state.json"), JSON.stringify(state, null, 2) + "\n");
+  log(`sandbox: ${hosts.length} hosts up (${hosts.map((h) => h.name).join(", ")}); inventory ${join(dir, "inventory.json")}`);
+  return state;
+}
+
+async function childOf(pid: number): Promise<number> {
+  try {
+    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim().split(/\s+/).filter(Boolean);
+    return children.length > 0 ? Number(children[0]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function sshBanner(netns: string): Promise<boolean> {
+  const r = await runLocal("/usr/bin/nsenter", [`--net=/run/netns/${netns}`, "/usr/bin/socat", "-T1", "STDIO", "TCP:127.0.0.1:22,connect-timeout=1"], { input: "", timeoutMs: 3000 });
+  return r.stdout.startsWith("SSH-2.0");
+}

@@ -1,0 +1,262 @@
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { Duplex } from "node:stream";
+import pLimit from "p-limit";
+import { Client, type ConnectConfig } from "ssh2";
+import { EXIT, LabError } from "../errors.js";
+import { quote } from "../plan/shell.js";
+import { hostKeyName, KnownHosts } from "./known-hosts.js";
+import type { ExecOptions, ExecResult, Transport, TransportStats } from "./types.js";
+
+/** Everything needed to open one SSH connection (after lab file, inventory and flags are merged). */
+export interface SshEndpoint {
+  /** The lab's host name, for messages. */
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  identityFile?: string;
+  passphraseEnv?: string;
+  agent: boolean;
+  passwordEnv?: string;
+  /** A program whose stdin/stdout is the connection (like OpenSSH's ProxyCommand). */
+  proxyCommand?: string[];
+  jump?: SshEndpoint;
+  connectTimeoutS: number;
+  /** How commands get root: none (already root), sudo -n, or sudo -S with a password from the environment. */
+  sudo: false | { passwordEnv?: string };
+}
+
+export interface SshOptions {
+  knownHosts: KnownHosts;
+  hostKeyPolicy: "accept-new" | "strict";
+  /** Below sshd's MaxSessions (10 by default). */
+  maxChannels?: number;
+  retries?: number;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+const TRANSIENT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake|banner exchange|Socket closed|proxy command/i;
+
+function proxySocket(command: string[]): Duplex {
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += String(d)));
+  const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  child.on("exit", (code) => {
+    if (code !== 0 && code !== null) duplex.destroy(new Error(`proxy command ${command.join(" ")} exited ${code}: ${stderr.trim()}`));
+  });
+  child.on("error", (err) => duplex.destroy(new Error(`proxy command ${command.join(" ")}: ${err.message}`)));
+  duplex.on("close", () => child.kill());
+  return duplex;
+}
+
+async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promise<Partial<ConnectConfig> & { tried: string[] }> {
+  const config: Partial<ConnectConfig> & { tried: string[] } = { tried: [] };
+  if (endpoint.identityFile) {
+    const path = endpoint.identityFile.replace(/^~(?=\/)/, env.HOME ?? "");
+    try {
+      config.privateKey = await readFile(path);
+    } catch (err) {
+      throw new LabError(`cannot read identity file ${path}: ${(err as Error).message}`, EXIT.cannotRun, "identity-file", endpoint.name, "connect");
+    }
+    if (endpoint.passphraseEnv) config.passphrase = env[endpoint.passphraseEnv];
+    config.tried.push(`key ${path}`);
+  }
+  if (endpoint.agent) {
+    if (!env.SSH_AUTH_SOCK) throw new LabError("agent: true, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add your key)", EXIT.cannotRun, "no-agent", endpoint.name, "connect");
+    config.agent = env.SSH_AUTH_SOCK;
+    config.tried.push("agent");
+  }
+  if (endpoint.passwordEnv) {
+    const password = env[endpoint.passwordEnv];
+    if (password === undefined) throw new LabError(`password_env: ${endpoint.passwordEnv} is not set in the environment`, EXIT.cannotRun, "no-password", endpoint.name, "connect");
+    config.password = password;
+    config.tried.push(`password from $${endpoint.passwordEnv}`);
+  }
+  return config;
+}
+
+/** One ssh2 connection with host key checking, retries, a channel limit and sudo. */
+export class SshTransport implements Transport {
+  readonly stats: TransportStats = { connections: 0, commands: 0 };
+  private readonly limit: ReturnType<typeof pLimit>;
+  private jumpTransport?: SshTransport;
+
+  private constructor(
+    readonly endpoint: SshEndpoint,
+    private readonly client: Client,
+    private readonly options: SshOptions,
+  ) {
+    this.limit = pLimit(options.maxChannels ?? 8);
+  }
+
+  get host(): string {
+    return this.endpoint.name;
+  }
+
+  static async connect(endpoint: SshEndpoint, options: SshOptions): Promise<SshTransport> {
+    const retries = options.retries ?? 3;
+    let jump: SshTransport | undefined;
+    if (endpoint.jump) jump = await SshTransport.connect(endpoint.jump, options);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const client = await SshTransport.open(endpoint, options, jump);
+        const transport = new SshTransport(endpoint, client, options);
+        transport.stats.connections = attempt + 1;
+        transport.jumpTransport = jump;
+        return transport;
+      } catch (err) {
+        const message = (err as Error).message;
+        if (err instanceof LabError || attempt >= retries || !TRANSIENT.test(message)) {
+          await jump?.close();
+          throw err instanceof LabError ? err : SshTransport.explain(endpoint, err as Error);
+        }
+        const delay = 250 * 2 ** attempt;
+        options.log?.(`${endpoint.name}: connect: ${message}; retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private static explain(endpoint: SshEndpoint, err: Error): LabError {
+    const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
+    if (/authentication methods failed/i.test(err.message)) {
+      return new LabError(`authentication failed for ${where}: the host refused every method tried (${(err as { tried?: string[] }).tried?.join(", ") || "none configured"})`, EXIT.cannotRun, "auth", endpoint.name, "connect");
+    }
+    if (/passphrase|Encrypted private key|Cannot parse privateKey/i.test(err.message)) {
+      return new LabError(`cannot use the identity file ${endpoint.identityFile}: ${err.message} (set passphrase_env for an encrypted key)`, EXIT.cannotRun, "identity-file", endpoint.name, "connect");
+    }
+    return new LabError(`cannot reach ${where}: ${err.message}`, EXIT.cannotRun, "unreachable", endpoint.name, "connect");
+  }
+
+  private static async open(endpoint: SshEndpoint, options: SshOptions, jump?: SshTransport): Promise<Client> {
+    const env = options.env ?? process.env;
+    const { tried, ...auth } = await authConfig(endpoint, env);
+    let hostKeyError: LabError | undefined;
+    const sock = endpoint.proxyCommand ? proxySocket(endpoint.proxyCommand) : jump ? await jump.forward(endpoint.host, endpoint.port) : undefined;
+    return new Promise<Client>((resolve, reject) => {
+      const client = new Client();
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        sock?.destroy();
+        reject(hostKeyError ?? Object.assign(err, { tried }));
+      };
+      client.on("ready", () => {
+        settled = true;
+        resolve(client);
+      });
+      client.on("error", fail);
+      client.on("close", () => fail(new Error("Connection lost before handshake")));
+      client.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        username: endpoint.user,
+        sock,
+        readyTimeout: endpoint.connectTimeoutS * 1000,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 3,
+        ...auth,
+        // ssh2 accepts any host key unless told otherwise: check known_hosts ourselves.
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          void options.knownHosts.verify(hostKeyName(endpoint.host, endpoint.port), key, options.hostKeyPolicy).then((verdict) => {
+            if (!verdict.ok) hostKeyError = new LabError(verdict.message, EXIT.cannotRun, `host-key-${verdict.reason}`, endpoint.name, "connect");
+            else if (verdict.added) options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
+            verify(verdict.ok);
+          });
+        },
+      } as ConnectConfig);
+    });
+  }
+
+  /** A TCP stream to host:port opened from this host (for jump hosts). */
+  forward(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => (err ? reject(new Error(`jump via ${this.host}: ${err.message}`)) : resolve(stream as unknown as Duplex)));
+    });
+  }
+
+  private wrapSudo(command: string, stdin: string | Buffer | undefined): { command: string; stdin?: string | Buffer } {
+    const sudo = this.endpoint.sudo;
+    if (sudo === false) return { command, stdin };
+    if (!sudo.passwordEnv) return { command: `sudo -n sh -c ${quote(command)}`, stdin };
+    const password = (this.options.env ?? process.env)[sudo.passwordEnv];
+    if (password === undefined) throw new LabError(`sudo password_env: ${sudo.passwordEnv} is not set`, EXIT.cannotRun, "sudo", this.host);
+    // The password is the first line on stdin; it never appears in argv or logs.
+    return { command: `sudo -S -p '' sh -c ${quote(command)}`, stdin: Buffer.concat([Buffer.from(`${password}\n`), Buffer.from(stdin ?? "")]) };
+  }
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.limit(async () => {
+      // sshd may still count a just-closed channel against MaxSessions: retry an open refusal.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.execNow(command, options);
+        } catch (err) {
+          if (!(err instanceof LabError) || err.code !== "channel" || attempt >= 6) throw err;
+          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        }
+      }
+    });
+  }
+
+  private execNow(command: string, options: ExecOptions): Promise<ExecResult> {
+    const started = Date.now();
+    const wrapped = this.wrapSudo(command, options.stdin);
+    this.stats.commands++;
+    return new Promise((resolve, reject) => {
+      this.client.exec(wrapped.command, (err, stream) => {
+        if (err) return reject(new LabError(`cannot start a command: ${err.message}`, EXIT.cannotRun, "channel", this.host));
+        let stdout = "";
+        let stderr = "";
+        let timedOut = false;
+        const timer = options.timeoutMs
+          ? setTimeout(() => {
+              timedOut = true;
+              stream.signal("KILL");
+              stream.close();
+            }, options.timeoutMs)
+          : undefined;
+        // ssh2 emits close only once both streams are consumed.
+        stream.on("data", (d: Buffer) => {
+          stdout += d.toString();
+          options.onOutput?.(d.toString(), "stdout");
+        });
+        stream.stderr.on("data", (d: Buffer) => {
+          stderr += d.toString();
+          options.onOutput?.(d.toString(), "stderr");
+        });
+        stream.on("close", (code: number | null, signal?: string) => {
+          clearTimeout(timer);
+          resolve({ code: timedOut ? null : (code ?? null), signal: signal ?? undefined, stdout, stderr, timedOut, durationMs: Date.now() - started });
+        });
+        stream.end(wrapped.stdin ?? "");
+      });
+    });
+  }
+
+  async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    const script = [
+      "set -e",
+      `mkdir -p ${quote(dir)}`,
+      `tmp=$(mktemp ${quote(`${path}.lab-XXXXXX`)})`,
+      'cat > "$tmp"',
+      `chmod ${quote(options.mode ?? "0644")} "$tmp"`,
+      ...(options.owner ? [`chown ${quote(options.owner)} "$tmp"`] : []),
+      // rename(2) over the target: readers see the old file or the new one, never half of one.
+      `mv -f "$tmp" ${quote(path)}`,
+    ].join("\n");
+    const r = await this.exec(script, { stdin: content });
+    if (r.code !== 0) throw new LabError(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`, EXIT.labProblem, "write", this.host);
+  }
+
+  async close(): Promise<void> {
+    this.client.end();
+    await this.jumpTransport?.close();
+  }
+}

@@ -1,0 +1,69 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/**
+ * Helpers for tests against real hosts: the sandbox's namespaces with real sshd, reached
+ * through the real CLI and checked with OpenSSH's own client (an independent path).
+ */
+const repo = resolve(import.meta.dirname, "..", "..");
+const tsx = join(repo, "node_modules", ".bin", "tsx");
+const cli = join(repo, "src", "cli", "main.ts");
+
+/** Why real-host tests cannot run here, or undefined when they can. */
+export function realHostsUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "needs root (network namespaces, sshd per host)";
+  for (const tool of ["/usr/sbin/sshd", "/usr/bin/tini", "/usr/bin/socat", "/usr/bin/ssh"]) {
+    if (!existsSync(tool)) return `needs ${tool} (bash scripts/install-deps.sh installs it)`;
+  }
+  return undefined;
+}
+
+/** A scratch working directory holding a copy of a sample lab under a test-specific name. */
+export function scratchLab(sample: string, name: string, edit: (text: string) => string = (t) => t): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), `lab-${name}-`));
+  const text = readFileSync(join(repo, sample), "utf8").replace(/^name: .*$/m, `name: ${name}`);
+  const file = join(dir, "lab.yaml");
+  writeFileSync(file, edit(text));
+  return { dir, file };
+}
+
+export function lab(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(tsx, [cli, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run a command on a sandbox host with OpenSSH, through the sandbox inventory. */
+export function sshRun(cwd: string, labName: string, host: string, command: string): string {
+  const inventory = JSON.parse(readFileSync(join(cwd, ".lab", "sandbox", labName, "inventory.json"), "utf8"));
+  const h = inventory.hosts[host];
+  return execFileSync(
+    "ssh",
+    [
+      "-o", "BatchMode=yes",
+      "-o", `UserKnownHostsFile=${inventory.known_hosts}`,
+      "-o", "StrictHostKeyChecking=yes",
+      "-o", `ProxyCommand=${h.proxy_command.join(" ")}`,
+      "-i", h.identity_file,
+      `root@${h.host}`,
+      command,
+    ],
+    { encoding: "utf8", timeout: 30_000 },
+  );
+}
+
+/** What `lab down` must put back: interfaces (with flags such as PROMISC), addresses, namespaces, files. */
+export function hostSnapshot(cwd: string, labName: string, host: string): string {
+  return sshRun(
+    cwd,
+    labName,
+    host,
+    [
+      "ip -o link show | sed 's/^[0-9]*: //; s/ link\\/ether.*//'",
+      "ip -o addr show | awk '{print $2, $3, $4}'",
+      "echo netns: $(ls /run/netns)",
+      "find /etc /var/lib/lab -xdev 2>/dev/null | sort | xargs -d '\\n' ls -ld --time-style=+ 2>/dev/null | awk '{print $1, $5, $NF}'",
+    ].join("; "),
+  );
+}
