@@ -104,6 +104,15 @@ export async function destroySandbox(labName: string): Promise<{ removed: string
   const prefix = sandboxPrefix(labName);
   for (const ns of await netnsList()) {
     if (!ns.startsWith(prefix)) continue;
+    // Leftovers of a run whose state file is gone: whatever still runs in that namespace goes.
+    const pids = (await runLocal("ip", ["netns", "pids", ns])).stdout.split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     await runLocal("ip", ["netns", "del", ns]);
     removed.push(`netns ${ns}`);
   }

@@ -1,0 +1,105 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+
+/** Faults against real sshd in sandbox hosts: what a user sees, and that nothing changed. */
+const skip = realHostsUnavailable();
+if (skip) console.log(`SKIPPED real-host fault tests: ${skip}`);
+
+describe.skipIf(!!skip)("faults, with real sshd", () => {
+  const name = "t-faults";
+  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name);
+  const sandbox = join(dir, ".lab", "sandbox", name);
+  let inventory: { known_hosts: string; hosts: Record<string, Record<string, unknown>> };
+
+  /** A copy of the sandbox inventory with one change, used through --inventory. */
+  const inventoryWith = (edit: (inv: typeof inventory) => void): string => {
+    const copy = structuredClone(inventory);
+    edit(copy);
+    const path = join(dir, `inventory-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(copy));
+    return path;
+  };
+  const noStateOn = (host: string) => expect(sshRun(dir, name, host, `ls /var/lib/lab/${name}.json 2>/dev/null || echo none`).trim()).toBe("none");
+
+  beforeAll(() => {
+    lab(dir, "down", file, "--sandbox");
+    expect(lab(dir, "sandbox", "create", file).code).toBe(0);
+    inventory = JSON.parse(readFileSync(join(sandbox, "inventory.json"), "utf8"));
+  });
+  afterAll(() => {
+    lab(dir, "down", file, "--sandbox");
+  });
+
+  it("an unreachable host stops the run before any change (exit 3)", () => {
+    const inv = inventoryWith((i) => {
+      i.hosts.docker02 = { host: "127.0.0.1", port: 9, user: "root", identity_file: i.hosts.docker02!.identity_file };
+    });
+    const r = lab(dir, "up", file, "--inventory", inv);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/docker02: connect: cannot reach root@127\.0\.0\.1:9: .*ECONNREFUSED/);
+    expect(r.stderr).not.toContain("docker01:");
+    noStateOn("docker01");
+  });
+
+  it("a wrong key is an authentication failure naming user, host and what was tried (exit 3)", () => {
+    const otherKey = join(dir, "other_key");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey]);
+    const inv = inventoryWith((i) => {
+      i.hosts.docker01!.identity_file = otherKey;
+    });
+    const r = lab(dir, "up", file, "--inventory", inv);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`docker01: connect: authentication failed for root@docker01:22: the host refused every method tried (key ${otherKey})`);
+    noStateOn("docker01");
+    noStateOn("docker02");
+  });
+
+  it("a changed host key is refused, showing both fingerprints (exit 3)", () => {
+    const lines = readFileSync(inventory.known_hosts, "utf8").trim().split("\n");
+    const docker02Key = lines.find((l) => l.startsWith("docker02 "))!.split(" ").slice(1).join(" ");
+    const forged = join(dir, "known_hosts_forged");
+    writeFileSync(forged, `docker01 ${docker02Key}\n${lines.find((l) => l.startsWith("docker02 "))}\n`);
+    const inv = inventoryWith((i) => {
+      i.known_hosts = forged;
+    });
+    const r = lab(dir, "up", file, "--inventory", inv);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/docker01: connect: the host key of docker01 has CHANGED: .*known_hosts_forged:1 has ssh-ed25519 SHA256:\S+, the host now offers SHA256:\S+/);
+    noStateOn("docker01");
+  });
+
+  it("a failing command names host, step, command and stderr; the other host finishes its phase; a re-run continues", () => {
+    // A plain file where a namespace handle belongs: `ip link add … netns ns2` must fail.
+    sshRun(dir, name, "docker01", "mkdir -p /run/netns && touch /run/netns/ns2");
+    const r = lab(dir, "up", file, "--sandbox");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/docker01: namespaces: macvlan mv2 \(mode bridge\) on ens33, inside ns2: failed: ip link add link ens33 name mv2 netns ns2 type macvlan mode bridge: exit \d+: .+/);
+    expect(r.stderr).toContain("docker01: macvlan mv2 (mode bridge) on ens33, inside ns2: ip link add link ens33 name mv2 netns ns2");
+    expect(r.stderr).toContain("continues where it stands");
+    expect(r.stdout).toContain("docker02: 0 ok, 9 changed, 0 failed, 0 skipped");
+    expect(r.stdout).toMatch(/docker01: \d+ ok, \d+ changed, 1 failed, 2 skipped/);
+    expect(r.stdout).not.toContain("checks:");
+
+    sshRun(dir, name, "docker01", "rm /run/netns/ns2");
+    const again = lab(dir, "up", file, "--sandbox");
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain("docker02: 9 ok, 0 changed");
+    expect(again.stdout).toContain("docker01: namespaces: create network namespace ns2: changed");
+    expect(again.stdout).toContain("checks: all 12 as expected");
+
+    const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
+    expect(down.code, down.stderr).toBe(0);
+    noStateOn("docker01");
+    expect(sshRun(dir, name, "docker01", "ls /run/netns | wc -l").trim()).toBe("0");
+  });
+
+  it("lab check without a sandbox running says so (exit 3)", () => {
+    const other = scratchLab("labs/macvlan-netns.yaml", "t-nosandbox");
+    const r = lab(other.dir, "check", other.file, "--sandbox");
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("no running sandbox for t-nosandbox: run lab up --sandbox first");
+  });
+});
