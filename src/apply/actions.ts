@@ -23,10 +23,11 @@ export interface ActionContext {
   timeoutMs: number;
   /** Every remote command, for --verbose and the per-host log. */
   onCommand?: (command: string, result: ExecResult) => void;
+  onOutput?: (chunk: string, stream: "stdout" | "stderr") => void;
 }
 
 async function run(ctx: ActionContext, command: string, stdin?: string): Promise<ExecResult> {
-  const result = await ctx.transport.exec(command, { stdin, timeoutMs: ctx.timeoutMs });
+  const result = await ctx.transport.exec(command, { stdin, timeoutMs: ctx.timeoutMs, onOutput: ctx.onOutput });
   ctx.onCommand?.(command, result);
   if (result.code !== 0) throw new ActionError(command, result);
   return result;

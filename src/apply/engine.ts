@@ -114,6 +114,7 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
           labFile: lab.file,
           timeoutMs: options.commandTimeoutMs,
           onCommand: (command, result) => options.events.command?.(host, command, result),
+          onOutput: (chunk, stream) => options.events.output?.(host, chunk, stream),
         },
         action,
       );

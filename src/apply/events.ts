@@ -11,6 +11,8 @@ export interface ApplyEvents {
   /** `lab down`: one entry of a host's recorded changes was undone (changed) or could not be (failed). */
   undo?(host: string, title: string, status: "changed" | "failed", detail?: string): void;
   command?(host: string, command: string, result: ExecResult): void;
+  /** Live output of the command running on a host. */
+  output?(host: string, chunk: string, stream: "stdout" | "stderr"): void;
   note(host: string | undefined, message: string): void;
 }
 

@@ -24,6 +24,7 @@ export function logFileEvents(dir: string, inner: ApplyEvents): ApplyEvents {
       append(host, `$ ${command}\n  exit ${result.code ?? "-"}${result.signal ? ` signal ${result.signal}` : ""}${result.timedOut ? " (timed out)" : ""} in ${result.durationMs} ms\n  stdout: ${result.stdout.trimEnd()}\n  stderr: ${result.stderr.trimEnd()}`);
       inner.command?.(host, command, result);
     },
+    output: (host, chunk, stream) => inner.output?.(host, chunk, stream),
     note: (host, message) => {
       append(host, message);
       inner.note(host, message);

@@ -40,7 +40,8 @@ export interface SshOptions {
 const TRANSIENT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake|banner exchange|Socket closed|proxy command/i;
 
 function proxySocket(command: string[]): Duplex {
-  const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+  // Its own process group: a Ctrl-C at the terminal must reach lab, not cut the connection.
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += String(d)));
   const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
@@ -58,11 +59,14 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
     const path = endpoint.identityFile.replace(/^~(?=\/)/, env.HOME ?? "");
     try {
       config.privateKey = await readFile(path);
+      if (endpoint.passphraseEnv) config.passphrase = env[endpoint.passphraseEnv];
+      config.tried.push(`key ${path}`);
     } catch (err) {
-      throw new LabError(`cannot read identity file ${path}: ${(err as Error).message}`, EXIT.cannotRun, "identity-file", endpoint.name, "connect");
+      // Like OpenSSH: a missing key is fatal only when nothing else could log in.
+      if (!endpoint.agent && !endpoint.passwordEnv) {
+        throw new LabError(`cannot read identity file ${path}: ${(err as Error).message}`, EXIT.cannotRun, "identity-file", endpoint.name, "connect");
+      }
     }
-    if (endpoint.passphraseEnv) config.passphrase = env[endpoint.passphraseEnv];
-    config.tried.push(`key ${path}`);
   }
   if (endpoint.agent) {
     if (!env.SSH_AUTH_SOCK) throw new LabError("agent: true, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add your key)", EXIT.cannotRun, "no-agent", endpoint.name, "connect");

@@ -103,3 +103,40 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     expect(r.stderr).toContain("no running sandbox for t-nosandbox: run lab up --sandbox first");
   });
 });
+
+describe.skipIf(!!skip)("Ctrl-C during lab up", () => {
+  const name = "t-sigint";
+  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name);
+  afterAll(() => {
+    lab(dir, "down", file, "--sandbox");
+  });
+
+  it("finishes the running command, records what was done, and a re-run continues", async () => {
+    const { spawn } = await import("node:child_process");
+    const { resolve } = await import("node:path");
+    const repo = resolve(import.meta.dirname, "..", "..");
+    const child = spawn(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), "up", file, "--sandbox"], { cwd: dir, env: { ...process.env, CI: "true" } });
+    let stdout = "";
+    let interrupted = false;
+    child.stdout.on("data", (d) => {
+      stdout += String(d);
+      if (!interrupted && stdout.includes(": changed")) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
+    const code = await new Promise<number | null>((done) => child.on("close", done));
+    expect(code, stdout).toBe(1);
+    expect(stdout).toContain("interrupted: finishing the commands already running");
+    expect(stdout).toContain("stopped by Ctrl-C");
+    expect(stdout).toMatch(/skipped/);
+    // State is consistent: the next run does only the rest, and down removes everything.
+    const again = lab(dir, "up", file, "--sandbox");
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain("checks: all 12 as expected");
+    expect(again.stdout).toMatch(/docker0[12]: [1-9]\d* ok/);
+    const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
+    expect(down.stdout).toContain("docker01: 9 undone, 0 failed");
+    expect(down.stdout).toContain("docker02: 9 undone, 0 failed");
+  });
+});

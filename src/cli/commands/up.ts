@@ -5,6 +5,8 @@ import { buildPlan } from "../../plan/build-plan.js";
 import type { HostFacts } from "../../plan/types.js";
 import { logFileEvents } from "../../report/log-file.js";
 import { plainEvents, summaryLines } from "../../report/plain.js";
+import { ttyEvents } from "../../report/tty.js";
+import type { ApplyEvents } from "../../apply/events.js";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
 import { loadValidLab } from "../read-lab.js";
 import { addTargetOptions, openTargets, parallelOf, type TargetOptions } from "../targets.js";
@@ -41,8 +43,6 @@ Examples:
       if (!lab) return setExit(EXIT.labProblem);
       const write = (line: string) => process.stdout.write(line + "\n");
       const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}`;
-      const view = plainEvents(write, { verbose: opts.verbose ?? false });
-      const events = logFileEvents(logDir, view);
       const targets = await openTargets(lab, opts, { create: true }, write);
       const abort = new AbortController();
       const onSigint = () => {
@@ -60,7 +60,13 @@ Examples:
         }
         for (const r of results) if (r.status === "fulfilled") facts[r.value[0]] = r.value[1].facts;
         const plan = buildPlan(lab, facts);
+        // A live tree on a terminal; one plain line per event in CI, pipes and --verbose.
+        const tty = process.stdout.isTTY && !process.env.CI && !opts.verbose ? ttyEvents(plan) : undefined;
+        const view = tty ?? plainEvents(write, { verbose: opts.verbose ?? false });
+        const events = logFileEvents(logDir, tty?.events ?? (view as ApplyEvents));
         const result = await applyPlan(lab, plan, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
+        tty?.finish();
+        await tty?.done;
         summaryLines(view.counts).forEach(write);
         const changed = result.outcomes.filter((o) => o.status === "changed").length;
         if (result.failed) {

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+
+/**
+ * Non-root users through sudo (sudo -n, and a sudo password fed on stdin), an SSH password
+ * from the environment, and a jump host, against real sshd and real sudo in sandbox hosts.
+ */
+const skip = realHostsUnavailable() ?? (existsSync("/usr/bin/sudo") ? undefined : "needs /usr/bin/sudo (bash scripts/install-deps.sh installs it)");
+if (skip) console.log(`SKIPPED access tests: ${skip}`);
+
+describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
+  const name = "t-access";
+  // docker01: user student with passwordless sudo, logging in with a password;
+  // docker02: user student whose sudo asks for a password, reached through docker01.
+  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name, (text) =>
+    text
+      .replace("ssh: { user: root, identity_file: ~/.ssh/id_ed25519 }", "ssh: { user: root }")
+      .replace("docker01: { address: 192.168.1.11 }", "docker01: { address: 192.168.1.11, ssh: { user: student, password_env: LAB_TEST_SSH_PW }, sudo: true }")
+      .replace("docker02: { address: 192.168.1.13 }", "docker02: { address: 192.168.1.13, ssh: { user: student, jump: docker01 }, sudo: { password_env: LAB_TEST_SUDO_PW } }"),
+  );
+  let inventoryFile: string;
+
+  beforeAll(() => {
+    lab(dir, "down", file, "--sandbox");
+    expect(lab(dir, "sandbox", "create", file).code).toBe(0);
+    const setup = (sudoers: string) =>
+      [
+        "useradd -m -s /bin/sh student",
+        "echo 'student:pw-for-ssh' | chpasswd",
+        "mkdir -p ~student/.ssh && cp /etc/ssh/lab_authorized_keys ~student/.ssh/authorized_keys && chown -R student ~student/.ssh",
+        `echo '${sudoers}' > /etc/sudoers.d/student && chmod 440 /etc/sudoers.d/student`,
+        "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config && kill -HUP $(cat /run/sshd.pid)",
+      ].join(" && ");
+    sshRun(dir, name, "docker01", setup("student ALL=(ALL) NOPASSWD: ALL"));
+    sshRun(dir, name, "docker02", setup("student ALL=(ALL) ALL") + " && echo 'student:pw-for-sudo' | chpasswd");
+    const sandboxInventory = JSON.parse(readFileSync(join(dir, ".lab", "sandbox", name, "inventory.json"), "utf8"));
+    const d1 = sandboxInventory.hosts.docker01;
+    inventoryFile = join(dir, "inventory.json");
+    writeFileSync(
+      inventoryFile,
+      JSON.stringify({
+        known_hosts: sandboxInventory.known_hosts,
+        // docker01 through its proxy, with no key: the password must do; docker02 by its LAN address via the jump.
+        hosts: { docker01: { host: d1.host, proxy_command: d1.proxy_command }, docker02: { host: "192.168.1.13", identity_file: d1.identity_file } },
+      }),
+    );
+  });
+  afterAll(() => {
+    lab(dir, "down", file, "--sandbox");
+  });
+
+  const env = (extra: Record<string, string>) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, extra);
+    return () => {
+      process.env = saved;
+    };
+  };
+
+  it("says which variable is missing instead of prompting", () => {
+    const restore = env({ LAB_TEST_SSH_PW: "pw-for-ssh" });
+    try {
+      const r = lab(dir, "up", file, "--inventory", inventoryFile, "--no-check");
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("docker02: sudo password_env: LAB_TEST_SUDO_PW is not set");
+    } finally {
+      restore();
+    }
+  });
+
+  it("goes up as a non-root user: password login, sudo -n, sudo with a password, through a jump host", () => {
+    const restore = env({ LAB_TEST_SSH_PW: "pw-for-ssh", LAB_TEST_SUDO_PW: "pw-for-sudo" });
+    try {
+      const r = lab(dir, "up", file, "--inventory", inventoryFile);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain("checks: all 12 as expected");
+      // docker02 was new under its LAN address: accept-new recorded its key (in the first test's run).
+      const knownHosts = readFileSync(JSON.parse(readFileSync(inventoryFile, "utf8")).known_hosts, "utf8");
+      expect(knownHosts).toMatch(/^192\.168\.1\.13 ssh-ed25519 /m);
+      // The state file was written as root through sudo.
+      expect(sshRun(dir, name, "docker02", `stat -c %U /var/lib/lab/${name}.json`).trim()).toBe("root");
+      // The password never reaches a command line or a log.
+      const logs = sshRun(dir, name, "docker02", "cat /var/lib/lab/*.json");
+      expect(logs).not.toContain("pw-for-sudo");
+      expect(lab(dir, "down", file, "--inventory", inventoryFile).code).toBe(0);
+    } finally {
+      restore();
+    }
+  });
+
+  it("a sudo that wants a password, with sudo: true, stops at preflight (exit 3)", () => {
+    const restore = env({ LAB_TEST_SSH_PW: "pw-for-ssh" });
+    const strictSudo = file.replace(/lab\.yaml$/, "lab-sudo-n.yaml");
+    writeFileSync(strictSudo, readFileSync(file, "utf8").replace("sudo: { password_env: LAB_TEST_SUDO_PW }", "sudo: true"));
+    try {
+      const r = lab(dir, "up", strictSudo, "--inventory", inventoryFile, "--no-check");
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/docker02: preflight: sudo does not work without a prompt: .*password/);
+    } finally {
+      restore();
+    }
+  });
+});
