@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: validate the sample lab and show what `lab up` would
-# do on each host. (Later: bring it up in the local sandbox and run its check.)
+# The main job on the embedded default: bring the sample lab up in the local sandbox (hosts
+# as namespaces with their own sshd, on this machine), then prove it with `lab check`.
+# Needs root. Leaves the lab running; `node dist/cli/main.js down LAB --sandbox` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-lab=${1:-labs/two-host-vlan.yaml}
+lab=${1:-labs/macvlan-netns.yaml}
 node dist/cli/main.js validate "$lab"
-node dist/cli/main.js plan "$lab"
+node dist/cli/main.js up "$lab" --sandbox --no-check
+node dist/cli/main.js check "$lab" --sandbox
+echo "demo: the lab is still up; look around with: ssh -F .lab/sandbox/$(sed -n 's/^name: *//p' "$lab" | head -1)/ssh_config docker01"
+echo "demo: remove it with: node dist/cli/main.js down $lab --sandbox"
