@@ -33,6 +33,7 @@ interface HostRun {
   transport: Transport;
   state: HostState;
   needed: Map<Step, boolean>;
+  conflicts: Map<Step, string>;
   failed: boolean;
 }
 
@@ -63,6 +64,7 @@ export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Tr
           transport,
           state: parseState(lab.name, probe.stateText, hostPlan.host),
           needed: new Map(steps.map((s, i) => [s, probe.needed[i]!])),
+          conflicts: new Map([...probe.conflicts].map(([i, message]) => [steps[i]!, message])),
           failed: false,
         };
       }),
@@ -85,6 +87,12 @@ export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Tr
           for (const step of steps) {
             if (run.failed || options.signal?.aborted) {
               record(run.plan.host, step, "skipped");
+              continue;
+            }
+            const conflict = run.conflicts.get(step);
+            if (conflict) {
+              run.failed = true;
+              record(run.plan.host, step, "failed", { message: conflict });
               continue;
             }
             if (!run.needed.get(step)) {

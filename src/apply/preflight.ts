@@ -26,19 +26,25 @@ const FEATURE_TESTS: Record<Feature, string> = {
 };
 
 /** Which kernel features and programs each host needs for this lab. */
-export function requirements(lab: Lab, host: string): { features: Map<Feature, string>; docker: boolean } {
+export function requirements(lab: Lab, host: string): { features: Map<Feature, string>; docker: boolean; trunk: boolean } {
   const features = new Map<Feature, string>();
   const need = (f: Feature, why: string) => features.has(f) || features.set(f, why);
   const h = lab.hosts.find((x) => x.name === host)!;
   const vlans = lab.vlans.filter((v) => v.hosts.includes(host));
   if (vlans.length > 0) need("vlan", `VLAN${vlans.length > 1 ? "s" : ""} ${vlans.map((v) => v.id).join(", ")}`);
+  let trunk = false;
   for (const n of lab.networks.filter((n) => n.hosts.includes(host))) {
     need(n.driver, `network ${n.name}`);
-    if (/^(.+)\.\d+$/.exec(n.parent)?.[1] === h.nic) need("vlan", `network ${n.name} on ${n.parent}`);
+    const id = /^(.+)\.(\d+)$/.exec(n.parent);
+    // A parent NIC.ID that is not one of the lab's VLANs is made by Docker itself (trunk mode).
+    if (id?.[1] === h.nic && !vlans.some((v) => v.id === Number(id[2]))) {
+      trunk = true;
+      need("vlan", `network ${n.name} on ${n.parent}`);
+    }
   }
   for (const ns of lab.namespaces.filter((n) => n.host === host)) for (const i of ns.interfaces) need(i.kind, `namespace ${ns.name}`);
   if (h.shim) need("macvlan", `the host shim ${h.shim.name}`);
-  return { features, docker: dockerHosts(lab).includes(host) };
+  return { features, docker: dockerHosts(lab).includes(host), trunk };
 }
 
 export function preflightScript(): string {
@@ -83,10 +89,13 @@ export async function preflight(lab: Lab, transport: Transport, options: { vlanS
   const os = host.os !== "auto" ? host.os : (detected ?? "rhel");
   const features = { vlan: values.vlan === "1", macvlan: values.macvlan === "1", ipvlan: values.ipvlan === "1", macvtap: values.macvtap === "1" };
   const need = requirements(lab, host.name);
-  const missing = [...need.features].filter(([f]) => !features[f] && !(f === "vlan" && options.vlanStandin));
+  // Stand-ins replace the lab's own VLAN sub-interfaces, not the ones Docker makes in trunk mode.
+  const standIn = (f: Feature) => f === "vlan" && options.vlanStandin === true && !need.trunk;
+  const missing = [...need.features].filter(([f]) => !features[f] && !standIn(f));
   if (missing.length > 0) {
     const list = missing.map(([f, why]) => `${FEATURE_NAMES[f]} (needed by ${why})`).join("; ");
-    throw new LabError(`this kernel lacks ${list}; nothing was changed`, EXIT.cannotRun, "kernel-feature", host.name, "preflight");
+    const hint = missing.some(([f]) => f === "vlan") && !need.trunk && !options.vlanStandin ? " (in the sandbox, --vlan-standin gives each VLAN a separate stand-in link)" : "";
+    throw new LabError(`this kernel lacks ${list}; nothing was changed${hint}`, EXIT.cannotRun, "kernel-feature", host.name, "preflight");
   }
   if (need.docker && !values.docker) {
     throw new LabError("Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)", EXIT.cannotRun, "no-docker", host.name, "preflight");

@@ -11,6 +11,8 @@ export function probeScript(steps: Step[], stateFilePath: string): string {
   const lines = [`echo '--state'`, `cat ${quote(stateFilePath)} 2>/dev/null`, `echo; echo '--checks'`];
   steps.forEach((step, i) => {
     if (step.check) lines.push(`if { ${step.check} ; } >/dev/null 2>&1; then echo 'check ${i} 0'; else echo 'check ${i} 1'; fi`);
+    // base64 keeps a multi-line inspect output on one line of the probe's answer.
+    if (step.conflict) lines.push(`echo "conflict ${i} $( { ${step.conflict.command} ; } 2>/dev/null | base64 | tr -d '\\n')"`);
     step.actions.forEach((action, j) => {
       if (action.kind === "write") lines.push(`echo "file ${i} ${j} $(sha256sum < ${quote(action.path)} 2>/dev/null | cut -c1-64)"`);
     });
@@ -24,6 +26,25 @@ export interface ProbeResult {
   stateText: string;
   /** Step index → true when the step must run. */
   needed: boolean[];
+  /** Step index → why the object that exists cannot be used (a different definition). */
+  conflicts: Map<number, string>;
+}
+
+/** Compare an object's inspect output (key=value lines) with what the lab wants. */
+export function describeConflict(expect: Record<string, string | string[]>, output: string): string | undefined {
+  const actual = new Map(output.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]));
+  const differences: string[] = [];
+  for (const [key, wanted] of Object.entries(expect)) {
+    const have = actual.get(key) ?? "";
+    if (typeof wanted === "string") {
+      if (have !== wanted) differences.push(`${key} is ${have === "" ? "(none)" : have}, the lab wants ${wanted}`);
+    } else {
+      const words = have.split(/\s+/).filter(Boolean);
+      const missing = wanted.filter((w) => !words.includes(w));
+      if (missing.length > 0) differences.push(`${key} ${words.length ? words.join(" ") : "(none)"} lacks ${missing.join(" ")}`);
+    }
+  }
+  return differences.length > 0 ? differences.join("; ") : undefined;
 }
 
 export function parseProbe(steps: Step[], output: string): ProbeResult {
@@ -32,10 +53,18 @@ export function parseProbe(steps: Step[], output: string): ProbeResult {
   const stateText = stateStart >= 0 && checksStart > stateStart ? output.slice(stateStart + 8, checksStart) : "";
   const checks = new Map<number, number>();
   const files = new Map<string, string>();
+  const conflicts = new Map<number, string>();
   for (const line of output.slice(checksStart + 9).split("\n")) {
     const [kind, i, a, b] = line.split(" ");
     if (kind === "check") checks.set(Number(i), Number(a));
     if (kind === "file") files.set(`${i} ${a}`, b ?? "");
+    if (kind === "conflict" && a) {
+      const step = steps[Number(i)];
+      const output = Buffer.from(a, "base64").toString("utf8");
+      // An object that does not exist prints nothing (docker inspect may print a blank line).
+      const difference = step?.conflict && output.trim() !== "" && describeConflict(step.conflict.expect, output);
+      if (difference) conflicts.set(Number(i), `${step!.conflict!.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`);
+    }
   }
   const needed = steps.map((step, i) => {
     if (step.phase === "verify") return false;
@@ -46,5 +75,5 @@ export function parseProbe(steps: Step[], output: string): ProbeResult {
     if (step.check) return checks.get(i) !== 0;
     return true;
   });
-  return { stateText, needed };
+  return { stateText, needed, conflicts };
 }

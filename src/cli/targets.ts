@@ -12,6 +12,7 @@ import { usageError } from "./exit-codes.js";
 
 export interface TargetOptions {
   sandbox?: boolean;
+  vlanStandin?: boolean;
   inventory?: string;
   strictHostKeys?: boolean;
   parallel: string;
@@ -36,6 +37,8 @@ export function parallelOf(options: TargetOptions): number {
 
 export interface Targets {
   transports: Map<string, Transport>;
+  /** Sandbox only: VLAN stand-ins per host. */
+  standins: Record<string, number[]>;
   close(): Promise<void>;
 }
 
@@ -45,11 +48,12 @@ export interface Targets {
  */
 export async function openTargets(lab: Lab, options: TargetOptions, mode: { create: boolean }, log: (line: string) => void): Promise<Targets> {
   if (options.sandbox && options.inventory) throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
+  if (options.vlanStandin && !options.sandbox) throw usageError("--vlan-standin only works with --sandbox");
   let inventory: Inventory | undefined;
   let knownHostsFile: string | undefined;
   let strict = options.strictHostKeys ?? false;
   if (options.sandbox) {
-    if (mode.create) await createSandbox(lab, log);
+    if (mode.create) await createSandbox(lab, log, { vlanStandin: options.vlanStandin });
     else if (!(await sandboxHealthy(lab))) {
       const state = await readSandboxState(lab.name);
       throw new LabError(`no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`, EXIT.cannotRun, "no-sandbox");
@@ -62,5 +66,6 @@ export async function openTargets(lab: Lab, options: TargetOptions, mode: { crea
   }
   knownHostsFile = inventory?.known_hosts;
   const transports = await connectAll(resolveEndpoints(lab, inventory), { knownHostsFile, strictHostKeys: strict, parallel: parallelOf(options), log });
-  return { transports, close: () => closeAll(transports) };
+  const standins = options.sandbox && options.vlanStandin ? ((await readSandboxState(lab.name))?.standins ?? {}) : {};
+  return { transports, standins, close: () => closeAll(transports) };
 }

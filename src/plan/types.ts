@@ -57,6 +57,13 @@ export interface Step {
   undo: Action[];
   /** A short teaching note shown in listings and scripts. */
   note?: string;
+  /**
+   * An object of this name may already exist with another definition (a Docker network or
+   * container): `command` prints key=value lines when it exists; every key in `expect` must
+   * match (a string exactly; a list: each item among the value's words). A mismatch fails the
+   * step with the difference instead of silently reusing the object.
+   */
+  conflict?: { what: string; command: string; expect: Record<string, string | string[]> };
   /** Verify steps: the pings this host runs and what each should give. */
   probes?: Probe[];
 }
@@ -65,6 +72,11 @@ export interface HostFacts {
   os: "rhel" | "debian";
   /** false when the OS family was assumed, not read from the host. */
   detected: boolean;
+  /**
+   * Sandbox only (--vlan-standin): VLAN ids whose sub-interface is a stand-in that is part of
+   * the host (a veth already named <nic>.<id> on its own switch bridge, no 802.1q tagging).
+   */
+  vlanStandins?: number[];
 }
 
 export interface HostPlan {

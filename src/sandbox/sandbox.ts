@@ -1,6 +1,8 @@
 import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { quote as shellQuote } from "../plan/shell.js";
+import { buildSandboxImages } from "./images.js";
 import type { Lab } from "../spec/model.js";
 import { LabError as CliError, EXIT } from "../errors.js";
 import { probeKernelFeatures, type KernelFeatures } from "./features.js";
@@ -28,6 +30,8 @@ export interface SandboxState {
   switchNetns: string;
   hosts: SandboxHostState[];
   features: KernelFeatures;
+  /** Per host: VLAN ids with a stand-in link (--vlan-standin). */
+  standins: Record<string, number[]>;
   createdAt: string;
 }
 
@@ -116,6 +120,7 @@ export async function destroySandbox(labName: string): Promise<{ removed: string
     await runLocal("ip", ["netns", "del", ns]);
     removed.push(`netns ${ns}`);
   }
+  removed.push(...(await removeCgroups(labName)));
   const dir = sandboxDir(labName);
   if (existsSync(dir)) {
     await rm(join(dir, "hosts"), { recursive: true, force: true });
@@ -139,11 +144,14 @@ async function waitFor(what: string, test: () => Promise<boolean> | boolean, tim
 }
 
 /** Create (or reuse, when healthy) the sandbox for a lab; returns its state. */
-export async function createSandbox(lab: Lab, log: (line: string) => void = () => {}): Promise<SandboxState> {
+export async function createSandbox(lab: Lab, log: (line: string) => void = () => {}, options: { vlanStandin?: boolean } = {}): Promise<SandboxState> {
   sandboxPreconditions();
   if (await sandboxHealthy(lab)) {
     log(`sandbox: reusing the running hosts of ${lab.name}`);
-    return (await readSandboxState(lab.name))!;
+    const state = (await readSandboxState(lab.name))!;
+    if (options.vlanStandin) await ensureStandins(lab, state, log);
+    if (lab.usesDocker) await ensureDocker(state, log);
+    return state;
   }
   const leftovers = await destroySandbox(lab.name);
   if (leftovers.removed.length > 0) log(`sandbox: removed leftovers (${leftovers.removed.join(", ")})`);
@@ -181,7 +189,7 @@ export async function createSandbox(lab: Lab, log: (line: string) => void = () =
     // detached: a new session of its own (nsenter execs unshare, so this PID is unshare's).
     const unsharePid = spawnDetached(
       "nsenter",
-      [ `--net=/run/netns/${netns}`, "unshare", "--uts", "--mount", "--pid", "--fork", "--kill-child=SIGKILL", "--propagation", "private", templatePath("sandbox", "hostinit.sh"), host.name, hostDir, dir],
+      [ `--net=/run/netns/${netns}`, "unshare", "--uts", "--mount", "--pid", "--fork", "--kill-child=SIGKILL", "--propagation", "private", templatePath("sandbox", "hostinit.sh"), host.name, hostDir, dir, `${lab.name}-${host.name}`],
       fd,
     );
     closeSync(fd);
@@ -210,8 +218,10 @@ export async function createSandbox(lab: Lab, log: (line: string) => void = () =
     .map((h) => [`Host ${h.name}`, "  User root", `  IdentityFile ${key}`, "  IdentitiesOnly yes", `  UserKnownHostsFile ${join(dir, "known_hosts")}`, "  StrictHostKeyChecking yes", `  ProxyCommand ${proxyCommand(h.netns).join(" ")}`].join("\n"))
     .join("\n");
   await writeFile(join(dir, "ssh_config"), sshConfig + "\n");
-  const state: SandboxState = { lab: lab.name, dir, switchNetns: sw, hosts, features, createdAt: new Date().toISOString() };
+  const state: SandboxState = { lab: lab.name, dir, switchNetns: sw, hosts, features, standins: {}, createdAt: new Date().toISOString() };
   await writeFile(join(dir, "state.json"), JSON.stringify(state, null, 2) + "\n");
+  if (options.vlanStandin) await ensureStandins(lab, state, log);
+  if (lab.usesDocker) await ensureDocker(state, log);
   log(`sandbox: ${hosts.length} hosts up (${hosts.map((h) => h.name).join(", ")}); inventory ${join(dir, "inventory.json")}`);
   return state;
 }
@@ -228,4 +238,79 @@ async function childOf(pid: number): Promise<number> {
 async function sshBanner(netns: string): Promise<boolean> {
   const r = await runLocal("/usr/bin/nsenter", [`--net=/run/netns/${netns}`, "/usr/bin/socat", "-T1", "STDIO", "TCP:127.0.0.1:22,connect-timeout=1"], { input: "", timeoutMs: 3000 });
   return r.stdout.startsWith("SSH-2.0");
+}
+
+/** Run a command inside a sandbox host (all its namespaces), as if logged in there. */
+const inHost = (host: SandboxHostState, ...command: string[]) => ["/usr/bin/nsenter", "-t", String(host.pid1), "-a", ...command];
+
+/** Start each host's own dockerd and give it busybox:latest and registry:2 (built locally). */
+export async function ensureDocker(state: SandboxState, log: (line: string) => void): Promise<void> {
+  if (!existsSync("/usr/sbin/dockerd")) {
+    throw new CliError("this lab uses Docker: the sandbox needs docker.io (apt-get install -y docker.io busybox-static docker-registry)", EXIT.cannotRun, "sandbox-missing-tools");
+  }
+  const started = Date.now();
+  const images = await buildSandboxImages(join(dirname(state.dir), ".images"));
+  await Promise.all(
+    state.hosts.map(async (host) => {
+      const [cmd, ...args] = inHost(host, "/usr/local/sbin/lab-sandbox-dockerd", "start");
+      await mustRun(cmd!, args, { timeoutMs: 60_000 });
+      for (const image of images) {
+        const [c, ...a] = inHost(host, "docker", "image", "inspect", image.ref);
+        if ((await runLocal(c!, a)).code === 0) continue;
+        const importCommand = [...inHost(host, "docker", "import", ...image.changes.flatMap((change) => ["-c", change]), "-", image.ref)].map(shellQuote).join(" ");
+        await mustRun("sh", ["-c", `${importCommand} < ${shellQuote(image.tarball)} >/dev/null`], { timeoutMs: 120_000 });
+      }
+    }),
+  );
+  log(`sandbox: dockerd and images ready on ${state.hosts.length} hosts in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** dockerd's cgroups (--cgroup-parent=/lsb-<lab>-<host>) outlive it: remove them, deepest first. */
+async function removeCgroups(labName: string): Promise<string[]> {
+  const root = "/sys/fs/cgroup";
+  const prefix = sandboxPrefix(labName);
+  const removed = new Set<string>();
+  // cgroup v2 has one tree; v1 has one per controller (/sys/fs/cgroup/memory/…).
+  const trees = existsSync(root) ? [root, ...(await readdir(root)).map((d) => join(root, d))] : [];
+  for (const tree of trees) {
+    const entries = await readdir(tree).catch(() => [] as string[]);
+    for (const entry of entries) {
+      if (!entry.startsWith(prefix)) continue;
+      await runLocal("find", [join(tree, entry), "-depth", "-type", "d", "-exec", "rmdir", "{}", "+"]);
+      removed.add(`cgroup ${entry}`);
+    }
+  }
+  return [...removed];
+}
+
+/**
+ * --vlan-standin, for kernels without 802.1q: per host and lab VLAN, a veth already named
+ * <nic>.<id> whose other end is a port of a switch bridge of that VLAN alone. Separate
+ * layer-2 domains like real VLANs, but no tagging: tests must not claim they proved it.
+ */
+export async function ensureStandins(lab: Lab, state: SandboxState, log: (line: string) => void): Promise<void> {
+  const made: string[] = [];
+  state.standins ??= {};
+  for (const vlan of lab.vlans) {
+    const bridge = `vlan${vlan.id}`;
+    if ((await runLocal("ip", ["-n", state.switchNetns, "link", "show", bridge])).code !== 0) {
+      await mustRun("ip", ["-n", state.switchNetns, "link", "add", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+      await mustRun("ip", ["-n", state.switchNetns, "link", "set", bridge, "up"]);
+    }
+    for (const [i, host] of state.hosts.entries()) {
+      if (!vlan.hosts.includes(host.name)) continue;
+      const nic = lab.hosts.find((h) => h.name === host.name)!.nic;
+      const device = `${nic}.${vlan.id}`;
+      if ((await runLocal("ip", ["-n", host.netns, "link", "show", device])).code !== 0) {
+        const port = `v${vlan.id}p${i + 1}`;
+        await mustRun("ip", ["link", "add", device, "netns", host.netns, "type", "veth", "peer", "name", port, "netns", state.switchNetns]);
+        await mustRun("ip", ["-n", state.switchNetns, "link", "set", port, "master", bridge, "up"]);
+        await mustRun("ip", ["-n", host.netns, "link", "set", device, "up"]);
+        made.push(`${host.name}:${device}`);
+      }
+      state.standins[host.name] = [...new Set([...(state.standins[host.name] ?? []), vlan.id])];
+    }
+  }
+  await writeFile(join(state.dir, "state.json"), JSON.stringify(state, null, 2) + "\n");
+  if (made.length > 0) log(`sandbox: VLAN stand-ins ${made.join(", ")} (separate switch bridges, no 802.1q tagging)`);
 }

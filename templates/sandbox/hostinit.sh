@@ -3,7 +3,7 @@
 # host's own network namespace. Gives the host its own hostname, /proc, /sys, copy-on-write
 # /etc /var /usr /opt /home /srv, a fresh /root, a private /run, then runs sshd under tini.
 # Everything mounted here lives in this mount namespace and vanishes with its last process.
-# usage: hostinit.sh HOSTNAME HOSTDIR SANDBOXDIR
+# usage: hostinit.sh HOSTNAME HOSTDIR SANDBOXDIR [CGROUPNAME]
 set -euo pipefail
 H=$1; D=$2; SB=$3
 hostname "$H"
@@ -27,6 +27,8 @@ mkdir -p /run/sshd /run/netns /run/lock /run/lab-sandbox
 mkdir -p "$D/docker" /var/lib/docker
 mount --bind "$D/docker" /var/lib/docker
 echo "$D" > /run/lab-sandbox/dir
+echo "${4:-$H}" > /run/lab-sandbox/cgroup          # unique name for the cgroup dockerd uses
+mount --bind "$(dirname "$0")/sbin" /usr/local/sbin # systemctl and dockerd stand-ins
 echo "$H" > /etc/hostname
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$H" > /etc/hosts
 rm -f /etc/ssh/ssh_host_*

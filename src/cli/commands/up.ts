@@ -23,7 +23,8 @@ export function registerUp(program: Command, setExit: (code: ExitCode) => void):
     .description("build the lab on its hosts over SSH: every step checks first, so re-running changes only what differs")
     .argument("<file>", "lab file")
     .option("--no-check", "skip the ping checks at the end")
-    .option("--stats", "print connections and remote commands per host");
+    .option("--stats", "print connections and remote commands per host")
+    .option("--vlan-standin", "with --sandbox on a kernel without 802.1q: give each lab VLAN a stand-in link on its own switch bridge (no tagging)");
   addTargetOptions(command)
     .addHelpText(
       "after",
@@ -53,12 +54,12 @@ Examples:
       process.on("SIGINT", onSigint);
       try {
         const facts: Record<string, HostFacts> = {};
-        const results = await Promise.allSettled([...targets.transports.values()].map(async (t) => [t.host, await preflight(lab, t)] as const));
+        const results = await Promise.allSettled([...targets.transports.values()].map(async (t) => [t.host, await preflight(lab, t, { vlanStandin: opts.vlanStandin })] as const));
         const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error);
         if (failures.length > 0) {
           throw new LabError(failures.map((f) => (f instanceof LabError ? f.located : f.message)).join("\n"), EXIT.cannotRun, "preflight");
         }
-        for (const r of results) if (r.status === "fulfilled") facts[r.value[0]] = r.value[1].facts;
+        for (const r of results) if (r.status === "fulfilled") facts[r.value[0]] = { ...r.value[1].facts, vlanStandins: targets.standins[r.value[0]] };
         const plan = buildPlan(lab, facts);
         // A live tree on a terminal; one plain line per event in CI, pipes and --verbose.
         const tty = process.stdout.isTTY && !process.env.CI && !opts.verbose ? ttyEvents(plan) : undefined;

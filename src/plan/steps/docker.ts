@@ -8,6 +8,30 @@ const DAEMON_JSON = "/etc/docker/daemon.json";
 const RELOAD_DOCKER = `systemctl reload docker 2>/dev/null || kill -s HUP "$(pidof dockerd)"`;
 const running = (name: string) => `[ "$(docker container inspect -f '{{.State.Running}}' ${sh(name)} 2>/dev/null)" = true ]`;
 
+/** Remove a Docker object only if it carries this lab's label: never someone else's. */
+const removeIfLabelled = (kind: "container" | "network", name: string, lab: string): string => {
+  const label = kind === "container" ? `{{index .Config.Labels "lab.name"}}` : `{{index .Labels "lab.name"}}`;
+  const remove = kind === "container" ? sh("docker", "rm", "-f", "-v", name) : sh("docker", "network", "rm", name);
+  return `if [ "$(docker ${kind} inspect -f '${label}' ${sh(name)} 2>/dev/null)" = ${sh(lab)} ]; then ${remove}; fi`;
+};
+
+const NETWORK_FIELDS = [
+  "driver={{.Driver}}",
+  `parent={{index .Options "parent"}}`,
+  `mode={{index .Options "macvlan_mode"}}{{index .Options "ipvlan_mode"}}`,
+  "internal={{.Internal}}",
+  "subnets={{range .IPAM.Config}}{{.Subnet}} {{end}}",
+  "gateways={{range .IPAM.Config}}{{.Gateway}} {{end}}",
+].join("\n");
+
+const CONTAINER_FIELDS = [
+  "image={{.Config.Image}}",
+  "networks={{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+  "ips={{range .NetworkSettings.Networks}}{{with .IPAMConfig}}{{.IPv4Address}} {{.IPv6Address}}{{end}} {{end}}",
+].join("\n");
+
+const inspect = (kind: "network" | "container", fields: string, name: string) => `docker ${kind} inspect -f ${sh(fields)} ${sh(name)}`;
+
 /** insecure-registries in daemon.json on every Docker host, applied with a reload. */
 export function daemonSteps({ lab, runsDocker }: HostContext): Step[] {
   if (!lab.registry || !runsDocker) return [];
@@ -60,8 +84,20 @@ export function networkSteps(ctx: HostContext): Step[] {
       phase: "networks",
       title: `Docker ${network.driver} network ${network.name} on ${network.parent}`,
       check: `docker network inspect ${sh(network.name)} >/dev/null 2>&1`,
+      conflict: {
+        what: `Docker network ${network.name}`,
+        command: inspect("network", NETWORK_FIELDS, network.name),
+        expect: {
+          driver: network.driver,
+          parent: network.parent,
+          ...(network.mode && network.mode !== (network.driver === "macvlan" ? "bridge" : "l2") ? { mode: network.mode } : {}),
+          internal: String(network.internal),
+          subnets: network.subnets.map((s) => s.subnet),
+          gateways: network.subnets.flatMap((s) => (s.gateway ? [s.gateway] : [])),
+        },
+      },
       actions: [{ kind: "run", command: networkCreateCommand(network, label) }],
-      undo: [{ kind: "run", command: sh("docker", "network", "rm", network.name) }],
+      undo: [{ kind: "run", command: removeIfLabelled("network", network.name, lab.name) }],
       note: dockerMakesParent
         ? `trunk mode: Docker creates the 802.1q sub-interface ${network.parent} itself and removes it with the network`
         : network.mode === undefined || network.mode === "bridge" || network.mode === "l2"
@@ -122,8 +158,9 @@ export function registrySteps({ lab, host, label }: HostContext): Step[] {
           command: `docker start ${sh(name)} 2>/dev/null || ${sh("docker", "run", "-d", "--name", name, "--label", label, "--restart", "always", "-p", `${registry.port}:5000`, registry.image)}`,
         },
       ],
+      conflict: { what: `container ${name}`, command: inspect("container", CONTAINER_FIELDS, name), expect: { image: registry.image } },
       // -v: registry:2 keeps its images in an anonymous volume that would otherwise outlive it.
-      undo: [{ kind: "run", command: sh("docker", "rm", "-f", "-v", name) }],
+      undo: [{ kind: "run", command: removeIfLabelled("container", name, lab.name) }],
       note: `insecure (plain HTTP) registry reachable at ${registry.endpoint}`,
     },
   ];
@@ -194,8 +231,13 @@ export function containerSteps({ lab, host, label }: HostContext): Step[] {
         phase: "containers" as const,
         title: `run ${c.name} on ${c.network}${addresses ? ` with ${addresses}` : ""}`,
         check: running(c.name),
+        conflict: {
+          what: `container ${c.name}`,
+          command: inspect("container", CONTAINER_FIELDS, c.name),
+          expect: { image, networks: [c.network], ips: [c.ip, c.ipv6].filter((x): x is string => !!x) },
+        },
         actions: [{ kind: "run" as const, command: `docker start ${sh(c.name)} 2>/dev/null || ${sh(...words)}` }],
-        undo: [{ kind: "run" as const, command: sh("docker", "rm", "-f", c.name) }],
+        undo: [{ kind: "run" as const, command: removeIfLabelled("container", c.name, lab.name) }],
       };
     });
 }

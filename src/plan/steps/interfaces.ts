@@ -4,7 +4,7 @@ import type { HostContext } from "../host-context.js";
 import type { Step } from "../types.js";
 
 /** VLAN sub-interfaces (persistence file + runtime link, addresses, up) and promiscuous mode. */
-export function interfaceSteps({ lab, host, persist }: HostContext): Step[] {
+export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step[] {
   const steps: Step[] = [];
   for (const vlan of lab.vlans.filter((v) => v.hosts.includes(host.name))) {
     const device = `${host.nic}.${vlan.id}`;
@@ -20,7 +20,17 @@ export function interfaceSteps({ lab, host, persist }: HostContext): Step[] {
         note: file.note,
       });
     }
-    steps.push({
+    if (facts.vlanStandins?.includes(vlan.id)) {
+      steps.push({
+        id: `vlan:${vlan.id}:link`,
+        phase: "interfaces",
+        title: `VLAN ${vlan.id}: use the sandbox's stand-in ${device}`,
+        check: `ip link show dev ${sh(device)} >/dev/null 2>&1`,
+        actions: [],
+        undo: [],
+        note: "a stand-in, part of the sandbox host: a veth on its own switch bridge, a separate layer-2 domain without 802.1q tagging; lab never removes it",
+      });
+    } else steps.push({
       id: `vlan:${vlan.id}:link`,
       phase: "interfaces",
       title: `create VLAN ${vlan.id} sub-interface ${device}`,
