@@ -74,11 +74,16 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
       const r = await run(ctx, `cat ${quote(action.path)} 2>/dev/null || true`);
       let current: Record<string, unknown> = {};
       if (r.stdout.trim()) {
+        let parsed: unknown;
         try {
-          current = JSON.parse(r.stdout) as Record<string, unknown>;
+          parsed = JSON.parse(r.stdout);
         } catch (err) {
           throw new ActionError(`read ${action.path}`, { code: 1, stderr: `${action.path} is not valid JSON (${(err as Error).message}); fix it by hand first`, timedOut: false });
         }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+          throw new ActionError(`read ${action.path}`, { code: 1, stderr: `${action.path} holds JSON that is not an object; fix it by hand first`, timedOut: false });
+        }
+        current = parsed as Record<string, unknown>;
       }
       await writeWithBackup(ctx, action.path, JSON.stringify(mergeJson(current, action.merge), null, 2) + "\n", "0644");
       return;

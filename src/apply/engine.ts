@@ -4,7 +4,8 @@ import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import type { ApplyEvents, StepStatus } from "./events.js";
-import { parseProbe, probeScript } from "./probe.js";
+import { parseProbe, probeComplete, probeScript } from "./probe.js";
+import { EXIT, LabError } from "../errors.js";
 import { parseState, stateFile, writeState, type HostState } from "./state.js";
 
 export interface StepOutcome {
@@ -58,6 +59,10 @@ export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Tr
         const transport = transports.get(hostPlan.host)!;
         const steps = hostPlan.steps;
         const r = await transport.exec(probeScript(steps, stateFile(lab.name)), { timeoutMs: options.commandTimeoutMs });
+        if (!probeComplete(r.stdout)) {
+          const why = r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`;
+          throw new LabError(`cannot read the host's current state (${why}); nothing was changed here`, EXIT.cannotRun, "probe", hostPlan.host, "probe");
+        }
         const probe = parseProbe(steps, r.stdout);
         return {
           plan: hostPlan,
@@ -113,6 +118,7 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
   const host = run.plan.host;
   options.events.stepStart?.(host, step);
   let done = 0;
+  let error: StepOutcome["error"] | undefined;
   try {
     for (const action of step.actions) {
       await performAction(
@@ -128,15 +134,19 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
       );
       done++;
     }
-    record(host, step, "changed");
   } catch (err) {
-    run.failed = true;
-    const error = err instanceof ActionError ? { command: err.command, message: err.message } : { message: (err as Error).message };
-    record(host, step, "failed", error);
+    error = err instanceof ActionError ? { command: err.command, message: err.message } : { message: (err as Error).message };
   }
   // Recorded once any action took effect, so `lab down` can undo a half-done step too.
   if (done > 0 && !run.state.changed.some((c) => c.id === step.id)) {
     run.state.changed.push({ id: step.id, title: step.title, undo: step.undo, at: new Date().toISOString() });
-    await writeState(run.transport, run.state);
+    try {
+      await writeState(run.transport, run.state);
+    } catch (err) {
+      // Without its record the change could not be undone: stop this host and say so.
+      error ??= { message: `changed, but the record for lab down could not be written: ${(err as Error).message}` };
+    }
   }
+  if (error) run.failed = true;
+  record(host, step, error ? "failed" : "changed", error);
 }

@@ -32,7 +32,8 @@ export async function loadInventory(file: string): Promise<Inventory> {
   const result = inventorySchema.safeParse(shaped);
   if (!result.success) {
     const first = result.error.issues[0]!;
-    throw new LabError(`--inventory ${file}: ${first.path.join(".")}: ${first.message}`, EXIT.usage, "inventory");
+    const where = first.path.length > 0 ? `${first.path.join(".")}: ` : "";
+    throw new LabError(`--inventory ${file}: ${where}${first.message}`, EXIT.usage, "inventory");
   }
   return result.data;
 }

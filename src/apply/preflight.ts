@@ -53,7 +53,8 @@ export function preflightScript(): string {
     .join("\n");
   return [
     "echo uid=$(id -u)",
-    ". /etc/os-release 2>/dev/null; echo os_id=${ID:-unknown}; echo os_like=${ID_LIKE:-}",
+    // A POSIX sh exits when `.` cannot read its file: test first.
+    "[ -r /etc/os-release ] && . /etc/os-release; echo os_id=${ID:-unknown}; echo os_like=${ID_LIKE:-}",
     "command -v ip >/dev/null && echo ip=1 || echo ip=0",
     tests,
     "docker version --format 'docker={{.Server.Version}}' 2>/dev/null || echo docker=",

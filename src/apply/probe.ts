@@ -8,7 +8,7 @@ import type { Step } from "../plan/types.js";
  * with nothing to change costs one command per host (plus the state file read).
  */
 export function probeScript(steps: Step[], stateFilePath: string): string {
-  const lines = [`echo '--state'`, `cat ${quote(stateFilePath)} 2>/dev/null`, `echo; echo '--checks'`];
+  const lines = [`echo '--state'`, `if [ -e ${quote(stateFilePath)} ]; then cat ${quote(stateFilePath)} || exit 90; fi`, `echo; echo '--checks'`];
   steps.forEach((step, i) => {
     if (step.check) lines.push(`if { ${step.check} ; } >/dev/null 2>&1; then echo 'check ${i} 0'; else echo 'check ${i} 1'; fi`);
     // base64 keeps a multi-line inspect output on one line of the probe's answer.
@@ -17,6 +17,7 @@ export function probeScript(steps: Step[], stateFilePath: string): string {
       if (action.kind === "write") lines.push(`echo "file ${i} ${j} $(sha256sum < ${quote(action.path)} 2>/dev/null | cut -c1-64)"`);
     });
   });
+  lines.push("echo '--end'");
   return lines.join("\n");
 }
 
@@ -47,6 +48,11 @@ export function describeConflict(expect: Record<string, string | string[]>, outp
   return differences.length > 0 ? differences.join("; ") : undefined;
 }
 
+/** A probe that did not run to its end must not be trusted: its state could look empty. */
+export function probeComplete(output: string): boolean {
+  return output.includes("--state\n") && output.includes("--checks\n") && /(^|\n)--end\n?$/.test(output);
+}
+
 export function parseProbe(steps: Step[], output: string): ProbeResult {
   const stateStart = output.indexOf("--state\n");
   const checksStart = output.indexOf("--checks\n");
@@ -55,6 +61,7 @@ export function parseProbe(steps: Step[], output: string): ProbeResult {
   const files = new Map<string, string>();
   const conflicts = new Map<number, string>();
   for (const line of output.slice(checksStart + 9).split("\n")) {
+    if (line === "--end") break;
     const [kind, i, a, b] = line.split(" ");
     if (kind === "check") checks.set(Number(i), Number(a));
     if (kind === "file") files.set(`${i} ${a}`, b ?? "");

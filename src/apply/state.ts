@@ -35,7 +35,12 @@ export function parseState(lab: string, text: string, host: string): HostState {
 }
 
 export async function readState(transport: Transport, lab: string): Promise<HostState> {
-  const r = await transport.exec(`cat ${quote(stateFile(lab))} 2>/dev/null || true`);
+  const file = quote(stateFile(lab));
+  // A failed read (sudo refused, timeout) must never look like "the lab changed nothing".
+  const r = await transport.exec(`if [ -e ${file} ]; then cat ${file}; fi`, { timeoutMs: 60_000 });
+  if (r.code !== 0) {
+    throw new LabError(`cannot read ${stateFile(lab)}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, EXIT.cannotRun, "state", transport.host);
+  }
   return parseState(lab, r.stdout, transport.host);
 }
 

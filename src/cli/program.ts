@@ -3,6 +3,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerDown } from "./commands/down.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerSandbox } from "./commands/sandbox.js";
+import { registerStatus } from "./commands/status.js";
 import { registerUp } from "./commands/up.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
@@ -41,6 +42,7 @@ export async function runCli(argv: string[]): Promise<ExitCode> {
   registerPlan(program, setExit);
   registerUp(program, setExit);
   registerCheck(program, setExit);
+  registerStatus(program, setExit);
   registerDown(program, setExit);
   registerSandbox(program, setExit);
   try {

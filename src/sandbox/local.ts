@@ -13,6 +13,8 @@ export function runLocal(file: string, args: string[], options: { input?: string
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 127) : 0;
       resolve({ code, stdout, stderr: stderr || (err && !stderr ? String(err.message) : "") });
     });
+    // A program that exits before reading its input must not crash us with EPIPE.
+    child.stdin?.on("error", () => {});
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

@@ -17,6 +17,8 @@ export const fingerprint = (blob: Buffer): string => `SHA256:${createHash("sha25
 
 interface Entry {
   patterns: string[];
+  /** "!pattern": a name matching one of these is not covered by the line, as in OpenSSH. */
+  negations: string[];
   type: string;
   blob: Buffer;
   line: number;
@@ -33,13 +35,14 @@ function matches(pattern: string, name: string): boolean {
     const [, , salt, hash] = pattern.split("|");
     return createHmac("sha1", Buffer.from(salt!, "base64")).update(name).digest("base64") === hash;
   }
-  const glob = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  // Every regex character is literal ("[host]:2222" included) except the globs * and ?.
+  const glob = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
   return glob.test(name);
 }
 
 /**
- * A known_hosts file: lookups follow OpenSSH (plain, hashed and wildcard patterns,
- * negations ignored). accept-new appends an unknown host's key; a changed key is always
+ * A known_hosts file: lookups follow OpenSSH (plain, hashed, wildcard and negated
+ * patterns). accept-new appends an unknown host's key; a changed key is always
  * refused, with both fingerprints.
  */
 export class KnownHosts {
@@ -54,13 +57,20 @@ export class KnownHosts {
         if (!line || line.startsWith("#") || line.startsWith("@")) return;
         const [hosts, type, key] = line.split(/\s+/);
         if (!hosts || !type || !key) return;
-        this.entries.push({ patterns: hosts.split(",").filter((p) => !p.startsWith("!")), type, blob: Buffer.from(key, "base64"), line: i + 1 });
+        const patterns = hosts.split(",");
+        this.entries.push({
+          patterns: patterns.filter((p) => !p.startsWith("!")),
+          negations: patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1)),
+          type,
+          blob: Buffer.from(key, "base64"),
+          line: i + 1,
+        });
       });
   }
 
   async verify(name: string, blob: Buffer, policy: "accept-new" | "strict"): Promise<HostKeyVerdict> {
     const type = keyType(blob);
-    const known = this.entries.filter((e) => e.patterns.some((p) => matches(p, name)));
+    const known = this.entries.filter((e) => e.patterns.some((p) => matches(p, name)) && !e.negations.some((p) => matches(p, name)));
     if (known.some((e) => e.type === type && e.blob.equals(blob))) return { ok: true, added: false };
     const sameType = known.find((e) => e.type === type);
     if (sameType) {
@@ -77,7 +87,7 @@ export class KnownHosts {
     }
     await mkdir(dirname(this.file), { recursive: true });
     await appendFile(this.file, `${name} ${type} ${blob.toString("base64")}\n`, { mode: 0o600 });
-    this.entries.push({ patterns: [name], type, blob, line: -1 });
+    this.entries.push({ patterns: [name], negations: [], type, blob, line: -1 });
     return { ok: true, added: true };
   }
 }

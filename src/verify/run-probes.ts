@@ -1,42 +1,71 @@
 import pLimit from "p-limit";
+import { quote } from "../plan/shell.js";
 import type { Probe } from "../plan/types.js";
+import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
 
 export interface ProbeResult {
   probe: Probe;
   fromHost: string;
+  /** reachable / unreachable, or error when the ping could not run at all. */
+  outcome: "reachable" | "unreachable" | "error";
   reachable: boolean;
   asExpected: boolean;
-  /** Exit code of ping (0 reply, 1 no reply, 2 error) or why it could not run. */
+  /** "reply", "no reply", or why the probe could not run. */
   detail: string;
+}
+
+/** A shell test that the source of a probe exists and runs. */
+function sourceCheck(lab: Lab, name: string): string {
+  return lab.containers.some((c) => c.name === name)
+    ? `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(name)} 2>/dev/null)" = true ]`
+    : `[ -e ${quote(`/run/netns/${name}`)} ]`;
 }
 
 /**
  * All pings of one source host run as one remote script, in parallel: one SSH round trip
- * per host, not one per pair.
+ * per host, not one per pair. A source that does not run is reported once, not as "no reply".
  */
-export function pingScript(probes: Probe[]): string {
-  const lines = probes.map((p, i) => `{ ${p.command} >/dev/null 2>/tmp/lab-ping-$$-${i}; echo "${i} $? $(head -c 200 /tmp/lab-ping-$$-${i} | tr '\\n' ' ')"; rm -f /tmp/lab-ping-$$-${i}; } &`);
-  return [...lines, "wait"].join("\n");
+export function pingScript(lab: Lab, probes: Probe[]): string {
+  const lines: string[] = [];
+  const sources = [...new Set(probes.map((p) => p.from))];
+  for (const source of sources) {
+    lines.push(`if ${sourceCheck(lab, source)}; then`);
+    probes.forEach((p, i) => {
+      if (p.from !== source) return;
+      const err = `/tmp/lab-ping-$$-${i}`;
+      lines.push(`  { ${p.command} >/dev/null 2>${err}; echo "${i} $? $(head -c 200 ${err} | tr '\\n' ' ')"; rm -f ${err}; } &`);
+    });
+    lines.push(`else echo "nosrc ${source}"; fi`);
+  }
+  lines.push("wait");
+  return lines.join("\n");
 }
 
-export async function runProbes(byHost: Map<string, Probe[]>, transports: Map<string, Transport>, options: { parallel: number; timeoutMs: number }): Promise<ProbeResult[]> {
+export async function runProbes(lab: Lab, byHost: Map<string, Probe[]>, transports: Map<string, Transport>, options: { parallel: number; timeoutMs: number }): Promise<ProbeResult[]> {
   const limit = pLimit(Math.max(1, options.parallel));
   const perHost = await Promise.all(
     [...byHost].map(([host, probes]) =>
       limit(async () => {
-        const r = await transports.get(host)!.exec(pingScript(probes), { timeoutMs: options.timeoutMs });
+        const r = await transports.get(host)!.exec(pingScript(lab, probes), { timeoutMs: options.timeoutMs });
         const codes = new Map<number, { code: number; stderr: string }>();
+        const missingSources = new Set<string>();
         for (const line of r.stdout.split("\n")) {
           const m = /^(\d+) (\d+) ?(.*)$/.exec(line);
           if (m) codes.set(Number(m[1]), { code: Number(m[2]), stderr: m[3]!.trim() });
+          if (line.startsWith("nosrc ")) missingSources.add(line.slice(6));
         }
         return probes.map((probe, i): ProbeResult => {
           const got = codes.get(i);
-          const reachable = got?.code === 0;
-          // ping exits 1 for "no reply"; anything else means the probe itself failed (no such container, …).
-          const detail = !got ? "no result (the check script was cut short)" : got.code <= 1 ? (reachable ? "reply" : "no reply") : `could not ping: ${got.stderr || `exit ${got.code}`}`;
-          return { probe, fromHost: host, reachable, asExpected: got !== undefined && got.code <= 1 && reachable === (probe.expect === "reachable"), detail };
+          const error = (detail: string): ProbeResult => ({ probe, fromHost: host, outcome: "error", reachable: false, asExpected: false, detail });
+          if (missingSources.has(probe.from)) return error(`${probe.from} is not running on ${host}`);
+          if (!got) return error(r.timedOut ? "the check script timed out" : `no result (${r.stderr.trim() || "the check script was cut short"})`);
+          // ping: 0 reply, 1 no reply, 2 an error on the way (no route, interface down): all
+          // answers about reachability. 125–127 mean the ping itself could not be started.
+          if (got.code >= 125) return error(`the ping could not start: ${got.stderr || `exit ${got.code}`}`);
+          const reachable = got.code === 0;
+          const detail = reachable ? "reply" : got.code === 1 ? "no reply" : `ping error: ${got.stderr || `exit ${got.code}`}`;
+          return { probe, fromHost: host, outcome: reachable ? "reachable" : "unreachable", reachable, asExpected: reachable === (probe.expect === "reachable"), detail };
         });
       }),
     ),

@@ -10,7 +10,7 @@ import type { ApplyEvents } from "../../apply/events.js";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
 import { loadValidLab } from "../read-lab.js";
 import { addTargetOptions, openTargets, parallelOf, type TargetOptions } from "../targets.js";
-import { runChecks, printCheckResults } from "./check.js";
+import { checkExitCode, printCheckResults, runChecks } from "./check.js";
 
 interface UpOptions extends TargetOptions {
   check: boolean;
@@ -83,8 +83,8 @@ Examples:
         if (opts.stats) for (const t of targets.transports.values()) write(`${t.host}: ${t.stats.connections} connection(s), ${t.stats.commands} remote commands`);
         if (opts.check) {
           const checks = await runChecks(lab, targets.transports, parallelOf(opts));
-          printCheckResults(checks, write);
-          return setExit(checks.every((c) => c.asExpected) ? EXIT.ok : EXIT.labProblem);
+          printCheckResults(checks, write, process.stdout.isTTY && !process.env.NO_COLOR);
+          return setExit(checkExitCode(checks) === EXIT.ok ? EXIT.ok : EXIT.labProblem);
         }
         setExit(EXIT.ok);
       } finally {

@@ -101,6 +101,17 @@ export function checkInterfaces(ctx: RuleContext): LabIssue[] {
         `${passthru.what} uses passthru mode on ${parent} (on ${hosts}), which allows a single child, but ${other.what} also uses that parent`);
     }
   }
+  for (const [key, list] of users) {
+    const [host, parent] = key.split("\u0000") as [string, string];
+    // Docker's macvlan and ipvlan drivers refuse a second network on a parent already in use.
+    const networks = list.filter((u) => u.what.startsWith("network "));
+    const kernelRefuses = (list.some((u) => u.driver === "ipvlan") && list.some((u) => u.driver !== "ipvlan")) || list.some((u) => u.mode === "passthru");
+    if (networks.length > 1 && !kernelRefuses) {
+      const [first, second] = networks as [ParentUser, ParentUser];
+      conflict(second.path, `docker ${first.what} ${second.what} ${parent}`, host, (hosts) =>
+        `${second.what} and ${first.what} both use parent ${parent} (on ${hosts}): Docker allows one ${second.driver} network per parent interface ("is already using parent interface"); give each network its own parent, e.g. a VLAN sub-interface`);
+    }
+  }
   for (const c of conflicts.values()) issues.push(error(c.path, c.message(c.hosts.join(", "))));
 
   for (const [host, h] of ctx.entries(lab.hosts)) {

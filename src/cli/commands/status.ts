@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import { EXIT, type ExitCode } from "../../errors.js";
+import { parseStatus, statusLines, statusScript } from "../../verify/status.js";
+import { loadValidLab } from "../read-lab.js";
+import { addTargetOptions, openTargets, type TargetOptions } from "../targets.js";
+
+export function registerStatus(program: Command, setExit: (code: ExitCode) => void): void {
+  const command = program
+    .command("status")
+    .description("show what of the lab is deployed where: interfaces, namespaces, networks, containers, IPs, MACs")
+    .argument("<file>", "lab file")
+    .option("--json", "print one JSON document");
+  addTargetOptions(command).action(async (file: string, opts: TargetOptions & { json?: boolean }) => {
+    const lab = await loadValidLab(file);
+    if (!lab) return setExit(EXIT.labProblem);
+    const write = (line: string) => process.stdout.write(line + "\n");
+    const targets = await openTargets(lab, opts, { create: false }, opts.json ? (l) => process.stderr.write(l + "\n") : write);
+    try {
+      const statuses = await Promise.all(
+        lab.hosts.map(async (h) => parseStatus(lab, h.name, (await targets.transports.get(h.name)!.exec(statusScript(lab, h.name), { timeoutMs: 60_000 })).stdout)),
+      );
+      if (opts.json) write(JSON.stringify({ lab: lab.name, hosts: statuses }, null, 2));
+      else statuses.flatMap(statusLines).forEach(write);
+      setExit(EXIT.ok);
+    } finally {
+      await targets.close();
+    }
+  });
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { existsSync } from "node:fs";
+
+/**
+ * labs/single-network.yaml in the sandbox with a real dockerd per host: registry push/pull,
+ * containers with fixed IPs, the ping matrix, idempotence, and a `lab down` that removes
+ * only what the lab made (a user's own container and network survive).
+ */
+const skip = realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+if (skip) console.log(`SKIPPED Docker sandbox tests: ${skip}`);
+
+describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
+  const name = "t-docker";
+  const { dir, file } = scratchLab("labs/single-network.yaml", name);
+  const on = (host: string, command: string) => sshRun(dir, name, host, command);
+  const dockerObjects = (host: string) =>
+    on(host, "docker ps -a --format '{{.Names}} {{.Image}} {{.Labels}}' | sort; docker network ls --format '{{.Name}} {{.Driver}}' | sort; docker images --format '{{.Repository}}:{{.Tag}}' | sort; cat /etc/docker/daemon.json 2>/dev/null; ls /var/lib/lab 2>&1 | head -1");
+  let before: Record<string, string>;
+
+  beforeAll(() => {
+    lab(dir, "down", file, "--sandbox");
+    const made = lab(dir, "sandbox", "create", file);
+    expect(made.code, made.stderr).toBe(0);
+    // What was there before the lab: a user's container and network, and a daemon.json with a key of its own.
+    on("docker01", "docker run -dit --name mybox busybox:latest >/dev/null && docker network create usernet >/dev/null");
+    on("docker02", `mkdir -p /etc/docker && printf '{\\n  "log-level": "warn"\\n}\\n' > /etc/docker/daemon.json && systemctl reload docker`);
+    before = { docker01: dockerObjects("docker01"), docker02: dockerObjects("docker02") };
+  });
+  afterAll(() => {
+    lab(dir, "down", file, "--sandbox");
+  });
+
+  it("goes up: registry, push, pull, containers, and the check passes both ways", () => {
+    const r = lab(dir, "up", file, "--sandbox");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`docker01: seed: push busybox:latest to the lab registry as 192.168.1.11:5000/busybox:latest: changed`);
+    expect(r.stdout).toContain(`docker02: distribute: pull 192.168.1.11:5000/busybox:latest from the lab registry: changed`);
+    expect(r.stdout).toContain("checks: all 2 as expected");
+    // Seen independently: the registry stores busybox, docker02 pulled it, containers have their addresses.
+    expect(on("docker01", `docker exec ${name}-registry ls /var/lib/registry/docker/registry/v2/repositories`)).toContain("busybox");
+    expect(on("docker02", "docker image inspect -f '{{.RepoTags}}' 192.168.1.11:5000/busybox:latest")).toContain("192.168.1.11:5000/busybox:latest");
+    expect(on("docker02", "docker inspect -f '{{.NetworkSettings.Networks.mac_net1.IPAddress}}' bbox2").trim()).toBe("172.22.16.11");
+    expect(on("docker01", "docker exec bbox1 ping -c 1 -W 1 172.22.16.11 >/dev/null && echo reply")).toContain("reply");
+    // daemon.json: merged, the user's key kept.
+    expect(JSON.parse(on("docker02", "cat /etc/docker/daemon.json"))).toEqual({ "log-level": "warn", "insecure-registries": ["192.168.1.11:5000"] });
+  });
+
+  it("changes nothing on a second run", () => {
+    const r = lab(dir, "up", file, "--sandbox", "--stats");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("docker01: 6 ok, 0 changed, 0 failed, 0 skipped");
+    expect(r.stdout).toContain("docker02: 5 ok, 0 changed, 0 failed, 0 skipped");
+    expect(r.stdout).toContain("docker01: 1 connection(s), 2 remote commands");
+  });
+
+  it("lab check: grid, JSON, JUnit, and exit codes 1 and 2", () => {
+    const junit = join(dir, "check.xml");
+    const json = lab(dir, "check", file, "--sandbox", "--json", "--junit", junit);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(doc).toMatchObject({ lab: name, ok: true, summary: { total: 2, asExpected: 2, unexpected: 0, errors: 0 } });
+    expect(doc.results[0]).toMatchObject({ from: "bbox1", to: "bbox2", address: "172.22.16.11", expect: "reachable", result: "reachable" });
+    const xml = readFileSync(junit, "utf8");
+    expect(xml).toContain('tests="2" failures="0" errors="0"');
+    expect(xml.match(/<testcase /g)).toHaveLength(2);
+
+    on("docker02", "docker network disconnect mac_net1 bbox2");
+    const unexpected = lab(dir, "check", file, "--sandbox");
+    expect(unexpected.code).toBe(1);
+    expect(unexpected.stdout).toContain("docker01: check: bbox1 → bbox2 (172.22.16.11 on docker02): unreachable, expected reachable");
+    on("docker02", "docker network connect --ip 172.22.16.11 mac_net1 bbox2");
+
+    on("docker02", "docker stop -t 0 bbox2 >/dev/null");
+    const broken = lab(dir, "check", file, "--sandbox", "--junit", junit);
+    expect(broken.code).toBe(2);
+    expect(broken.stdout).toContain("could not run: bbox2 is not running on docker02");
+    expect(readFileSync(junit, "utf8")).toContain('errors="1"');
+    // lab up starts it again: one step.
+    const repair = lab(dir, "up", file, "--sandbox");
+    expect(repair.stdout).toContain("docker02: containers: run bbox2 on mac_net1 with 172.22.16.11: changed");
+    expect(repair.code).toBe(0);
+  });
+
+  it("lab status shows what runs where", () => {
+    const r = lab(dir, "status", file, "--sandbox", "--json");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const docker02 = doc.hosts.find((h: { host: string }) => h.host === "docker02");
+    expect(docker02.containers).toContainEqual(expect.objectContaining({ name: "bbox2", state: "running", network: "mac_net1", ip: "172.22.16.11" }));
+    expect(docker02.interfaces[0]).toMatchObject({ name: "ens33", promisc: true, present: true });
+  });
+
+  it("refuses an object of the lab's name that the lab did not make, and never removes it", () => {
+    on("docker02", "docker rm -f bbox2 >/dev/null && docker run -dit --name bbox2 busybox:latest >/dev/null");
+    const r = lab(dir, "up", file, "--sandbox", "--no-check");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("container bbox2 already exists with another definition: image is busybox:latest, the lab wants 192.168.1.11:5000/busybox:latest");
+    const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
+    expect(down.code, down.stderr).toBe(0);
+    expect(on("docker02", "docker ps --format '{{.Names}}'")).toContain("bbox2");
+    on("docker02", "docker rm -f bbox2 >/dev/null");
+  });
+
+  it("lab down leaves no lab container, network, registry, image, file or daemon setting; the user's survive", () => {
+    lab(dir, "up", file, "--sandbox", "--no-check");
+    const r = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
+    expect(r.code, r.stderr).toBe(0);
+    expect(dockerObjects("docker01")).toBe(before.docker01);
+    expect(dockerObjects("docker02")).toBe(before.docker02);
+    expect(before.docker01).toContain("mybox busybox:latest");
+    expect(before.docker01).toContain("usernet bridge");
+    expect(before.docker02).toContain('"log-level": "warn"');
+  });
+});
