@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: bring the sample lab up in the local sandbox (hosts
-# as namespaces with their own sshd, on this machine), then prove it with `lab check`.
+# The main job on the embedded default: bring labs/single-network.yaml up in the local
+# sandbox (hosts as namespaces with their own sshd and dockerd, on this machine): macvlan
+# network, private registry, push/pull, containers; then prove it with `lab check`.
 # Needs root. Leaves the lab running; `node dist/cli/main.js down LAB --sandbox` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-lab=${1:-labs/macvlan-netns.yaml}
+lab=${1:-labs/single-network.yaml}
 node dist/cli/main.js validate "$lab"
 node dist/cli/main.js up "$lab" --sandbox --no-check
 node dist/cli/main.js check "$lab" --sandbox

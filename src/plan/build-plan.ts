@@ -1,5 +1,5 @@
 import type { Lab } from "../spec/model.js";
-import { makeHostContext } from "./host-context.js";
+import { makeHostContext, type PlanOptions } from "./host-context.js";
 import { containerSteps, daemonSteps, distributeSteps, networkSteps, registrySteps, seedSteps } from "./steps/docker.js";
 import { interfaceSteps } from "./steps/interfaces.js";
 import { kernelSteps } from "./steps/kernel.js";
@@ -18,7 +18,7 @@ export function assumedFacts(lab: Lab, overrideOs?: HostFacts["os"]): Record<str
 }
 
 /** The whole plan: pure, from the lab and what is known of each host. */
-export function buildPlan(lab: Lab, facts: Record<string, HostFacts> = assumedFacts(lab)): Plan {
+export function buildPlan(lab: Lab, facts: Record<string, HostFacts> = assumedFacts(lab), options: PlanOptions = {}): Plan {
   const probes = expectedProbes(lab);
   const order = new Map<string, number>(PHASES.map((p, i) => [p.id, i]));
   return {
@@ -26,7 +26,7 @@ export function buildPlan(lab: Lab, facts: Record<string, HostFacts> = assumedFa
     file: lab.file,
     hosts: lab.hosts.map((host) => {
       const hostFacts = facts[host.name] ?? assumedFacts(lab)[host.name]!;
-      const ctx = makeHostContext(lab, host, hostFacts);
+      const ctx = makeHostContext(lab, host, hostFacts, options);
       const steps = [...builders.flatMap((build) => build(ctx)), ...verifySteps(ctx, probes)];
       // Stable sort keeps each builder's own order inside a phase.
       steps.sort((a, b) => order.get(a.phase)! - order.get(b.phase)!);

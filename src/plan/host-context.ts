@@ -10,11 +10,18 @@ export interface HostContext {
   /** Label every Docker object carries, so `lab down` removes only the lab's own. */
   label: string;
   runsDocker: boolean;
+  options: PlanOptions;
 }
 
-export function makeHostContext(lab: Lab, host: HostSpec, facts: HostFacts): HostContext {
+/** Choices the user makes on the command line that change what the plan does. */
+export interface PlanOptions {
+  /** Restart dockerd when a reload does not apply insecure-registries (stops running containers). */
+  allowDockerRestart?: boolean;
+}
+
+export function makeHostContext(lab: Lab, host: HostSpec, facts: HostFacts, options: PlanOptions = {}): HostContext {
   const persist: PersistMode = host.persist === "auto" ? (facts.os === "rhel" ? "ifcfg" : "debian") : host.persist;
-  return { lab, host, facts, persist, label: `lab.name=${lab.name}`, runsDocker: dockerHosts(lab).includes(host.name) };
+  return { lab, host, facts, persist, label: `lab.name=${lab.name}`, runsDocker: dockerHosts(lab).includes(host.name), options };
 }
 
 /** Hosts that take part in Docker work: a network, a container or the registry. */

@@ -68,8 +68,18 @@ describe("two-host-vlan plan", () => {
       const daemon = step(host, "docker:insecure-registry");
       expect(daemon.actions[0]).toEqual({ kind: "merge-json", path: "/etc/docker/daemon.json", merge: { "insecure-registries": ["192.168.1.11:5000"] } });
       expect(daemon.actions[1]).toMatchObject({ kind: "run", command: expect.stringContaining("reload") });
-      expect(JSON.stringify(daemon)).not.toContain("restart");
+      // Never a restart (it would stop running containers) unless the user allows it.
+      expect(JSON.stringify(daemon)).not.toContain("systemctl restart");
+      expect(JSON.stringify(daemon)).toContain("--allow-docker-restart");
     }
+  });
+
+  it("restarts dockerd only with --allow-docker-restart, when a reload did not apply", async () => {
+    const { lab } = await validateFile("labs/two-host-vlan.yaml");
+    const plan = buildPlan(lab!, undefined, { allowDockerRestart: true });
+    const daemon = step(plan.hosts[0]!, "docker:insecure-registry");
+    const last = daemon.actions.at(-1)!;
+    expect(last.kind === "run" && last.command).toMatch(/\|\| systemctl restart docker$/);
   });
 
   it("creates identical macvlan networks on both hosts", () => {

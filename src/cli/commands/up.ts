@@ -14,6 +14,7 @@ import { checkExitCode, printCheckResults, runChecks } from "./check.js";
 
 interface UpOptions extends TargetOptions {
   check: boolean;
+  allowDockerRestart?: boolean;
   stats?: boolean;
 }
 
@@ -24,6 +25,7 @@ export function registerUp(program: Command, setExit: (code: ExitCode) => void):
     .argument("<file>", "lab file")
     .option("--no-check", "skip the ping checks at the end")
     .option("--stats", "print connections and remote commands per host")
+    .option("--allow-docker-restart", "restart dockerd if a reload does not apply the registry setting (running containers stop)")
     .option("--vlan-standin", "with --sandbox on a kernel without 802.1q: give each lab VLAN a stand-in link on its own switch bridge (no tagging)");
   addTargetOptions(command)
     .addHelpText(
@@ -60,7 +62,7 @@ Examples:
           throw new LabError(failures.map((f) => (f instanceof LabError ? f.located : f.message)).join("\n"), EXIT.cannotRun, "preflight");
         }
         for (const r of results) if (r.status === "fulfilled") facts[r.value[0]] = { ...r.value[1].facts, vlanStandins: targets.standins[r.value[0]] };
-        const plan = buildPlan(lab, facts);
+        const plan = buildPlan(lab, facts, { allowDockerRestart: opts.allowDockerRestart });
         // A live tree on a terminal; one plain line per event in CI, pipes and --verbose.
         const tty = process.stdout.isTTY && !process.env.CI && !opts.verbose ? ttyEvents(plan) : undefined;
         const view = tty ?? plainEvents(write, { verbose: opts.verbose ?? false });

@@ -33,18 +33,25 @@ const CONTAINER_FIELDS = [
 const inspect = (kind: "network" | "container", fields: string, name: string) => `docker ${kind} inspect -f ${sh(fields)} ${sh(name)}`;
 
 /** insecure-registries in daemon.json on every Docker host, applied with a reload. */
-export function daemonSteps({ lab, runsDocker }: HostContext): Step[] {
+export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
   if (!lab.registry || !runsDocker) return [];
   const endpoint = lab.registry.endpoint;
+  const check = `docker info --format '{{json .RegistryConfig.IndexConfigs}}' | grep -qF ${sh(`"${endpoint}"`)}`;
+  // dockerd re-reads the file asynchronously after SIGHUP: wait for it to show.
+  const waitApplied = `i=0; until ${check}; do i=$((i+1)); [ $i -ge 20 ] && break; sleep 0.25; done; ${check}`;
+  const applied = options.allowDockerRestart
+    ? `{ ${waitApplied}; } || systemctl restart docker`
+    : `${waitApplied} || { echo 'dockerd did not apply insecure-registries on reload; lab up --allow-docker-restart restarts it (its running containers stop)' >&2; exit 1; }`;
   return [
     {
       id: "docker:insecure-registry",
       phase: "daemon",
       title: `trust the lab registry ${endpoint} over plain HTTP`,
-      check: `docker info --format '{{json .RegistryConfig.IndexConfigs}}' | grep -qF ${sh(`"${endpoint}"`)}`,
+      check,
       actions: [
         { kind: "merge-json", path: DAEMON_JSON, merge: { "insecure-registries": [endpoint] } },
         { kind: "run", command: RELOAD_DOCKER },
+        { kind: "run", command: applied },
       ],
       undo: [
         { kind: "restore", path: DAEMON_JSON },

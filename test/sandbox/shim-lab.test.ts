@@ -1,0 +1,28 @@
+import { existsSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+
+/** The classic limitation, shown for real: a host reaches its own macvlan container only through a shim. */
+const skip = realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+if (skip) console.log(`SKIPPED host shim test: ${skip}`);
+
+describe.skipIf(!!skip)("macvlan-host-shim lab", () => {
+  const name = "t-shim";
+  const { dir, file } = scratchLab("labs/macvlan-host-shim.yaml", name);
+  afterAll(() => {
+    lab(dir, "down", file, "--sandbox");
+  });
+
+  it("docker01 reaches its own container through the shim; docker02, without one, cannot", () => {
+    lab(dir, "down", file, "--sandbox");
+    const r = lab(dir, "up", file, "--sandbox");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("docker01: networks: host shim lab-shim 172.22.16.250/32 on ens33: changed");
+    const ping = (host: string, ip: string) => sshRun(dir, name, host, `ping -c 1 -W 1 ${ip} >/dev/null 2>&1 && echo reply || echo none`).trim();
+    expect(ping("docker01", "172.22.16.10")).toBe("reply");
+    expect(ping("docker02", "172.22.16.11")).toBe("none");
+    const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
+    expect(down.code).toBe(0);
+    expect(sshRun(dir, name, "docker01", "ip -o link show lab-shim 2>&1; ip route show 172.22.16.0/28")).toContain("does not exist");
+  });
+});
