@@ -6,6 +6,7 @@ import { Client, type ConnectConfig } from "ssh2";
 import { EXIT, LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { hostKeyName, KnownHosts } from "./known-hosts.js";
+import { promptSecret } from "./prompt.js";
 import type { ExecOptions, ExecResult, Transport, TransportStats } from "./types.js";
 
 /** Everything needed to open one SSH connection (after lab file, inventory and flags are merged). */
@@ -53,6 +54,9 @@ function proxySocket(command: string[]): Duplex {
   return duplex;
 }
 
+const prompted = new Map<string, Promise<string>>();
+let promptQueue: Promise<string> = Promise.resolve("");
+
 async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promise<Partial<ConnectConfig> & { tried: string[] }> {
   const config: Partial<ConnectConfig> & { tried: string[] } = { tried: [] };
   if (endpoint.identityFile) {
@@ -74,7 +78,14 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
     config.tried.push("agent");
   }
   if (endpoint.passwordEnv) {
-    const password = env[endpoint.passwordEnv];
+    let password = env[endpoint.passwordEnv];
+    // On a terminal, ask instead; in CI and pipes, say which variable is missing.
+    if (password === undefined && process.stdin.isTTY && !env.CI) {
+      // One question per variable, one at a time, even when hosts connect in parallel.
+      const asked = prompted.get(endpoint.passwordEnv) ?? (promptQueue = promptQueue.then(() => promptSecret(`password for ${endpoint.user}@${endpoint.host} (${endpoint.name}; $${endpoint.passwordEnv} is not set): `)));
+      prompted.set(endpoint.passwordEnv, asked);
+      password = await asked;
+    }
     if (password === undefined) throw new LabError(`password_env: ${endpoint.passwordEnv} is not set in the environment`, EXIT.cannotRun, "no-password", endpoint.name, "connect");
     config.password = password;
     config.tried.push(`password from $${endpoint.passwordEnv}`);
@@ -217,12 +228,19 @@ export class SshTransport implements Transport {
         if (err) return reject(new LabError(`cannot start a command: ${err.message}`, EXIT.cannotRun, "channel", this.host));
         let stdout = "";
         let stderr = "";
-        let timedOut = false;
+        let settled = false;
+        const finish = (result: ExecResult) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(result);
+        };
+        // sshd may ignore the signal request; the caller gets its answer at the deadline anyway.
         const timer = options.timeoutMs
           ? setTimeout(() => {
-              timedOut = true;
               stream.signal("KILL");
               stream.close();
+              finish({ code: null, signal: undefined, stdout, stderr, timedOut: true, durationMs: Date.now() - started });
             }, options.timeoutMs)
           : undefined;
         // ssh2 emits close only once both streams are consumed.
@@ -235,8 +253,7 @@ export class SshTransport implements Transport {
           options.onOutput?.(d.toString(), "stderr");
         });
         stream.on("close", (code: number | null, signal?: string) => {
-          clearTimeout(timer);
-          resolve({ code: timedOut ? null : (code ?? null), signal: signal ?? undefined, stdout, stderr, timedOut, durationMs: Date.now() - started });
+          finish({ code: code ?? null, signal: signal ?? undefined, stdout, stderr, timedOut: false, durationMs: Date.now() - started });
         });
         stream.end(wrapped.stdin ?? "");
       });

@@ -1,5 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
 
@@ -89,6 +90,21 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
       restore();
     }
   });
+
+  it("asks for the SSH password on a terminal when its variable is not set", () => {
+    const repo = resolve(import.meta.dirname, "..", "..");
+    const env: NodeJS.ProcessEnv = { ...process.env, LAB_TEST_SUDO_PW: "pw-for-sudo" };
+    delete env.CI;
+    delete env.LAB_TEST_SSH_PW;
+    // `script` gives lab a terminal; the answer comes in on it like typing.
+    const command = `${join(repo, "node_modules/.bin/tsx")} ${join(repo, "src/cli/main.ts")} up ${file} --inventory ${inventoryFile} --no-check`;
+    // Typed after the prompt appears, as a person would (typed earlier, the terminal echoes it).
+    const typing = `sleep 3; printf 'pw-for-ssh\\n'; sleep 2`;
+    const r = spawnSync("sh", ["-c", `(${typing}) | script -qec ${JSON.stringify(command)} /dev/null`], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+    expect(r.stdout).toContain("password for student@docker01 (docker01; $LAB_TEST_SSH_PW is not set)");
+    expect(r.stdout).toMatch(/lab t-access is up|nothing to change/);
+    expect(r.status).toBe(0);
+  }, 60_000);
 
   it("a sudo that wants a password, with sudo: true, stops at preflight (exit 3)", () => {
     const restore = env({ LAB_TEST_SSH_PW: "pw-for-ssh" });

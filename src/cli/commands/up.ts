@@ -64,7 +64,9 @@ Examples:
         for (const r of results) if (r.status === "fulfilled") facts[r.value[0]] = { ...r.value[1].facts, vlanStandins: targets.standins[r.value[0]] };
         const plan = buildPlan(lab, facts, { allowDockerRestart: opts.allowDockerRestart });
         // A live tree on a terminal; one plain line per event in CI, pipes and --verbose.
-        const tty = process.stdout.isTTY && !process.env.CI && !opts.verbose ? ttyEvents(plan) : undefined;
+        // A terminal with no size (e.g. under `script` in a pipe) gets plain lines: the tree needs columns.
+        const liveTree = process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40 && !process.env.CI && !opts.verbose;
+        const tty = liveTree ? ttyEvents(plan) : undefined;
         const view = tty ?? plainEvents(write, { verbose: opts.verbose ?? false });
         const events = logFileEvents(logDir, tty?.events ?? (view as ApplyEvents));
         const result = await applyPlan(lab, plan, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });

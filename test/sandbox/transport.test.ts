@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KnownHosts } from "../../src/transport/known-hosts.js";
+import { SshTransport } from "../../src/transport/ssh.js";
+import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+
+/** The ssh2 transport against a real sshd (MaxSessions 10) in a sandbox host. */
+const skip = realHostsUnavailable();
+if (skip) console.log(`SKIPPED transport tests: ${skip}`);
+
+describe.skipIf(!!skip)("SshTransport with real sshd", () => {
+  const name = "t-transport";
+  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name);
+  let t: SshTransport;
+
+  beforeAll(async () => {
+    lab(dir, "down", file, "--sandbox");
+    expect(lab(dir, "sandbox", "create", file).code).toBe(0);
+    const inventory = JSON.parse(readFileSync(join(dir, ".lab", "sandbox", name, "inventory.json"), "utf8"));
+    const h = inventory.hosts.docker01;
+    t = await SshTransport.connect(
+      { name: "docker01", host: h.host, port: 22, user: "root", identityFile: h.identity_file, agent: false, proxyCommand: h.proxy_command, connectTimeoutS: 10, sudo: false },
+      { knownHosts: new KnownHosts(inventory.known_hosts), hostKeyPolicy: "strict" },
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+    lab(dir, "down", file, "--sandbox");
+  });
+
+  it("runs 40 commands at once on one connection, past sshd's MaxSessions of 10", async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => t.exec(`sleep 0.1; echo ${i}`)));
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+    expect(results.every((r) => r.code === 0)).toBe(true);
+    expect(t.stats.connections).toBe(1);
+  });
+
+  it("keeps exit code, stderr and signal of every command", async () => {
+    const failed = await t.exec("echo out; echo err >&2; exit 7");
+    expect(failed).toMatchObject({ code: 7, stdout: "out\n", stderr: "err\n", timedOut: false });
+    const killed = await t.exec("kill -TERM $$");
+    expect(killed.signal).toBe("SIGTERM");
+    expect(killed.code).toBeNull();
+  });
+
+  it("stops a command at its timeout", async () => {
+    const started = Date.now();
+    const r = await t.exec("sleep 20", { timeoutMs: 500 });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("writes files atomically, byte for byte, with mode and owner", async () => {
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    await t.writeFile("/etc/lab-transport/blob.bin", bytes, { mode: "0640", owner: "nobody" });
+    const remote = sshRun(dir, name, "docker01", "sha256sum /etc/lab-transport/blob.bin | cut -c1-64; stat -c '%a %U' /etc/lab-transport/blob.bin; ls /etc/lab-transport | wc -l");
+    const [sum, modeOwner, count] = remote.trim().split("\n");
+    expect(sum).toBe(createHash("sha256").update(bytes).digest("hex"));
+    expect(modeOwner).toBe("640 nobody");
+    expect(count).toBe("1"); // no temp file left behind
+  });
+});
