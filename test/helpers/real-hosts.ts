@@ -49,7 +49,7 @@ export function sshRun(cwd: string, labName: string, host: string, command: stri
       `root@${h.host}`,
       command,
     ],
-    { encoding: "utf8", timeout: 30_000 },
+    { encoding: "utf8", timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
   );
 }
 

@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# VM tier: build the Debian bookworm base image the test VMs boot from (as root).
+#
+#   scripts/vm/build-image.sh              build, or print "cached" when the build exists
+#   scripts/vm/build-image.sh --print-dir  print the cache directory of this script's build
+#
+# Output, in ${LAB_VM_CACHE:-/var/cache/lab-vm}/<first 16 hex of sha256(this file)>/:
+#   base.img     ext4 file system (raw, 4 GiB sparse) holding the whole guest; VMs boot
+#                from throw-away qcow2 overlays on it (scripts/vm/up.sh)
+#   vmlinuz, initrd.img   the guest's own Debian kernel and initramfs (booted with -kernel)
+#   cmdline      kernel command line the image needs (up.sh appends the per-VM part)
+#   packages.txt the guest's package list; build.txt the stage timings
+# Any edit of this file changes the key, so a stale image is never reused. Downloaded .debs
+# are kept in ${LAB_VM_CACHE}/debs (shared by builds), which only saves download time.
+#
+# The guest: Debian's linux-image-amd64 (802.1q, ipvlan, macvlan modules), systemd, sshd,
+# docker.io. Per VM, at boot (see up.sh):
+#   - kernel command line `lab.hostname=NAME lab.ip=A.B.C.D lab.netmask=255.255.255.0`:
+#     hostname and the static address of ens33 (virtio NIC renamed by a systemd .link file),
+#     applied by lab-vm-net.service;
+#   - root's authorized key from QEMU's firmware config (`-fw_cfg name=opt/lab/authorized_keys,
+#     file=KEY.pub`), so no key is baked into the image; login is by key only (no password);
+#   - SSH host keys generated at first boot (each VM its own) and printed on the serial
+#     console as `lab-vm-hostkey TYPE BASE64`, where up.sh reads them for known_hosts;
+#   - busybox:latest and registry:2 imported into Docker from tarballs built here (there is
+#     no Docker Hub), then `lab-vm-ready NAME` on the serial console.
+set -euo pipefail
+
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
+KEY=$(sha256sum "$SELF" | cut -c1-16)
+CACHE_ROOT=${LAB_VM_CACHE:-/var/cache/lab-vm}
+OUT=$CACHE_ROOT/$KEY
+SUITE=bookworm
+SIZE=4G
+PACKAGES=(linux-image-amd64 initramfs-tools systemd-sysv udev dbus openssh-server docker.io
+  iproute2 iputils-ping busybox-static kmod docker-registry procps ca-certificates)
+
+case ${1:-} in
+  --print-dir) echo "$OUT"; exit 0 ;;
+  "") ;;
+  *) sed -n '2,27p' "$SELF"; exit 2 ;;
+esac
+
+T0=$(date +%s.%N)
+STAGE_T=$T0
+log() { echo "[build-image] $*"; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# stage NAME: ends the previous stage (prints its time) and records it for build.txt
+TIMINGS=""
+stage_done() {
+  local t; t=$(elapsed "$STAGE_T")
+  log "$1: ${t}s"
+  TIMINGS+="$1 ${t}s"$'\n'
+  STAGE_T=$(date +%s.%N)
+}
+
+if [ -f "$OUT/complete" ]; then
+  echo "cached"
+  log "image $OUT (checked in $(elapsed "$T0")s)"
+  exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "build-image: run as root (debootstrap, chroot)" >&2; exit 3; }
+
+# ---------------------------------------------------------------------------------------
+# Host tools
+need=()
+for t in debootstrap:debootstrap mkfs.ext4:e2fsprogs qemu-img:qemu-utils qemu-system-x86_64:qemu-system-x86 \
+         socat:socat ssh:openssh-client ssh-keygen:openssh-client nsenter:util-linux; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing host packages: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The Debian archive this machine's apt already uses (MIRROR / SECURITY_MIRROR override).
+apt_uris() {   # prints "URI SUITE" for every deb source of this machine
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk 'function flush() { if (deb && uris != "") { n = split(uris, u, " "); m = split(suites, s, " ");
+                              for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) print u[i], s[j] }
+                            deb = 0; uris = ""; suites = "" }
+         /^[[:space:]]*$/ { flush(); next }
+         /^[[:space:]]*#/ { next }
+         tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+         tolower($1) == "uris:" { $1 = ""; uris = $0 }
+         tolower($1) == "suites:" { $1 = ""; suites = $0 }
+         END { flush() }' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    sed -n 's/^[[:space:]]*deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\)[[:space:]]\+\([^[:space:]]\+\).*/\2 \3/p' "$f"
+  done
+}
+SOURCES=$(apt_uris | grep -E '^(https?|file):' || true)
+MIRROR=${MIRROR:-$(awk -v s="$SUITE" '$2 == s { print $1; exit }' <<<"$SOURCES")}
+MIRROR=${MIRROR:-$(awk '$2 !~ /-security$/ && $1 ~ /debian\/?$/ { print $1; exit }' <<<"$SOURCES")}
+SECURITY_MIRROR=${SECURITY_MIRROR:-$(awk -v s="$SUITE-security" '$2 == s { print $1; exit }' <<<"$SOURCES")}
+MIRROR=${MIRROR%/}; SECURITY_MIRROR=${SECURITY_MIRROR%/}
+[ -n "$MIRROR" ] || { echo "build-image: no Debian archive found in /etc/apt/sources.list*; set MIRROR=URL" >&2; exit 3; }
+log "mirror $MIRROR${SECURITY_MIRROR:+ (security: $SECURITY_MIRROR)}"
+
+# One build per key at a time; a second caller waits, then finds it cached.
+mkdir -p "$CACHE_ROOT" "$CACHE_ROOT/debs"
+exec 9>"$CACHE_ROOT/$KEY.lock"
+flock 9
+if [ -f "$OUT/complete" ]; then echo "cached"; exit 0; fi
+
+WORK=$CACHE_ROOT/$KEY.build
+ROOT=$WORK/rootfs
+unmount_all() {
+  local m
+  for m in dev/pts dev sys proc var/cache/apt/archives; do
+    mountpoint -q "$ROOT/$m" 2>/dev/null && umount -l "$ROOT/$m"
+  done
+  return 0
+}
+cleanup() {
+  unmount_all
+  # --one-file-system: never follow a mount that is still there out of the tree
+  [ -d "$WORK" ] && rm -rf --one-file-system "$WORK"
+  rm -f "$CACHE_ROOT/$KEY.lock"
+}
+trap cleanup EXIT
+cleanup
+mkdir -p "$WORK"
+log "building $OUT"
+stage_done "prepare"
+
+# ---------------------------------------------------------------------------------------
+# 1. debootstrap
+debootstrap --variant=minbase --include=systemd-sysv,udev,dbus --cache-dir="$CACHE_ROOT/debs" \
+  "$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+  || { tail -30 "$WORK/debootstrap.log" >&2; echo "build-image: debootstrap failed" >&2; exit 1; }
+stage_done "debootstrap"
+
+# ---------------------------------------------------------------------------------------
+# 2. packages, in a chroot where no daemon may start
+{
+  echo "deb $MIRROR $SUITE main"
+  echo "deb $MIRROR $SUITE-updates main"
+  [ -n "$SECURITY_MIRROR" ] && echo "deb $SECURITY_MIRROR $SUITE-security main"
+} >"$ROOT/etc/apt/sources.list"
+printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"; chmod 755 "$ROOT/usr/sbin/policy-rc.d"
+printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\nAcquire::Languages "none";\n' \
+  >"$ROOT/etc/apt/apt.conf.d/90lab-vm"
+# no docs, man pages or translations in the guest (smaller image, faster mkfs)
+cat >"$ROOT/etc/dpkg/dpkg.cfg.d/90lab-vm-nodoc" <<'EOF'
+path-exclude=/usr/share/doc/*
+path-include=/usr/share/doc/*/copyright
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+EOF
+# A small initramfs: only what finds and mounts the virtio root disk (faster to load under TCG).
+mkdir -p "$ROOT/etc/initramfs-tools/conf.d" "$ROOT/usr/share/initramfs-tools/modules.d"
+printf 'MODULES=list\nCOMPRESS=gzip\n' >"$ROOT/etc/initramfs-tools/conf.d/lab-vm.conf"
+printf '%s\n' virtio_pci virtio_blk ext4 crc32c_generic >"$ROOT/usr/share/initramfs-tools/modules.d/lab-vm"
+
+# /dev is a private tmpfs with a few nodes: never a bind of this machine's /dev.
+mount -t proc proc "$ROOT/proc"
+mount -t sysfs -o ro sysfs "$ROOT/sys"
+mount -t tmpfs -o mode=755,size=16m devtmp "$ROOT/dev"
+for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+  IFS=: read -r name ma mi <<<"$n"; mknod -m 666 "$ROOT/dev/$name" c "$ma" "$mi"
+done
+mkdir -p "$ROOT/dev/pts" "$ROOT/dev/shm"
+ln -s /proc/self/fd "$ROOT/dev/fd"
+mount --bind "$CACHE_ROOT/debs" "$ROOT/var/cache/apt/archives"
+cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
+chroot "$ROOT" apt-get update -qq >"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; exit 1; }
+stage_done "apt-get update"
+DEBIAN_FRONTEND=noninteractive chroot "$ROOT" apt-get install -y -q "${PACKAGES[@]}" >>"$WORK/apt.log" 2>&1 \
+  || { tail -40 "$WORK/apt.log" >&2; echo "build-image: apt-get install failed" >&2; exit 1; }
+chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}\n' >"$WORK/packages.txt"
+unmount_all
+rm -f "$ROOT/usr/sbin/policy-rc.d"
+rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin
+stage_done "packages"
+
+# The kernel must have what the labs need, and fw_cfg for the key.
+KVER=$(basename "$(ls -d "$ROOT"/lib/modules/* | sort -V | tail -1)")
+for m in 8021q ipvlan macvlan qemu_fw_cfg virtio_net; do
+  find "$ROOT/lib/modules/$KVER" -name "$m.ko*" | grep -q . || grep -q "/$m.ko" "$ROOT/lib/modules/$KVER/modules.builtin" \
+    || { echo "build-image: kernel $KVER has no $m module" >&2; exit 1; }
+done
+
+# ---------------------------------------------------------------------------------------
+# 3. guest configuration
+R=$ROOT
+echo '/dev/vda / ext4 defaults,noatime 0 0' >"$R/etc/fstab"
+echo lab-vm >"$R/etc/hostname"
+printf '127.0.0.1 localhost\n' >"$R/etc/hosts"
+: >"$R/etc/resolv.conf"
+usermod -R "$R" -p '*' root            # no password: login by key only
+rm -f "$R"/etc/ssh/ssh_host_*           # generated per VM at first boot
+cat >"$R/etc/ssh/sshd_config.d/lab-vm.conf" <<'EOF'
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UseDNS no
+HostKey /etc/ssh/ssh_host_ed25519_key
+HostKey /etc/ssh/ssh_host_ecdsa_key
+EOF
+mkdir -p "$R/etc/systemd/network" "$R/etc/systemd/journald.conf.d"
+printf '[Match]\nDriver=virtio_net\n\n[Link]\nName=ens33\nMACAddressPolicy=persistent\n' >"$R/etc/systemd/network/10-lab-vm-ens33.link"
+printf '[Journal]\nStorage=volatile\n' >"$R/etc/systemd/journald.conf.d/lab-vm.conf"
+
+cat >"$R/usr/local/sbin/lab-vm-net" <<'EOF'
+#!/bin/sh
+# Hostname and ens33's static address from the kernel command line:
+#   lab.hostname=docker01 lab.ip=192.168.1.11 lab.netmask=255.255.255.0  (or lab.ip=A.B.C.D/NN)
+NAME= IP= MASK=
+for a in $(cat /proc/cmdline); do
+  case $a in
+    lab.hostname=*) NAME=${a#*=} ;;
+    lab.ip=*) IP=${a#*=} ;;
+    lab.netmask=*) MASK=${a#*=} ;;
+  esac
+done
+if [ -n "$NAME" ]; then
+  hostname "$NAME"
+  echo "$NAME" >/etc/hostname
+  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$NAME" >/etc/hosts
+fi
+prefix() {   # 255.255.255.0 -> 24
+  n=0
+  for o in $(echo "$1" | tr . ' '); do
+    while [ "$o" -gt 0 ]; do n=$((n + (o & 1))); o=$((o >> 1)); done
+  done
+  echo $n
+}
+case $IP in
+  */*) ;;
+  ?*) IP=$IP/$(prefix "${MASK:-255.255.255.0}") ;;
+esac
+i=0
+until [ -e /sys/class/net/ens33 ]; do
+  i=$((i + 1)); [ $i -gt 300 ] && { echo "lab-vm-net: no ens33" >&2; ip -br link >&2; exit 1; }
+  sleep 0.1
+done
+ip link set ens33 up
+[ -z "$IP" ] || ip addr replace "$IP" dev ens33
+EOF
+
+cat >"$R/usr/local/sbin/lab-vm-keys" <<'EOF'
+#!/bin/sh
+# root's authorized key from QEMU's fw_cfg (opt/lab/authorized_keys); host keys at first boot,
+# printed on the serial console for the controller's known_hosts.
+modprobe qemu_fw_cfg 2>/dev/null
+K=/sys/firmware/qemu_fw_cfg/by_name/opt/lab/authorized_keys/raw
+i=0
+while [ ! -r $K ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+if [ -r $K ]; then
+  install -d -m 700 /root/.ssh
+  install -m 600 $K /root/.ssh/authorized_keys
+else
+  echo "lab-vm-keys: no authorized key in fw_cfg (opt/lab/authorized_keys)" >/dev/ttyS0
+fi
+for t in ed25519 ecdsa; do
+  [ -f /etc/ssh/ssh_host_${t}_key ] || ssh-keygen -q -t $t -N '' -C "$(hostname)" -f /etc/ssh/ssh_host_${t}_key
+done
+for t in ed25519 ecdsa; do
+  set -- $(cat /etc/ssh/ssh_host_${t}_key.pub)
+  echo "lab-vm-hostkey $1 $2" >/dev/ttyS0
+done
+EOF
+
+cat >"$R/usr/local/sbin/lab-vm-images" <<'EOF'
+#!/bin/sh
+# Docker Hub is out of reach: busybox:latest and registry:2 come from tarballs built with the image.
+i=0
+until docker info >/dev/null 2>&1; do
+  i=$((i + 1)); [ $i -gt 300 ] && { echo "lab-vm-images: docker not ready" >/dev/ttyS0; exit 1; }
+  sleep 1
+done
+docker image inspect busybox:latest >/dev/null 2>&1 ||
+  docker import -c 'CMD ["sh"]' /opt/lab-vm/busybox.tar busybox:latest >/dev/null || exit 1
+docker image inspect registry:2 >/dev/null 2>&1 ||
+  docker import -c 'ENTRYPOINT ["/bin/registry","serve","/etc/docker/registry/config.yml"]' \
+    -c 'EXPOSE 5000' -c 'VOLUME ["/var/lib/registry"]' /opt/lab-vm/registry.tar registry:2 >/dev/null || exit 1
+echo "lab-vm-ready $(hostname)" >/dev/ttyS0
+EOF
+chmod 755 "$R"/usr/local/sbin/lab-vm-*
+
+cat >"$R/etc/systemd/system/lab-vm-net.service" <<'EOF'
+[Unit]
+Description=lab VM: hostname and ens33 address from the kernel command line
+After=systemd-udevd.service systemd-udev-trigger.service local-fs.target
+Before=network.target ssh.service docker.service
+Wants=network.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/lab-vm-net
+
+[Install]
+WantedBy=multi-user.target
+EOF
+cat >"$R/etc/systemd/system/lab-vm-keys.service" <<'EOF'
+[Unit]
+Description=lab VM: authorized key from fw_cfg, per-VM SSH host keys
+After=local-fs.target lab-vm-net.service
+Before=ssh.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/lab-vm-keys
+
+[Install]
+WantedBy=multi-user.target
+EOF
+cat >"$R/etc/systemd/system/lab-vm-images.service" <<'EOF'
+[Unit]
+Description=lab VM: import busybox:latest and registry:2 into Docker
+After=docker.service lab-vm-keys.service ssh.service
+Requires=docker.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/lab-vm-images
+
+[Install]
+WantedBy=multi-user.target
+EOF
+chroot "$R" systemctl enable -q lab-vm-net.service lab-vm-keys.service lab-vm-images.service ssh.service docker.service
+# Debian's registry service would hold :5000 (the lab runs registry:2 as a container); no
+# consoles to log in on; no periodic jobs in a throw-away VM.
+for u in docker-registry.service serial-getty@ttyS0.service getty@tty1.service \
+         apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+         dpkg-db-backup.timer man-db.timer; do
+  ln -sf /dev/null "$R/etc/systemd/system/$u"
+done
+stage_done "configure"
+
+# ---------------------------------------------------------------------------------------
+# 4. busybox:latest and registry:2 as tarballs for `docker import` at first boot
+I=$WORK/images
+mkdir -p "$I/busybox/bin" "$I/busybox/etc" "$I/busybox/tmp" "$I/busybox/root" "$R/opt/lab-vm"
+cp "$R/bin/busybox" "$I/busybox/bin/busybox"
+for a in $(chroot "$R" /bin/busybox --list-full); do
+  [ "$a" = bin/busybox ] && continue
+  mkdir -p "$I/busybox/$(dirname "$a")"
+  ln -sf /bin/busybox "$I/busybox/$a"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$I/busybox/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$I/busybox/etc/group"
+chmod 1777 "$I/busybox/tmp"
+tar -C "$I/busybox" --numeric-owner -cf "$R/opt/lab-vm/busybox.tar" .
+
+mkdir -p "$I/registry/bin" "$I/registry/etc/docker/registry" "$I/registry/var/lib/registry" "$I/registry/tmp"
+cp "$R/usr/bin/docker-registry" "$I/registry/bin/registry"
+for lib in $(chroot "$R" ldd /usr/bin/docker-registry 2>/dev/null | grep -o '/[^ ]*' || true); do
+  mkdir -p "$I/registry$(dirname "$lib")"
+  cp -L "$R$lib" "$I/registry$lib"
+done
+cat >"$I/registry/etc/docker/registry/config.yml" <<'EOF'
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: /var/lib/registry
+  delete:
+    enabled: true
+http:
+  addr: :5000
+EOF
+chmod 1777 "$I/registry/tmp"
+tar -C "$I/registry" --numeric-owner -cf "$R/opt/lab-vm/registry.tar" .
+stage_done "image tarballs"
+
+# ---------------------------------------------------------------------------------------
+# 5. ext4 image from the tree (no loop device), kernel and initrd beside it
+STAGE=$CACHE_ROOT/$KEY.tmp
+rm -rf "$STAGE"; mkdir -p "$STAGE"
+cp -L "$R/boot/vmlinuz-$KVER" "$STAGE/vmlinuz"
+cp -L "$R/boot/initrd.img-$KVER" "$STAGE/initrd.img"
+mkfs.ext4 -q -F -L lab-vm-root -d "$R" "$STAGE/base.img" "$SIZE"
+mv "$WORK/packages.txt" "$STAGE/packages.txt"
+echo "console=ttyS0 root=/dev/vda rw quiet apparmor=0 mitigations=off panic=-1" >"$STAGE/cmdline"
+stage_done "mkfs.ext4"
+
+TOTAL=$(elapsed "$T0")
+{
+  echo "key $KEY"; echo "kernel $KVER"; echo "mirror $MIRROR"; echo "built $(date -u +%FT%TZ)"
+  printf '%s' "$TIMINGS"; echo "total ${TOTAL}s"
+} >"$STAGE/build.txt"
+touch "$STAGE/complete"
+rm -rf "$OUT"; mv "$STAGE" "$OUT"
+log "image $OUT: $(du -h --apparent-size "$OUT/base.img" | cut -f1) ($(du -h "$OUT/base.img" | cut -f1) on disk), kernel $KVER, initrd $(du -h "$OUT/initrd.img" | cut -f1)"
+log "total: ${TOTAL}s"
