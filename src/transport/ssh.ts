@@ -93,6 +93,21 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
   return config;
 }
 
+/** A shell script that writes its stdin to `path`: temp file in the same directory, then rename. */
+export function atomicWriteScript(path: string, options: { mode?: string; owner?: string } = {}): string {
+  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  return [
+    "set -e",
+    `mkdir -p ${quote(dir)}`,
+    `tmp=$(mktemp ${quote(`${path}.lab-XXXXXX`)})`,
+    'cat > "$tmp"',
+    `chmod ${quote(options.mode ?? "0644")} "$tmp"`,
+    ...(options.owner ? [`chown ${quote(options.owner)} "$tmp"`] : []),
+    // rename(2) over the target: readers see the old file or the new one, never half of one.
+    `mv -f "$tmp" ${quote(path)}`,
+  ].join("\n");
+}
+
 /** One ssh2 connection with host key checking, retries, a channel limit and sudo. */
 export class SshTransport implements Transport {
   readonly stats: TransportStats = { connections: 0, commands: 0 };
@@ -261,18 +276,7 @@ export class SshTransport implements Transport {
   }
 
   async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
-    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-    const script = [
-      "set -e",
-      `mkdir -p ${quote(dir)}`,
-      `tmp=$(mktemp ${quote(`${path}.lab-XXXXXX`)})`,
-      'cat > "$tmp"',
-      `chmod ${quote(options.mode ?? "0644")} "$tmp"`,
-      ...(options.owner ? [`chown ${quote(options.owner)} "$tmp"`] : []),
-      // rename(2) over the target: readers see the old file or the new one, never half of one.
-      `mv -f "$tmp" ${quote(path)}`,
-    ].join("\n");
-    const r = await this.exec(script, { stdin: content });
+    const r = await this.exec(atomicWriteScript(path, options), { stdin: content });
     if (r.code !== 0) throw new LabError(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`, EXIT.labProblem, "write", this.host);
   }
 

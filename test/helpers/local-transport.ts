@@ -1,3 +1,4 @@
+import { atomicWriteScript } from "../../src/transport/ssh.js";
 import { spawn } from "node:child_process";
 import { quote } from "../../src/plan/shell.js";
 import type { ExecOptions, ExecResult, Transport, TransportStats } from "../../src/transport/types.js";
@@ -65,17 +66,7 @@ export class LocalTransport implements Transport {
 
   /** The same temp-file-and-rename write SshTransport.writeFile does, run locally. */
   async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
-    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-    const script = [
-      "set -e",
-      `mkdir -p ${quote(dir)}`,
-      `tmp=$(mktemp ${quote(`${path}.lab-XXXXXX`)})`,
-      'cat > "$tmp"',
-      `chmod ${quote(options.mode ?? "0644")} "$tmp"`,
-      ...(options.owner ? [`chown ${quote(options.owner)} "$tmp"`] : []),
-      `mv -f "$tmp" ${quote(path)}`,
-    ].join("\n");
-    const r = await this.exec(script, { stdin: content });
+    const r = await this.exec(atomicWriteScript(path, options), { stdin: content });
     if (r.code !== 0) throw new Error(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
 

@@ -20,6 +20,11 @@ export function realHostsUnavailable(): string | undefined {
   return undefined;
 }
 
+/** Why Docker sandbox tests cannot run here, or undefined when they can. */
+export function dockerHostsUnavailable(): string | undefined {
+  return realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+}
+
 /** A scratch working directory holding a copy of a sample lab under a test-specific name. */
 export function scratchLab(sample: string, name: string, edit: (text: string) => string = (t) => t): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), `lab-${name}-`));

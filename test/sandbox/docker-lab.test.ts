@@ -1,15 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
-import { existsSync } from "node:fs";
+import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
 
 /**
  * labs/single-network.yaml in the sandbox with a real dockerd per host: registry push/pull,
  * containers with fixed IPs, the ping matrix, idempotence, and a `lab down` that removes
  * only what the lab made (a user's own container and network survive).
  */
-const skip = realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+const skip = dockerHostsUnavailable();
 if (skip) console.log(`SKIPPED Docker sandbox tests: ${skip}`);
 
 describe.skipIf(!!skip)("single-network lab with real dockerd", () => {

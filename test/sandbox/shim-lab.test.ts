@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
 
 /** The classic limitation, shown for real: a host reaches its own macvlan container only through a shim. */
-const skip = realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+const skip = dockerHostsUnavailable();
 if (skip) console.log(`SKIPPED host shim test: ${skip}`);
 
 describe.skipIf(!!skip)("macvlan-host-shim lab", () => {

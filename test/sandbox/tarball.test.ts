@@ -1,10 +1,10 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
 
 /** An image seeded from a `docker save` tarball named in the lab file: uploaded, loaded, pushed, pulled. */
-const skip = realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+const skip = dockerHostsUnavailable();
 if (skip) console.log(`SKIPPED tarball image test: ${skip}`);
 
 describe.skipIf(!!skip)("registry image from a tarball", () => {

@@ -1,13 +1,12 @@
-import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
 
 /**
  * labs/two-host-vlan.yaml in the sandbox. This kernel has no 802.1q: the lab must stop at
  * preflight (exit 3, naming the feature, nothing changed); with --vlan-standin each VLAN is
  * a separate switch bridge and the check must pass. Real 802.1q is the VM tier's job.
  */
-const skip = realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+const skip = dockerHostsUnavailable();
 if (skip) console.log(`SKIPPED VLAN sandbox tests: ${skip}`);
 
 describe.skipIf(!!skip)("two-host-vlan in the sandbox", () => {
