@@ -77,6 +77,12 @@ function expectation(lab: Lab, from: Endpoint, to: Endpoint, address: string): {
     }
     return { expect: "unreachable", reason: `different networks (${x}, ${y}) and no router between them` };
   }
+  const sameSubnetElsewhere = from.links.find((a) => a.addresses.some((x) => cidrContains(parseCidr(x)!, target)));
+  if (sameSubnetElsewhere) {
+    const theirs = to.links.find((l) => l.addresses.some((x) => x.split("/")[0] === address))?.segment ?? "another segment";
+    const name = (segment: string) => (segment === "lan" ? "the lab LAN" : segment.replace("vlan", "VLAN"));
+    return { expect: "unreachable", reason: `same subnet, but ${name(sameSubnetElsewhere.segment)} and ${name(theirs)} share no layer-2 path` };
+  }
   return { expect: "unreachable", reason: "no shared segment and subnet" };
 }
 

@@ -39,9 +39,9 @@ export function lab(cwd: string, ...args: string[]): { code: number | null; stdo
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Run a command on a sandbox host with OpenSSH, through the sandbox inventory. */
-export function sshRun(cwd: string, labName: string, host: string, command: string): string {
-  const inventory = JSON.parse(readFileSync(join(cwd, ".lab", "sandbox", labName, "inventory.json"), "utf8"));
+/** Run a command on a host with OpenSSH, through an inventory file (sandbox or VMs). */
+export function sshVia(inventoryFile: string, host: string, command: string, timeoutMs = 30_000): string {
+  const inventory = JSON.parse(readFileSync(inventoryFile, "utf8"));
   const h = inventory.hosts[host];
   return execFileSync(
     "ssh",
@@ -54,21 +54,23 @@ export function sshRun(cwd: string, labName: string, host: string, command: stri
       `root@${h.host}`,
       command,
     ],
-    { encoding: "utf8", timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
+    { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
   );
 }
 
+/** Run a command on a sandbox host with OpenSSH, through the sandbox inventory. */
+export function sshRun(cwd: string, labName: string, host: string, command: string): string {
+  return sshVia(join(cwd, ".lab", "sandbox", labName, "inventory.json"), host, command);
+}
+
 /** What `lab down` must put back: interfaces (with flags such as PROMISC), addresses, namespaces, files. */
+export const SNAPSHOT_COMMAND = [
+  "ip -o link show | sed 's/^[0-9]*: //; s/ link\\/ether.*//'",
+  "ip -o addr show | awk '{print $2, $3, $4}'",
+  "echo netns: $(ls /run/netns 2>/dev/null)",
+  "find /etc /var/lib/lab -xdev 2>/dev/null | sort | xargs -d '\\n' ls -ld --time-style=+ 2>/dev/null | awk '{print $1, $5, $NF}'",
+].join("; ");
+
 export function hostSnapshot(cwd: string, labName: string, host: string): string {
-  return sshRun(
-    cwd,
-    labName,
-    host,
-    [
-      "ip -o link show | sed 's/^[0-9]*: //; s/ link\\/ether.*//'",
-      "ip -o addr show | awk '{print $2, $3, $4}'",
-      "echo netns: $(ls /run/netns)",
-      "find /etc /var/lib/lab -xdev 2>/dev/null | sort | xargs -d '\\n' ls -ld --time-style=+ 2>/dev/null | awk '{print $1, $5, $NF}'",
-    ].join("; "),
-  );
+  return sshRun(cwd, labName, host, SNAPSHOT_COMMAND);
 }
