@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The VM tier has its own config and command (npm run test:vm).
+    exclude: ["test/vm/**", "node_modules/**"],
     testTimeout: 30_000,
   },
 });

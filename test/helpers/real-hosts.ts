@@ -35,7 +35,12 @@ export function scratchLab(sample: string, name: string, edit: (text: string) =>
 }
 
 export function lab(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, [cli, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: 120_000 });
+  return labWithin(120_000, cwd, ...args);
+}
+
+/** The CLI with a longer time limit (VMs under software emulation are slow). */
+export function labWithin(timeoutMs: number, cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(tsx, [cli, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: timeoutMs });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,0 +1,95 @@
+import { execFileSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labWithin, scratchLab, SNAPSHOT_COMMAND, sshVia } from "../helpers/real-hosts.js";
+
+/**
+ * The VM tier: real Debian kernels under QEMU (software emulation), where 802.1q, ipvlan and
+ * Docker's trunk mode exist. The lab files are the ones users run; `--inventory` points lab
+ * at the VMs. Run with `npm run test:vm` (root; builds or reuses the cached image).
+ */
+const repo = resolve(import.meta.dirname, "..", "..");
+const vmDir = process.env.LAB_VM_DIR ?? "/tmp/lab-vm";
+const inventory = join(vmDir, "inventory.json");
+const MINUTES = 60_000;
+// The scripts install what they need (qemu, debootstrap) from Debian's archive.
+const skip = process.getuid?.() !== 0 ? "needs root (QEMU VMs on a bridge in a network namespace)" : undefined;
+if (skip) console.log(`SKIPPED VM tier: ${skip}`);
+
+const timed = <T>(what: string, run: () => T): T => {
+  const started = Date.now();
+  const result = run();
+  console.log(`vm tier: ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+};
+const on = (host: string, command: string) => sshVia(inventory, host, command, 5 * MINUTES);
+const snapshot = (host: string) => on(host, SNAPSHOT_COMMAND + "; lsmod | awk '{print $1}' | grep -E '^(8021q|ipvlan|macvlan)$' | sort; docker ps -aq | wc -l; docker network ls -q | wc -l");
+
+describe.skipIf(!!skip)("VM tier: real kernels", () => {
+  beforeAll(() => {
+    timed("build or reuse the image", () => execFileSync("bash", [join(repo, "scripts/vm/build-image.sh")], { stdio: "inherit", timeout: 30 * MINUTES }));
+    timed("boot 2 VMs to ssh + docker ready", () =>
+      execFileSync("bash", [join(repo, "scripts/vm/up.sh"), "docker01:192.168.1.11", "docker02:192.168.1.13"], { stdio: "inherit", timeout: 20 * MINUTES }),
+    );
+  }, 50 * MINUTES);
+  afterAll(() => {
+    execFileSync("bash", [join(repo, "scripts/vm/down.sh")], { stdio: "inherit", timeout: 5 * MINUTES });
+  }, 5 * MINUTES);
+
+  const run = (what: string, dir: string, ...args: string[]) => timed(what, () => labWithin(30 * MINUTES, dir, ...args, "--inventory", inventory));
+
+  it("two-host-vlan: real 802.1q, ifcfg files, macvlan on VLAN parents, registry, checks; idempotent; down restores", () => {
+    const { dir, file } = scratchLab("labs/two-host-vlan.yaml", "two-host-vlan");
+    const before = { docker01: snapshot("docker01"), docker02: snapshot("docker02") };
+    const up = run("two-host-vlan: lab up", dir, "up", file);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toContain("docker01: kernel: load kernel module 8021q: changed");
+    expect(up.stdout).toContain("checks: all 12 as expected");
+    for (const host of ["docker01", "docker02"]) {
+      expect(on(host, "ip -d link show dev ens33.10")).toMatch(/vlan protocol 802\.1Q id 10 /);
+      expect(on(host, "ip -d link show dev ens33.20")).toMatch(/vlan protocol 802\.1Q id 20 /);
+      expect(on(host, "cat /etc/sysconfig/network-scripts/ifcfg-ens33.10")).toContain("DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\n");
+      expect(on(host, "ip -o link show dev ens33")).toContain("PROMISC");
+    }
+    expect(on("docker02", "docker image inspect -f '{{.RepoTags}}' 192.168.1.11:5000/busybox:latest")).toContain("192.168.1.11:5000/busybox:latest");
+    const again = run("two-host-vlan: second lab up", dir, "up", file, "--no-check");
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("nothing to change");
+    const down = run("two-host-vlan: lab down", dir, "down", file);
+    expect(down.code, down.stderr).toBe(0);
+    expect(snapshot("docker01")).toBe(before.docker01);
+    expect(snapshot("docker02")).toBe(before.docker02);
+  }, 60 * MINUTES);
+
+  it("vlan-isolation: one subnet, two VLANs: only the same VLAN answers", () => {
+    const { dir, file } = scratchLab("labs/vlan-isolation.yaml", "vlan-isolation");
+    const up = run("vlan-isolation: lab up", dir, "up", file);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toContain("checks: all 6 as expected");
+    expect(run("vlan-isolation: lab down", dir, "down", file).code).toBe(0);
+  }, 30 * MINUTES);
+
+  it("ipvlan-l2-l3: l2 across hosts, l3 on one host only", () => {
+    const { dir, file } = scratchLab("labs/ipvlan-l2-l3.yaml", "ipvlan-l2-l3");
+    const up = run("ipvlan-l2-l3: lab up", dir, "up", file);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const check = JSON.parse(run("ipvlan-l2-l3: lab check", dir, "check", file, "--json").stdout);
+    const result = (from: string, to: string) => check.results.find((x: { from: string; to: string }) => x.from === from && x.to === to)?.result;
+    expect(result("l2a", "l2b")).toBe("reachable");
+    expect(result("l3a", "l3b")).toBe("reachable");
+    expect(result("l3a", "l3c")).toBe("unreachable");
+    expect(check.ok).toBe(true);
+    expect(on("docker01", "docker network inspect -f '{{.Driver}} {{index .Options \"ipvlan_mode\"}}' ipv_l3").trim()).toBe("ipvlan l3");
+    expect(run("ipvlan-l2-l3: lab down", dir, "down", file).code).toBe(0);
+  }, 30 * MINUTES);
+
+  it("docker-trunk: Docker makes ens33.50 and removes it with the network", () => {
+    const { dir, file } = scratchLab("labs/docker-trunk.yaml", "docker-trunk");
+    const up = run("docker-trunk: lab up", dir, "up", file);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toContain("checks: all 2 as expected");
+    expect(on("docker01", "ip -d link show dev ens33.50")).toMatch(/vlan protocol 802\.1Q id 50 /);
+    expect(run("docker-trunk: lab down", dir, "down", file).code).toBe(0);
+    expect(on("docker01", "ip link show dev ens33.50 2>&1 || true")).toContain("does not exist");
+  }, 30 * MINUTES);
+});
