@@ -13,10 +13,15 @@ const FEATURE_NAMES: Record<Feature, string> = {
   macvtap: "macvtap",
 };
 
+/** The kernel module behind each feature. */
+const FEATURE_MODULES: Record<Feature, string> = { vlan: "8021q", macvlan: "macvlan", ipvlan: "ipvlan", macvtap: "macvtap" };
+
 /**
- * Each feature is tried for real in a network namespace that exists only for the length of
- * one `unshare -n` (no name, no file, nothing left behind): module files lie (built-ins
- * often have no /sys/module entry, some kernels have no /lib/modules at all).
+ * A feature is there when its module is loaded, or modprobe could load it (built-ins are
+ * listed too). Only on a kernel with no loadable modules at all (no /lib/modules/<release>,
+ * like this project's own CI kernel, whose built-ins may have no /sys/module entry) is it
+ * tried for real, in a namespace that exists only for one `unshare -n`: there nothing can be
+ * auto-loaded, so the preflight never changes which modules a host has loaded.
  */
 const FEATURE_TESTS: Record<Feature, string> = {
   vlan: "ip link add link p0 name p0.10 type vlan id 10",
@@ -49,7 +54,11 @@ export function requirements(lab: Lab, host: string): { features: Map<Feature, s
 
 export function preflightScript(): string {
   const tests = (Object.keys(FEATURE_TESTS) as Feature[])
-    .map((f) => `if unshare -n sh -c 'ip link add p0 type veth peer name p1 && ${FEATURE_TESTS[f]}' >/dev/null 2>&1; then echo ${f}=1; else echo ${f}=0; fi`)
+    .map((f) => {
+      const module = FEATURE_MODULES[f];
+      const tryIt = `{ [ ! -d /lib/modules/$(uname -r) ] && unshare -n sh -c 'ip link add p0 type veth peer name p1 && ${FEATURE_TESTS[f]}'; }`;
+      return `if [ -d /sys/module/${module} ] || modprobe -n -q ${module} 2>/dev/null || ${tryIt} >/dev/null 2>&1; then echo ${f}=1; else echo ${f}=0; fi`;
+    })
     .join("\n");
   return [
     "echo uid=$(id -u)",
