@@ -20,6 +20,10 @@ Start here:
   lab validate labs/two-host-vlan.yaml     find mistakes, with file:line:col
   lab plan labs/two-host-vlan.yaml         every command, per host, with checks and undo
   lab plan labs/two-host-vlan.yaml --format sh --host docker01   the exercise as a script
+  lab up labs/single-network.yaml --sandbox     try it on this machine (root): hosts as namespaces
+  lab check labs/single-network.yaml --sandbox  the ping matrix again (--json, --junit FILE)
+  lab down labs/single-network.yaml --sandbox   undo exactly what the lab did, remove the sandbox
+  lab up labs/two-host-vlan.yaml --inventory hosts.yaml   real hosts over SSH
 
 Exit codes: 0 done/as expected, 1 the lab is wrong or not as expected, 2 usage,
 3 cannot run here (unreachable host, authentication, missing kernel feature).`;
