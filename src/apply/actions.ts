@@ -42,7 +42,10 @@ function backupOnce(lab: string, path: string): string {
   return [
     `mkdir -p ${quote(backupDir(lab))}`,
     `if [ ! -e ${saved} ] && [ ! -e ${saved}.absent ]; then`,
-    `  if [ -e ${quote(path)} ]; then cp -p ${quote(path)} ${saved}; else : > ${saved}.absent; fi`,
+    `  if [ -e ${quote(path)} ]; then cp -p ${quote(path)} ${saved}`,
+    // No file: note that, and which of its directories are missing too (deepest first), so
+    // `lab down` removes the directories the write is about to create, and nothing more.
+    `  else : > ${saved}.absent; d=$(dirname ${quote(path)}); while [ ! -d "$d" ]; do echo "$d" >> ${saved}.absent; d=$(dirname "$d"); done; fi`,
     "fi",
   ].join("\n");
 }
@@ -96,7 +99,14 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
     }
     case "restore": {
       const saved = quote(backupPath(ctx.lab, action.path));
-      await run(ctx, `if [ -e ${saved} ]; then mv -f ${saved} ${quote(action.path)}; elif [ -e ${saved}.absent ]; then rm -f ${quote(action.path)} ${saved}.absent; fi`);
+      await run(
+        ctx,
+        [
+          `if [ -e ${saved} ]; then mv -f ${saved} ${quote(action.path)}`,
+          `elif [ -e ${saved}.absent ]; then rm -f ${quote(action.path)}; while read -r d; do rmdir "$d" 2>/dev/null || break; done < ${saved}.absent; rm -f ${saved}.absent`,
+          "fi",
+        ].join("\n"),
+      );
       return;
     }
   }

@@ -49,7 +49,7 @@ describe.skipIf(!!skip)("two-host-vlan in the sandbox", () => {
   it("lab down keeps the stand-ins (part of the host) and removes the rest", () => {
     const r = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(r.code, r.stderr).toBe(0);
-    const after = sshRun(dir, name, "docker01", "ip -o link show dev ens33.10 >/dev/null && echo standin; ip -o addr show dev ens33.10 | grep -c 'inet ' || true; ls /etc/sysconfig/network-scripts 2>/dev/null | wc -l; docker ps -aq | wc -l");
-    expect(after.split("\n").map((l) => l.trim())).toEqual(["standin", "0", "0", "0", ""]);
+    const after = sshRun(dir, name, "docker01", "ip -o link show dev ens33.10 >/dev/null && echo standin; ip -o addr show dev ens33.10 | grep -c 'inet ' || true; [ -e /etc/sysconfig ] && echo sysconfig-left || echo sysconfig-gone; docker ps -aq | wc -l");
+    expect(after.split("\n").map((l) => l.trim())).toEqual(["standin", "0", "sysconfig-gone", "0", ""]);
   });
 });
