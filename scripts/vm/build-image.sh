@@ -7,9 +7,13 @@
 # Output, in ${LAB_VM_CACHE:-/var/cache/lab-vm}/<first 16 hex of sha256(this file)>/:
 #   base.img     ext4 file system (raw, 4 GiB sparse) holding the whole guest; VMs boot
 #                from throw-away qcow2 overlays on it (scripts/vm/up.sh)
-#   vmlinuz, initrd.img   the guest's own Debian kernel and initramfs (booted with -kernel)
+#   vmlinuz      the guest's Debian kernel (booted with -kernel)
+#   initrd.img   a tiny initramfs made here: busybox + the virtio/ext4 modules, mounts
+#                /dev/vda and starts systemd (Debian's own takes ~6 s more under TCG)
 #   cmdline      kernel command line the image needs (up.sh appends the per-VM part)
 #   packages.txt the guest's package list; build.txt the stage timings
+# The image is booted once at build time ("bake": dockerd initialised, images imported,
+# then powered off), so a VM's first boot has Docker ready without importing anything.
 # Any edit of this file changes the key, so a stale image is never reused. Downloaded .debs
 # are kept in ${LAB_VM_CACHE}/debs (shared by builds), which only saves download time.
 #
@@ -22,8 +26,9 @@
 #     file=KEY.pub`), so no key is baked into the image; login is by key only (no password);
 #   - SSH host keys generated at first boot (each VM its own) and printed on the serial
 #     console as `lab-vm-hostkey TYPE BASE64`, where up.sh reads them for known_hosts;
-#   - busybox:latest and registry:2 imported into Docker from tarballs built here (there is
-#     no Docker Hub), then `lab-vm-ready NAME` on the serial console.
+#   - busybox:latest and registry:2 are in Docker (imported during the bake from tarballs
+#     built here: there is no Docker Hub); once `docker info` works, lab-vm-images.service
+#     prints `lab-vm-ready NAME` on the serial console.
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
@@ -38,7 +43,7 @@ PACKAGES=(linux-image-amd64 initramfs-tools systemd-sysv udev dbus openssh-serve
 case ${1:-} in
   --print-dir) echo "$OUT"; exit 0 ;;
   "") ;;
-  *) sed -n '2,27p' "$SELF"; exit 2 ;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$SELF"; exit 2 ;;
 esac
 
 T0=$(date +%s.%N)
@@ -104,24 +109,28 @@ log "mirror $MIRROR${SECURITY_MIRROR:+ (security: $SECURITY_MIRROR)}"
 
 # One build per key at a time; a second caller waits, then finds it cached.
 mkdir -p "$CACHE_ROOT" "$CACHE_ROOT/debs"
-exec 9>"$CACHE_ROOT/$KEY.lock"
+exec 9>"$CACHE_ROOT/.$KEY.lock"
 flock 9
 if [ -f "$OUT/complete" ]; then echo "cached"; exit 0; fi
 
 WORK=$CACHE_ROOT/$KEY.build
+STAGE=$CACHE_ROOT/$KEY.tmp
 ROOT=$WORK/rootfs
-unmount_all() {
+mounts_below() { awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r; }
+unmount_all() {   # every mount below the work tree (ours, and debootstrap's if it was interrupted)
   local m
-  for m in dev/pts dev sys proc var/cache/apt/archives; do
-    mountpoint -q "$ROOT/$m" 2>/dev/null && umount -l "$ROOT/$m"
-  done
+  for m in $(mounts_below); do umount -l "$m" || true; done
   return 0
 }
 cleanup() {
   unmount_all
-  # --one-file-system: never follow a mount that is still there out of the tree
-  [ -d "$WORK" ] && rm -rf --one-file-system "$WORK"
-  rm -f "$CACHE_ROOT/$KEY.lock"
+  if [ -n "$(mounts_below)" ]; then
+    echo "build-image: still mounted below $WORK, not removing it:" $(mounts_below) >&2
+  elif [ -d "$WORK" ]; then
+    rm -rf --one-file-system "$WORK"
+  fi
+  rm -rf "$STAGE"
+  return 0
 }
 trap cleanup EXIT
 cleanup
@@ -155,7 +164,7 @@ path-exclude=/usr/share/info/*
 path-exclude=/usr/share/locale/*
 path-include=/usr/share/locale/locale.alias
 EOF
-# A small initramfs: only what finds and mounts the virtio root disk (faster to load under TCG).
+# Debian's initramfs is not booted (see step 5); keep generating it cheap.
 mkdir -p "$ROOT/etc/initramfs-tools/conf.d" "$ROOT/usr/share/initramfs-tools/modules.d"
 printf 'MODULES=list\nCOMPRESS=gzip\n' >"$ROOT/etc/initramfs-tools/conf.d/lab-vm.conf"
 printf '%s\n' virtio_pci virtio_blk ext4 crc32c_generic >"$ROOT/usr/share/initramfs-tools/modules.d/lab-vm"
@@ -176,8 +185,6 @@ stage_done "apt-get update"
 DEBIAN_FRONTEND=noninteractive chroot "$ROOT" apt-get install -y -q "${PACKAGES[@]}" >>"$WORK/apt.log" 2>&1 \
   || { tail -40 "$WORK/apt.log" >&2; echo "build-image: apt-get install failed" >&2; exit 1; }
 chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}\n' >"$WORK/packages.txt"
-unmount_all
-rm -f "$ROOT/usr/sbin/policy-rc.d"
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin
 stage_done "packages"
 
@@ -208,11 +215,18 @@ EOF
 mkdir -p "$R/etc/systemd/network" "$R/etc/systemd/journald.conf.d"
 printf '[Match]\nDriver=virtio_net\n\n[Link]\nName=ens33\nMACAddressPolicy=persistent\n' >"$R/etc/systemd/network/10-lab-vm-ens33.link"
 printf '[Journal]\nStorage=volatile\n' >"$R/etc/systemd/journald.conf.d/lab-vm.conf"
+# modules udev would load for QEMU's emulated PC that a test VM never uses (KVM, IDE, floppy,
+# PS/2, CPU-accelerated crypto): each costs emulated CPU at boot. The lab's modules stay loadable.
+printf 'blacklist %s\n' kvm kvm_amd kvm_intel ccp floppy ata_piix ata_generic pata_acpi i2c_piix4 \
+  pcspkr psmouse serio_raw evdev joydev button aesni_intel crc32_pclmul ghash_clmulni_intel \
+  sha1_ssse3 sha256_ssse3 sha512_ssse3 crct10dif_pclmul intel_rapl_msr intel_rapl_common \
+  >"$R/etc/modprobe.d/lab-vm-blacklist.conf"
 
 cat >"$R/usr/local/sbin/lab-vm-net" <<'EOF'
 #!/bin/sh
 # Hostname and ens33's static address from the kernel command line:
 #   lab.hostname=docker01 lab.ip=192.168.1.11 lab.netmask=255.255.255.0  (or lab.ip=A.B.C.D/NN)
+grep -qw lab.bake=1 /proc/cmdline && exit 0   # build-time boot: no NIC
 NAME= IP= MASK=
 for a in $(cat /proc/cmdline); do
   case $a in
@@ -250,6 +264,7 @@ cat >"$R/usr/local/sbin/lab-vm-keys" <<'EOF'
 #!/bin/sh
 # root's authorized key from QEMU's fw_cfg (opt/lab/authorized_keys); host keys at first boot,
 # printed on the serial console for the controller's known_hosts.
+grep -qw lab.bake=1 /proc/cmdline && exit 0   # build-time boot: the image keeps no keys
 modprobe qemu_fw_cfg 2>/dev/null
 K=/sys/firmware/qemu_fw_cfg/by_name/opt/lab/authorized_keys/raw
 i=0
@@ -282,6 +297,13 @@ docker image inspect busybox:latest >/dev/null 2>&1 ||
 docker image inspect registry:2 >/dev/null 2>&1 ||
   docker import -c 'ENTRYPOINT ["/bin/registry","serve","/etc/docker/registry/config.yml"]' \
     -c 'EXPOSE 5000' -c 'VOLUME ["/var/lib/registry"]' /opt/lab-vm/registry.tar registry:2 >/dev/null || exit 1
+if grep -qw lab.bake=1 /proc/cmdline; then
+  # build-time boot: leave no per-daemon identity behind (dockerd makes a new key.json), stop
+  rm -f /etc/docker/key.json
+  echo "lab-vm-baked" >/dev/ttyS0
+  systemctl --no-block poweroff
+  exit 0
+fi
 echo "lab-vm-ready $(hostname)" >/dev/ttyS0
 EOF
 chmod 755 "$R"/usr/local/sbin/lab-vm-*
@@ -331,11 +353,19 @@ WantedBy=multi-user.target
 EOF
 chroot "$R" systemctl enable -q lab-vm-net.service lab-vm-keys.service lab-vm-images.service ssh.service docker.service
 # Debian's registry service would hold :5000 (the lab runs registry:2 as a container); no
-# consoles to log in on; no periodic jobs in a throw-away VM.
+# consoles to log in on; no periodic jobs in a throw-away VM; nothing a test VM does not use
+# (each costs seconds of emulated CPU at boot).
 for u in docker-registry.service serial-getty@ttyS0.service getty@tty1.service \
          apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
-         dpkg-db-backup.timer man-db.timer; do
+         dpkg-db-backup.timer man-db.timer systemd-pstore.service systemd-logind.service \
+         modprobe@drm.service modprobe@efi_pstore.service modprobe@fuse.service modprobe@loop.service \
+         modprobe@dm_mod.service modprobe@configfs.service sys-kernel-config.mount sys-kernel-debug.mount \
+         sys-kernel-tracing.mount sys-fs-fuse-connections.mount dev-hugepages.mount; do
   ln -sf /dev/null "$R/etc/systemd/system/$u"
+done
+mkdir -p "$R/etc/systemd/system-generators"
+for g in cryptsetup debug getty gpt-auto hibernate-resume integritysetup rc-local run system-update sysv veritysetup; do
+  ln -sf /dev/null "$R/etc/systemd/system-generators/systemd-$g-generator"
 done
 stage_done "configure"
 
@@ -354,6 +384,10 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$I/busybox/etc/group"
 chmod 1777 "$I/busybox/tmp"
 tar -C "$I/busybox" --numeric-owner -cf "$R/opt/lab-vm/busybox.tar" .
 
+# registry:2 is Alpine-based upstream: busybox too, so `docker exec <registry> test -e ...` and
+# `sh` work in it as they do in the real image
+mkdir -p "$I/registry"
+cp -a "$I/busybox/." "$I/registry/"
 mkdir -p "$I/registry/bin" "$I/registry/etc/docker/registry" "$I/registry/var/lib/registry" "$I/registry/tmp"
 cp "$R/usr/bin/docker-registry" "$I/registry/bin/registry"
 for lib in $(chroot "$R" ldd /usr/bin/docker-registry 2>/dev/null | grep -o '/[^ ]*' || true); do
@@ -363,7 +397,7 @@ done
 cat >"$I/registry/etc/docker/registry/config.yml" <<'EOF'
 version: 0.1
 log:
-  level: info
+  level: warn
 storage:
   filesystem:
     rootdirectory: /var/lib/registry
@@ -377,15 +411,67 @@ tar -C "$I/registry" --numeric-owner -cf "$R/opt/lab-vm/registry.tar" .
 stage_done "image tarballs"
 
 # ---------------------------------------------------------------------------------------
-# 5. ext4 image from the tree (no loop device), kernel and initrd beside it
-STAGE=$CACHE_ROOT/$KEY.tmp
-rm -rf "$STAGE"; mkdir -p "$STAGE"
+# 5. initramfs: busybox and the modules that reach the root disk, in modules.dep order
+mkdir -p "$STAGE"
+IR=$R/tmp/lab-vm-initrd
+mkdir -p "$IR/bin" "$IR/dev" "$IR/proc" "$IR/sys" "$IR/newroot" "$IR/lib/modules"
+cp "$R/bin/busybox" "$IR/bin/busybox"
+for m in virtio_pci virtio_blk crc32c_generic ext4; do
+  chroot "$R" modprobe -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+done | awk '!seen[$0]++' | while read -r ko; do
+  cp "$R$ko" "$IR/lib/modules/"; basename "$ko" >>"$IR/modules"
+done
+cat >"$IR/init" <<'EOF'
+#!/bin/busybox sh
+# lab VM initramfs: load the virtio and ext4 modules, mount the root disk, start systemd.
+b=/bin/busybox
+fail() { echo "lab-vm-initrd: $*" >/dev/console; $b sleep 1; $b poweroff -f; }
+$b mount -t proc proc /proc
+$b mount -t sysfs sysfs /sys
+$b mount -t devtmpfs devtmpfs /dev
+# a module that does not load (crc32c-intel on a CPU without SSE4.2) only matters if the mount fails
+while read -r m; do $b insmod "/lib/modules/$m" 2>/dev/null || echo "lab-vm-initrd: insmod $m failed" >/dev/console; done </modules
+root=/dev/vda mode=rw init=/sbin/init
+for a in $($b cat /proc/cmdline); do
+  case $a in root=*) root=${a#root=} ;; ro) mode=ro ;; rw) mode=rw ;; init=*) init=${a#init=} ;; esac
+done
+i=0
+while [ ! -b "$root" ]; do i=$((i + 1)); [ $i -gt 200 ] && fail "no $root"; $b sleep 0.05; done
+$b mount -t ext4 -o "$mode" "$root" /newroot || fail "cannot mount $root"
+$b umount /sys /proc
+$b mount --move /dev /newroot/dev
+exec $b switch_root /newroot "$init"
+fail "switch_root failed"
+EOF
+chmod 755 "$IR/init"
+chroot "$R" sh -c 'cd /tmp/lab-vm-initrd && find . | sort | cpio -o -H newc -R 0:0 --quiet' >"$STAGE/initrd.img"
+rm -rf "$IR"
 cp -L "$R/boot/vmlinuz-$KVER" "$STAGE/vmlinuz"
-cp -L "$R/boot/initrd.img-$KVER" "$STAGE/initrd.img"
-mkfs.ext4 -q -F -L lab-vm-root -d "$R" "$STAGE/base.img" "$SIZE"
+stage_done "initramfs"
+
+# ---------------------------------------------------------------------------------------
+# 6. ext4 image from the tree (no loop device)
+unmount_all
+rm -f "$ROOT/usr/sbin/policy-rc.d"
+mkfs.ext4 -q -F -L lab-vm-root -d "$R" "$STAGE/base.img" "$SIZE" >/dev/null
 mv "$WORK/packages.txt" "$STAGE/packages.txt"
-echo "console=ttyS0 root=/dev/vda rw quiet apparmor=0 mitigations=off panic=-1" >"$STAGE/cmdline"
+CMDLINE="console=ttyS0 root=/dev/vda rw quiet apparmor=0 selinux=0 mitigations=off panic=-1"
+echo "$CMDLINE" >"$STAGE/cmdline"
+rm -rf --one-file-system "$ROOT"
 stage_done "mkfs.ext4"
+
+# ---------------------------------------------------------------------------------------
+# 7. bake: boot the image once (no NIC), let dockerd initialise and import the images, power off
+timeout 900 qemu-system-x86_64 -name lvm-bake -nodefaults -no-user-config \
+  -accel "${LAB_VM_ACCEL:-tcg,thread=multi,tb-size=256}" -cpu "${LAB_VM_CPU:-max}" -smp 1 -m 1024 \
+  -display none -monitor none -serial "file:$WORK/bake.console" -no-reboot \
+  -kernel "$STAGE/vmlinuz" -initrd "$STAGE/initrd.img" -append "$CMDLINE lab.bake=1" \
+  -drive "file=$STAGE/base.img,if=virtio,format=raw,cache=writeback" -device virtio-rng-pci \
+  || { tail -30 "$WORK/bake.console" >&2; echo "build-image: bake boot failed" >&2; exit 1; }
+grep -aq '^lab-vm-baked' <(tr -d '\r' <"$WORK/bake.console") \
+  || { tail -30 "$WORK/bake.console" >&2; echo "build-image: bake boot did not finish" >&2; exit 1; }
+e2fsck -fy "$STAGE/base.img" >/dev/null 2>&1 || [ $? -le 1 ] || { echo "build-image: image damaged after the bake" >&2; exit 1; }
+stage_done "bake boot"
 
 TOTAL=$(elapsed "$T0")
 {
@@ -394,5 +480,13 @@ TOTAL=$(elapsed "$T0")
 } >"$STAGE/build.txt"
 touch "$STAGE/complete"
 rm -rf "$OUT"; mv "$STAGE" "$OUT"
+# older builds (other keys) go: each is a GiB; the .deb cache stays
+if [ "${LAB_VM_KEEP_OLD_IMAGES:-0}" != 1 ]; then
+  for d in "$CACHE_ROOT"/*; do
+    k=$(basename "$d")
+    [[ $k =~ ^[0-9a-f]{16}$ ]] && [ "$k" != "$KEY" ] && [ -f "$d/complete" ] || continue
+    rm -rf "$d" "$CACHE_ROOT/.$k.lock"; log "removed the older build $k"
+  done
+fi
 log "image $OUT: $(du -h --apparent-size "$OUT/base.img" | cut -f1) ($(du -h "$OUT/base.img" | cut -f1) on disk), kernel $KVER, initrd $(du -h "$OUT/initrd.img" | cut -f1)"
 log "total: ${TOTAL}s"

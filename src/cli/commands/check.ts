@@ -16,8 +16,10 @@ export async function runChecks(lab: Lab, transports: Map<string, Transport>, pa
     const host = hostOfEndpoint(lab, probe.from)!;
     byHost.set(host, [...(byHost.get(host) ?? []), probe]);
   }
-  // Every ping waits at most count × timeout seconds, and they run in parallel per host.
-  const timeoutMs = (deadlineS ?? lab.checks.count * lab.checks.timeout + 30) * 1000;
+  // Every ping waits at most count × timeout seconds and they run in parallel per host, but
+  // each `docker exec` costs time of its own (seconds on a slow host): allow for it per probe.
+  const most = Math.max(0, ...[...byHost.values()].map((p) => p.length));
+  const timeoutMs = (deadlineS ?? lab.checks.count * lab.checks.timeout + 30 + 5 * most) * 1000;
   return runProbes(lab, byHost, transports, { parallel, timeoutMs });
 }
 
