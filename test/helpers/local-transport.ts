@@ -60,6 +60,8 @@ export class LocalTransport implements Transport {
         clearTimeout(timer);
         resolve({ code: timedOut ? null : code, signal: signal ?? undefined, stdout, stderr, timedOut, durationMs: Date.now() - started });
       });
+      // A command that exits before reading its input must not crash the run with EPIPE.
+      child.stdin.on("error", () => {});
       child.stdin.end(options.stdin ?? "");
     });
   }
