@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 lab() { node dist/cli/main.js "$@"; }
 work=$(mktemp -d)
-trap 'cd "$work" && for f in *.yaml; do node "$OLDPWD/dist/cli/main.js" down "$f" --sandbox >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
-for f in single-network macvlan-netns two-host-vlan; do sed "s/^name: .*/name: bench-$f/" "labs/$f.yaml" > "$work/$f.yaml"; done
 repo=$PWD
+# Leave nothing behind: every bench lab is taken down, with its sandbox.
+trap 'cd "$work" && for f in *.yaml; do node "$repo/dist/cli/main.js" down "$f" --sandbox >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
+for f in single-network macvlan-netns two-host-vlan; do sed "s/^name: .*/name: bench-$f/" "labs/$f.yaml" > "$work/$f.yaml"; done
 cd "$work"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'; }
