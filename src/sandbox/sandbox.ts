@@ -1,6 +1,7 @@
 import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Inventory } from "../apply/inventory.js";
 import { quote as shellQuote } from "../plan/shell.js";
 import { buildSandboxImages } from "./images.js";
 import type { Lab } from "../spec/model.js";
@@ -35,10 +36,6 @@ export interface SandboxState {
   createdAt: string;
 }
 
-export interface Inventory {
-  known_hosts?: string;
-  hosts: Record<string, { host?: string; port?: number; user?: string; identity_file?: string; proxy_command?: string[] }>;
-}
 
 const REQUIRED_TOOLS: [string, string][] = [
   ["/usr/sbin/sshd", "openssh-server"],
