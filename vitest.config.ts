@@ -2,6 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    setupFiles: ["test/helpers/clean-scratch.ts"],
     include: ["test/**/*.test.ts"],
     // The VM tier has its own config and command (npm run test:vm).
     exclude: ["test/vm/**", "node_modules/**"],

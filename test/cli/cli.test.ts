@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { scratchDir } from "../helpers/scratch-dir.js";
 
 /** The real CLI in a child process: exit codes, streams and files as a user sees them. */
 function lab(...args: string[]) {
@@ -21,7 +21,7 @@ describe("lab validate", () => {
   });
 
   it("reports every error as file:line:col and exits 1", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "lab-cli-")), "bad.yaml");
+    const file = join(scratchDir("cli"), "bad.yaml");
     const text = readFileSync("labs/two-host-vlan.yaml", "utf8")
       .replace("ip: 172.16.10.11", "ip: 172.16.10.10")
       .replace("promisc: true", "promiscuous: true");
@@ -54,7 +54,7 @@ describe("lab plan", () => {
   it("writes one shell script per host that sh accepts", () => {
     for (const file of samples) {
       for (const os of ["rhel", "debian"]) {
-        const dir = mkdtempSync(join(tmpdir(), "lab-plan-"));
+        const dir = scratchDir("plan");
         const r = lab("plan", file, "--format", "sh", "--out-dir", dir, "--os", os);
         expect(r.code, r.stderr).toBe(0);
         const scripts = readdirSync(dir);
@@ -82,7 +82,7 @@ describe("lab plan", () => {
   });
 
   it("refuses an invalid lab with exit 1 and prints nothing on stdout", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "lab-cli-")), "bad.yaml");
+    const file = join(scratchDir("cli"), "bad.yaml");
     writeFileSync(file, "name: x\nhosts:\n  h1: { address: 10.0.0.300 }\n");
     const r = lab("plan", file);
     expect(r.code).toBe(1);
@@ -93,7 +93,7 @@ describe("lab plan", () => {
 
 describe("lab schema and help", () => {
   it("writes the committed JSON Schema", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "lab-schema-")), "s.json");
+    const out = join(scratchDir("schema"), "s.json");
     expect(lab("schema", "-o", out).code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe(readFileSync("schema/lab.schema.json", "utf8"));
     expect(JSON.parse(readFileSync(out, "utf8")).$schema).toBe("http://json-schema.org/draft-07/schema#");

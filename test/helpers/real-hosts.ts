@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { scratchDir } from "./scratch-dir.js";
 
 /**
  * Helpers for tests against real hosts: the sandbox's namespaces with real sshd, reached
@@ -27,7 +27,7 @@ export function dockerHostsUnavailable(): string | undefined {
 
 /** A scratch working directory holding a copy of a sample lab under a test-specific name. */
 export function scratchLab(sample: string, name: string, edit: (text: string) => string = (t) => t): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), `lab-${name}-`));
+  const dir = scratchDir(name);
   const text = readFileSync(join(repo, sample), "utf8").replace(/^name: .*$/m, `name: ${name}`);
   const file = join(dir, "lab.yaml");
   writeFileSync(file, edit(text));
