@@ -14,8 +14,9 @@
 #   packages.txt the guest's package list; build.txt the stage timings
 # The image is booted once at build time ("bake": dockerd initialised, images imported,
 # then powered off), so a VM's first boot has Docker ready without importing anything.
-# Any edit of this file changes the key, so a stale image is never reused. Downloaded .debs
-# are kept in ${LAB_VM_CACHE}/debs (shared by builds), which only saves download time.
+# Any edit of this file or of scripts/vm/guest/ (the guest's own programs, units and initramfs
+# init) changes the key, so a stale image is never reused. Downloaded .debs are kept in
+# ${LAB_VM_CACHE}/debs (shared by builds), which only saves download time.
 #
 # The guest: Debian's linux-image-amd64 (802.1q, ipvlan, macvlan modules), systemd, sshd,
 # docker.io. Per VM, at boot (see up.sh):
@@ -32,7 +33,9 @@
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
-KEY=$(sha256sum "$SELF" | cut -c1-16)
+GUEST=$(dirname "$SELF")/guest
+# The cache key covers this script and every guest file it installs.
+KEY=$(cd "$GUEST" && LC_ALL=C cat "$SELF" $(LC_ALL=C ls) | sha256sum | cut -c1-16)
 CACHE_ROOT=${LAB_VM_CACHE:-/var/cache/lab-vm}
 OUT=$CACHE_ROOT/$KEY
 SUITE=bookworm
@@ -59,25 +62,26 @@ stage_done() {
   STAGE_T=$(date +%s.%N)
 }
 
-if [ -f "$OUT/complete" ]; then
-  echo "cached"
-  log "image $OUT (checked in $(elapsed "$T0")s)"
-  exit 0
-fi
-[ "$(id -u)" = 0 ] || { echo "build-image: run as root (debootstrap, chroot)" >&2; exit 3; }
-
 # ---------------------------------------------------------------------------------------
-# Host tools
+# Host tools (also when the image is cached: up.sh boots it with them)
 need=()
 for t in debootstrap:debootstrap mkfs.ext4:e2fsprogs qemu-img:qemu-utils qemu-system-x86_64:qemu-system-x86 \
          socat:socat ssh:openssh-client ssh-keygen:openssh-client nsenter:util-linux; do
   command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "build-image: missing ${need[*]}: run as root to install them" >&2; exit 3; }
   log "installing host packages: ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+if [ -f "$OUT/complete" ]; then
+  echo "cached"
+  log "image $OUT (checked in $(elapsed "$T0")s)"
+  exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "build-image: run as root (debootstrap, chroot)" >&2; exit 3; }
 
 # The Debian archive this machine's apt already uses (MIRROR / SECURITY_MIRROR override).
 apt_uris() {   # prints "URI SUITE" for every deb source of this machine
@@ -204,14 +208,7 @@ printf '127.0.0.1 localhost\n' >"$R/etc/hosts"
 : >"$R/etc/resolv.conf"
 usermod -R "$R" -p '*' root            # no password: login by key only
 rm -f "$R"/etc/ssh/ssh_host_*           # generated per VM at first boot
-cat >"$R/etc/ssh/sshd_config.d/lab-vm.conf" <<'EOF'
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UseDNS no
-HostKey /etc/ssh/ssh_host_ed25519_key
-HostKey /etc/ssh/ssh_host_ecdsa_key
-EOF
+cp "$GUEST/sshd-lab-vm.conf" "$R/etc/ssh/sshd_config.d/lab-vm.conf"
 mkdir -p "$R/etc/systemd/network" "$R/etc/systemd/journald.conf.d"
 printf '[Match]\nDriver=virtio_net\n\n[Link]\nName=ens33\nMACAddressPolicy=persistent\n' >"$R/etc/systemd/network/10-lab-vm-ens33.link"
 printf '[Journal]\nStorage=volatile\n' >"$R/etc/systemd/journald.conf.d/lab-vm.conf"
@@ -222,135 +219,11 @@ printf 'blacklist %s\n' kvm kvm_amd kvm_intel ccp floppy ata_piix ata_generic pa
   sha1_ssse3 sha256_ssse3 sha512_ssse3 crct10dif_pclmul intel_rapl_msr intel_rapl_common \
   >"$R/etc/modprobe.d/lab-vm-blacklist.conf"
 
-cat >"$R/usr/local/sbin/lab-vm-net" <<'EOF'
-#!/bin/sh
-# Hostname and ens33's static address from the kernel command line:
-#   lab.hostname=docker01 lab.ip=192.168.1.11 lab.netmask=255.255.255.0  (or lab.ip=A.B.C.D/NN)
-grep -qw lab.bake=1 /proc/cmdline && exit 0   # build-time boot: no NIC
-NAME= IP= MASK=
-for a in $(cat /proc/cmdline); do
-  case $a in
-    lab.hostname=*) NAME=${a#*=} ;;
-    lab.ip=*) IP=${a#*=} ;;
-    lab.netmask=*) MASK=${a#*=} ;;
-  esac
-done
-if [ -n "$NAME" ]; then
-  hostname "$NAME"
-  echo "$NAME" >/etc/hostname
-  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$NAME" >/etc/hosts
-fi
-prefix() {   # 255.255.255.0 -> 24
-  n=0
-  for o in $(echo "$1" | tr . ' '); do
-    while [ "$o" -gt 0 ]; do n=$((n + (o & 1))); o=$((o >> 1)); done
-  done
-  echo $n
-}
-case $IP in
-  */*) ;;
-  ?*) IP=$IP/$(prefix "${MASK:-255.255.255.0}") ;;
-esac
-i=0
-until [ -e /sys/class/net/ens33 ]; do
-  i=$((i + 1)); [ $i -gt 300 ] && { echo "lab-vm-net: no ens33" >&2; ip -br link >&2; exit 1; }
-  sleep 0.1
-done
-ip link set ens33 up
-[ -z "$IP" ] || ip addr replace "$IP" dev ens33
-EOF
+# the guest's own programs and units (scripts/vm/guest/, part of the cache key)
+install -m 755 "$GUEST"/lab-vm-net "$GUEST"/lab-vm-keys "$GUEST"/lab-vm-images "$R/usr/local/sbin/"
+install -m 644 "$GUEST"/lab-vm-*.service "$R/etc/systemd/system/"
 
-cat >"$R/usr/local/sbin/lab-vm-keys" <<'EOF'
-#!/bin/sh
-# root's authorized key from QEMU's fw_cfg (opt/lab/authorized_keys); host keys at first boot,
-# printed on the serial console for the controller's known_hosts.
-grep -qw lab.bake=1 /proc/cmdline && exit 0   # build-time boot: the image keeps no keys
-modprobe qemu_fw_cfg 2>/dev/null
-K=/sys/firmware/qemu_fw_cfg/by_name/opt/lab/authorized_keys/raw
-i=0
-while [ ! -r $K ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
-if [ -r $K ]; then
-  install -d -m 700 /root/.ssh
-  install -m 600 $K /root/.ssh/authorized_keys
-else
-  echo "lab-vm-keys: no authorized key in fw_cfg (opt/lab/authorized_keys)" >/dev/ttyS0
-fi
-for t in ed25519 ecdsa; do
-  [ -f /etc/ssh/ssh_host_${t}_key ] || ssh-keygen -q -t $t -N '' -C "$(hostname)" -f /etc/ssh/ssh_host_${t}_key
-done
-for t in ed25519 ecdsa; do
-  set -- $(cat /etc/ssh/ssh_host_${t}_key.pub)
-  echo "lab-vm-hostkey $1 $2" >/dev/ttyS0
-done
-EOF
 
-cat >"$R/usr/local/sbin/lab-vm-images" <<'EOF'
-#!/bin/sh
-# Docker Hub is out of reach: busybox:latest and registry:2 come from tarballs built with the image.
-i=0
-until docker info >/dev/null 2>&1; do
-  i=$((i + 1)); [ $i -gt 300 ] && { echo "lab-vm-images: docker not ready" >/dev/ttyS0; exit 1; }
-  sleep 1
-done
-docker image inspect busybox:latest >/dev/null 2>&1 ||
-  docker import -c 'CMD ["sh"]' /opt/lab-vm/busybox.tar busybox:latest >/dev/null || exit 1
-docker image inspect registry:2 >/dev/null 2>&1 ||
-  docker import -c 'ENTRYPOINT ["/bin/registry","serve","/etc/docker/registry/config.yml"]' \
-    -c 'EXPOSE 5000' -c 'VOLUME ["/var/lib/registry"]' /opt/lab-vm/registry.tar registry:2 >/dev/null || exit 1
-if grep -qw lab.bake=1 /proc/cmdline; then
-  # build-time boot: leave no per-daemon identity behind (dockerd makes a new key.json), stop
-  rm -f /etc/docker/key.json
-  echo "lab-vm-baked" >/dev/ttyS0
-  systemctl --no-block poweroff
-  exit 0
-fi
-echo "lab-vm-ready $(hostname)" >/dev/ttyS0
-EOF
-chmod 755 "$R"/usr/local/sbin/lab-vm-*
-
-cat >"$R/etc/systemd/system/lab-vm-net.service" <<'EOF'
-[Unit]
-Description=lab VM: hostname and ens33 address from the kernel command line
-After=systemd-udevd.service systemd-udev-trigger.service local-fs.target
-Before=network.target ssh.service docker.service
-Wants=network.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/lab-vm-net
-
-[Install]
-WantedBy=multi-user.target
-EOF
-cat >"$R/etc/systemd/system/lab-vm-keys.service" <<'EOF'
-[Unit]
-Description=lab VM: authorized key from fw_cfg, per-VM SSH host keys
-After=local-fs.target lab-vm-net.service
-Before=ssh.service
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/lab-vm-keys
-
-[Install]
-WantedBy=multi-user.target
-EOF
-cat >"$R/etc/systemd/system/lab-vm-images.service" <<'EOF'
-[Unit]
-Description=lab VM: import busybox:latest and registry:2 into Docker
-After=docker.service lab-vm-keys.service ssh.service
-Requires=docker.service
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/lab-vm-images
-
-[Install]
-WantedBy=multi-user.target
-EOF
 chroot "$R" systemctl enable -q lab-vm-net.service lab-vm-keys.service lab-vm-images.service ssh.service docker.service
 # Debian's registry service would hold :5000 (the lab runs registry:2 as a container); no
 # consoles to log in on; no periodic jobs in a throw-away VM; nothing a test VM does not use
@@ -394,18 +267,7 @@ for lib in $(chroot "$R" ldd /usr/bin/docker-registry 2>/dev/null | grep -o '/[^
   mkdir -p "$I/registry$(dirname "$lib")"
   cp -L "$R$lib" "$I/registry$lib"
 done
-cat >"$I/registry/etc/docker/registry/config.yml" <<'EOF'
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: /var/lib/registry
-  delete:
-    enabled: true
-http:
-  addr: :5000
-EOF
+cp "$GUEST/registry-config.yml" "$I/registry/etc/docker/registry/config.yml"
 chmod 1777 "$I/registry/tmp"
 tar -C "$I/registry" --numeric-owner -cf "$R/opt/lab-vm/registry.tar" .
 stage_done "image tarballs"
@@ -421,29 +283,7 @@ for m in virtio_pci virtio_blk crc32c_generic ext4; do
 done | awk '!seen[$0]++' | while read -r ko; do
   cp "$R$ko" "$IR/lib/modules/"; basename "$ko" >>"$IR/modules"
 done
-cat >"$IR/init" <<'EOF'
-#!/bin/busybox sh
-# lab VM initramfs: load the virtio and ext4 modules, mount the root disk, start systemd.
-b=/bin/busybox
-fail() { echo "lab-vm-initrd: $*" >/dev/console; $b sleep 1; $b poweroff -f; }
-$b mount -t proc proc /proc
-$b mount -t sysfs sysfs /sys
-$b mount -t devtmpfs devtmpfs /dev
-# a module that does not load (crc32c-intel on a CPU without SSE4.2) only matters if the mount fails
-while read -r m; do $b insmod "/lib/modules/$m" 2>/dev/null || echo "lab-vm-initrd: insmod $m failed" >/dev/console; done </modules
-root=/dev/vda mode=rw init=/sbin/init
-for a in $($b cat /proc/cmdline); do
-  case $a in root=*) root=${a#root=} ;; ro) mode=ro ;; rw) mode=rw ;; init=*) init=${a#init=} ;; esac
-done
-i=0
-while [ ! -b "$root" ]; do i=$((i + 1)); [ $i -gt 200 ] && fail "no $root"; $b sleep 0.05; done
-$b mount -t ext4 -o "$mode" "$root" /newroot || fail "cannot mount $root"
-$b umount /sys /proc
-$b mount --move /dev /newroot/dev
-exec $b switch_root /newroot "$init"
-fail "switch_root failed"
-EOF
-chmod 755 "$IR/init"
+install -m 755 "$GUEST/initrd-init" "$IR/init"
 chroot "$R" sh -c 'cd /tmp/lab-vm-initrd && find . | sort | cpio -o -H newc -R 0:0 --quiet' >"$STAGE/initrd.img"
 rm -rf "$IR"
 cp -L "$R/boot/vmlinuz-$KVER" "$STAGE/vmlinuz"
