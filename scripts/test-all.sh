@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh Debian machine (as root): installs, type-checks, tests.
+# The whole test suite, from a fresh Debian machine (as root): installs, type-checks, runs
+# the unit and sandbox tests, then the VM tier (real kernels under QEMU).
+#   LAB_SKIP_VM=1 bash scripts/test-all.sh   # the inner loop: everything but the VM tier
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm run --silent typecheck
 mkdir -p .lab
+rm -f .lab/vitest-*.json
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.lab/vitest-results.json || status=$?
-# One plain closing line, whatever the reporter printed above it.
+if [ "${LAB_SKIP_VM:-0}" = 1 ]; then
+  echo "VM tier skipped (LAB_SKIP_VM=1)"
+else
+  # The VM scripts install qemu and debootstrap themselves; the image is cached by script hash.
+  npx vitest run --config vitest.vm.config.ts --reporter=default --reporter=json --outputFile.json=.lab/vitest-vm-results.json || status=$?
+fi
+# One plain closing line over both runs, whatever the reporters printed above it.
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(".lab/vitest-results.json", "utf8"));
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  const fs = require("fs");
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  for (const file of [".lab/vitest-results.json", ".lab/vitest-vm-results.json"]) {
+    if (!fs.existsSync(file)) continue;
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`Tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 ' || true
 exit "$status"
