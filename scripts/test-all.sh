@@ -16,6 +16,12 @@ else
   # The VM scripts install qemu and debootstrap themselves; the image is cached by script hash.
   npx vitest run --config vitest.vm.config.ts --reporter=default --reporter=json --outputFile.json=.lab/vitest-vm-results.json || status=$?
 fi
+# Every test removes the hosts it made: a namespace left behind is a bug, even when all passed.
+leaked=$(ip netns list 2>/dev/null | awk '$1 ~ /^(lsb-t-|lvm-)/ { print $1 }' | tr '\n' ' ')
+if [ -n "$leaked" ]; then
+  echo "test-all: tests left network namespaces behind: $leaked" >&2
+  status=1
+fi
 # One plain closing line over both runs, whatever the reporters printed above it.
 node -e '
   const fs = require("fs");

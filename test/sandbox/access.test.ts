@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -117,5 +117,13 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
     } finally {
       restore();
     }
+  });
+
+  it("lab down --sandbox removes the sandbox even when it cannot log in to undo the lab", () => {
+    const r = lab(dir, "down", file, "--sandbox"); // LAB_TEST_SSH_PW is not set: no login
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain("LAB_TEST_SSH_PW is not set in the environment); removing the sandbox anyway");
+    expect(r.stdout).toContain("sandbox: removed docker01: processes, docker02: processes");
+    expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(`lsb-${name}-`);
   });
 });

@@ -14,7 +14,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
     .argument("<file>", "lab file")
     .option("--keep-sandbox", "with --sandbox: undo the lab but leave the sandbox hosts running");
   addTargetOptions(command)
-    .addHelpText("after", "\nWith --sandbox, the sandbox hosts are removed afterwards too (namespaces, processes, mounts, files).")
+    .addHelpText("after", "\nWith --sandbox, the sandbox hosts are removed afterwards too (namespaces, processes, mounts, files),\neven when lab cannot log in to undo the lab on them first.")
     .action(async (file: string, opts: TargetOptions & { keepSandbox?: boolean }) => {
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
@@ -25,7 +25,19 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         return setExit(EXIT.ok);
       }
       const view = plainEvents(write, { verbose: opts.verbose ?? false });
-      const targets = await openTargets(lab, opts, { create: false }, write);
+      const removeSandboxAfter = opts.sandbox && !opts.keepSandbox;
+      let targets;
+      try {
+        targets = await openTargets(lab, opts, { create: false }, write);
+      } catch (error) {
+        if (!removeSandboxAfter) throw error;
+        // The sandbox hosts are about to go, and everything the lab did on them with them:
+        // failing to log in (a password variable not set, say) must not leave them running.
+        process.stderr.write(`lab down: cannot undo the lab on its hosts (${error instanceof Error ? error.message : String(error)}); removing the sandbox anyway\n`);
+        const { removed } = await destroySandbox(lab.name);
+        write(`sandbox: removed ${removed.join(", ")}`);
+        return setExit(EXIT.ok);
+      }
       let failed = false;
       try {
         const events = logFileEvents(`.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`, view);
@@ -36,7 +48,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
       } finally {
         await targets.close();
       }
-      if (opts.sandbox && !opts.keepSandbox) {
+      if (removeSandboxAfter) {
         const { removed } = await destroySandbox(lab.name);
         write(`sandbox: removed ${removed.join(", ")}`);
       }
