@@ -58,6 +58,28 @@ describe.skipIf(!!skip)("VM tier: real kernels", () => {
     const again = run("two-host-vlan: second lab up", dir, "up", file, "--no-check");
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("nothing to change");
+
+    // The proof, pair by pair: the same VLAN reaches across hosts, another VLAN does not.
+    const proof = run("two-host-vlan: lab check --json", dir, "check", file, "--json");
+    expect(proof.code, proof.stdout + proof.stderr).toBe(0);
+    const results = JSON.parse(proof.stdout).results as { from: string; to: string; result: string }[];
+    const result = (from: string, to: string) => results.find((x) => x.from === from && x.to === to)?.result;
+    expect(result("bbox10", "bbox11")).toBe("reachable");
+    expect(result("bbox21", "bbox20")).toBe("reachable");
+    expect(result("bbox10", "bbox21")).toBe("unreachable");
+    expect(result("bbox11", "bbox20")).toBe("unreachable");
+
+    // A network change: VLAN 10 goes down on docker02. The check names what broke (exit 1);
+    // lab up repairs only that step; the check passes again.
+    on("docker02", "ip link set dev ens33.10 down");
+    const broken = run("two-host-vlan: lab check after ens33.10 went down", dir, "check", file, "--json");
+    expect(broken.code, broken.stderr).toBe(1);
+    const failed = (JSON.parse(broken.stdout).results as { from: string; to: string; asExpected: boolean }[]).filter((x) => !x.asExpected);
+    expect(failed.map((x) => `${x.from}>${x.to}`).sort()).toEqual(["bbox10>bbox11", "bbox11>bbox10"]);
+    const repair = run("two-host-vlan: lab up repairs", dir, "up", file);
+    expect(repair.code, repair.stdout + repair.stderr).toBe(0);
+    expect(repair.stdout).toContain("docker02: interfaces: bring ens33.10 up: changed");
+    expect(repair.stdout).toContain("checks: all 12 as expected");
     const down = run("two-host-vlan: lab down", dir, "down", file);
     expect(down.code, down.stderr).toBe(0);
     expect(snapshot("docker01")).toBe(before.docker01);
