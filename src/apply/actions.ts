@@ -41,8 +41,9 @@ function backupOnce(lab: string, path: string): string {
   const saved = quote(backupPath(lab, path));
   return [
     `mkdir -p ${quote(backupDir(lab))}`,
-    `if [ ! -e ${saved} ] && [ ! -e ${saved}.absent ]; then`,
-    `  if [ -e ${quote(path)} ]; then cp -p ${quote(path)} ${saved}`,
+    `if [ ! -e ${saved} ] && [ ! -L ${saved} ] && [ ! -e ${saved}.absent ]; then`,
+    // -P: a symlink is kept as the link itself (the write replaces the link, not its target).
+    `  if [ -e ${quote(path)} ] || [ -L ${quote(path)} ]; then cp -P -p ${quote(path)} ${saved}`,
     // No file: note that, and which of its directories are missing too (deepest first), so
     // `lab down` removes the directories the write is about to create, and nothing more.
     `  else : > ${saved}.absent; d=$(dirname ${quote(path)}); while [ ! -d "$d" ]; do echo "$d" >> ${saved}.absent; d=$(dirname "$d"); done; fi`,
@@ -102,7 +103,7 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
       await run(
         ctx,
         [
-          `if [ -e ${saved} ]; then mv -f ${saved} ${quote(action.path)}`,
+          `if [ -e ${saved} ] || [ -L ${saved} ]; then mv -f ${saved} ${quote(action.path)}`,
           `elif [ -e ${saved}.absent ]; then rm -f ${quote(action.path)}; while read -r d; do rmdir "$d" 2>/dev/null || break; done < ${saved}.absent; rm -f ${saved}.absent`,
           "fi",
         ].join("\n"),

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -67,8 +67,8 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     expect(saved).toBe(`${stateDir}/${LAB}.backup/_etc_modules-load.d_lab.conf`);
     expect(backup).toContain(`mkdir -p ${backupDir(LAB)}`);
     // only when neither a copy nor an "absent" marker exists yet
-    expect(backup).toContain(`if [ ! -e ${saved} ] && [ ! -e ${saved}.absent ]; then`);
-    expect(backup).toContain(`cp -p /etc/modules-load.d/lab.conf ${saved}`);
+    expect(backup).toContain(`if [ ! -e ${saved} ] && [ ! -L ${saved} ] && [ ! -e ${saved}.absent ]; then`);
+    expect(backup).toContain(`cp -P -p /etc/modules-load.d/lab.conf ${saved}`);
     expect(backup).toContain(`: > ${saved}.absent`);
     expect(fake.writes).toEqual([{ kind: "writeFile", command: "/etc/modules-load.d/lab.conf", stdin: "8021q\n", mode: "0640" }]);
   });
@@ -90,7 +90,7 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     const fake = new FakeTransport("h1").on(/^cat /, { stdout: '{ "log-driver": "journald", "insecure-registries": ["old:5000"] }\n' });
     await performAction(fakeCtx(fake), { kind: "merge-json", path: "/etc/docker/daemon.json", merge: { "insecure-registries": ["192.168.1.11:5000", "old:5000"] } });
     expect(fake.commands[0]).toBe("cat /etc/docker/daemon.json 2>/dev/null || true");
-    expect(fake.commands[1]).toContain(`cp -p /etc/docker/daemon.json ${backupPath(LAB, "/etc/docker/daemon.json")}`);
+    expect(fake.commands[1]).toContain(`cp -P -p /etc/docker/daemon.json ${backupPath(LAB, "/etc/docker/daemon.json")}`);
     expect(fake.calls.map((c) => c.kind)).toEqual(["exec", "exec", "writeFile"]);
     const written = fake.writes[0]!;
     expect(written.command).toBe("/etc/docker/daemon.json");
@@ -131,7 +131,7 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     const saved = `'${backupPath(LAB, "/etc/net/it's here").replace(/'/g, `'\\''`)}'`;
     const target = `'/etc/net/it'\\''s here'`;
     expect(fake.commands).toHaveLength(1);
-    expect(fake.commands[0]).toContain(`if [ -e ${saved} ]; then mv -f ${saved} ${target}\nelif [ -e ${saved}.absent ]; then rm -f ${target};`);
+    expect(fake.commands[0]).toContain(`if [ -e ${saved} ] || [ -L ${saved} ]; then mv -f ${saved} ${target}\nelif [ -e ${saved}.absent ]; then rm -f ${target};`);
   });
 
   it("upload: reads the file relative to the lab file and writes it 0600", async () => {
@@ -251,17 +251,27 @@ describe("backup and restore, run with sh", () => {
     expect(readFileSync(path, "utf8")).toBe("mine\n");
   });
 
-  // `cp -p` follows a symlink, and writeFile renames over the link: restore then puts back a
-  // regular file holding the target's content, not the symlink that was there (and the
-  // link's target keeps existing unchanged). Expected: the path is a symlink again.
-  it.fails("a replaced symlink comes back as a symlink [BUG: backupOnce copies through symlinks]", async () => {
+  // The write replaces the link (atomic rename), never its target; restore puts the link back.
+  it("a replaced symlink comes back as a symlink, its target untouched", async () => {
     const target = local("etc/real-target.conf");
     const path = local("etc/linked.conf");
     writeFileSync(target, "target content\n");
     symlinkSync(target, path);
     await performAction(ctx, { kind: "write", path, content: "lab\n", mode: "0644" });
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(readFileSync(target, "utf8")).toBe("target content\n");
     await performAction(ctx, { kind: "restore", path });
-    expect(readFileSync(path, "utf8")).toBe("target content\n");
     expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(path)).toBe(target);
+    expect(readFileSync(path, "utf8")).toBe("target content\n");
+  });
+
+  it("a dangling symlink is kept and put back too", async () => {
+    const path = local("etc/dangling.conf");
+    symlinkSync("does-not-exist.conf", path);
+    await performAction(ctx, { kind: "write", path, content: "lab\n", mode: "0644" });
+    expect(readFileSync(path, "utf8")).toBe("lab\n");
+    await performAction(ctx, { kind: "restore", path });
+    expect(readlinkSync(path)).toBe("does-not-exist.conf");
   });
 });
