@@ -4,9 +4,18 @@ const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").
 
 /**
  * The ping matrix as a grid: rows ping, columns are pinged. ✔ reply as expected, · no reply
- * as expected, ✘ an unexpected result, ? the ping could not run.
+ * as expected, ✘ an unexpected result, ? the ping could not run. A dual-stack lab gets one
+ * grid per address family.
  */
 export function checkGrid(results: ProbeResult[], color: boolean): string[] {
+  const legend = "✔ reachable, as expected   · unreachable, as expected   ✘ NOT as expected   ? could not run";
+  const v6 = results.filter((r) => r.probe.address.includes(":"));
+  const v4 = results.filter((r) => !r.probe.address.includes(":"));
+  if (v4.length === 0 || v6.length === 0) return [...familyGrid(results, color), legend];
+  return ["IPv4", ...familyGrid(v4, color), "IPv6", ...familyGrid(v6, color), legend];
+}
+
+function familyGrid(results: ProbeResult[], color: boolean): string[] {
   const names = [...new Set(results.flatMap((r) => [r.probe.from, r.probe.to]))];
   const cell = new Map(results.filter((r) => !r.probe.explicit || !results.some((o) => o !== r && o.probe.from === r.probe.from && o.probe.to === r.probe.to && !o.probe.explicit)).map((r) => [`${r.probe.from}>${r.probe.to}`, r]));
   const red = (s: string) => (color ? `\u001b[1;31m${s}\u001b[0m` : s);
@@ -24,8 +33,7 @@ export function checkGrid(results: ProbeResult[], color: boolean): string[] {
     });
     if (row.some((c) => c.trim() !== "" && c.trim() !== "-")) lines.push(`${pad(from, from.length, labelWidth)}  ${row.join("  ")}`);
   }
-  lines.push("✔ reachable, as expected   · unreachable, as expected   ✘ NOT as expected   ? could not run");
-  return lines;
+  return lines.map((line) => line.trimEnd());
 }
 
 export function checkJson(lab: string, results: ProbeResult[], exitCode: number): string {

@@ -91,7 +91,11 @@ export function pingCommand(lab: Lab, from: Endpoint | { name: string; kind: str
   return from.kind === "container" ? sh("docker", "exec", from.name, ...ping) : sh("ip", "netns", "exec", from.name, ...ping);
 }
 
-/** Every probe the lab's checks imply: the matrix (if on) plus explicit checks, which win. */
+/**
+ * Every probe the lab's checks imply: the matrix (if on) plus explicit checks, which win.
+ * The matrix pings each family both ends have: IPv4, and IPv6 too on dual-stack networks
+ * (an IPv6 probe's key ends in "/6"); a target with IPv6 only is pinged over IPv6.
+ */
 export function expectedProbes(lab: Lab): Probe[] {
   const all = endpoints(lab);
   const byName = new Map(all.map((e) => [e.name, e]));
@@ -103,10 +107,13 @@ export function expectedProbes(lab: Lab): Probe[] {
     for (const from of all) {
       for (const to of all) {
         if (from === to || from.kind !== to.kind) continue;
-        const address = addressOf(to, false) ?? addressOf(to, true);
-        if (!address) continue;
-        const { expect, reason } = expectation(lab, from, to, address);
-        probes.set(`${from.name}>${to.name}`, { from: from.name, to: to.name, toHost: to.host, address, expect, reason, command: pingCommand(lab, from, address), explicit: false });
+        const v4 = addressOf(to, false);
+        const v6 = addressOf(to, true);
+        const addresses = [v4, v6 && (!v4 || addressOf(from, true)) ? v6 : undefined].filter((a): a is string => !!a);
+        for (const address of addresses) {
+          const { expect, reason } = expectation(lab, from, to, address);
+          probes.set(probeKey(from.name, to.name, address), { from: from.name, to: to.name, toHost: to.host, address, expect, reason, command: pingCommand(lab, from, address), explicit: false });
+        }
       }
     }
   }
@@ -116,7 +123,7 @@ export function expectedProbes(lab: Lab): Probe[] {
     const address = addressOf(to, check.ipv6)!;
     const implied = expectation(lab, from, to, address);
     const reason = implied.expect === check.expect ? implied.reason : `declared in checks.explicit (the topology suggests ${implied.expect}: ${implied.reason})`;
-    probes.set(`${from.name}>${to.name}${check.ipv6 ? "/6" : ""}`, {
+    probes.set(probeKey(from.name, to.name, address), {
       from: from.name,
       to: to.name,
       toHost: to.host,
@@ -129,6 +136,8 @@ export function expectedProbes(lab: Lab): Probe[] {
   }
   return [...probes.values()];
 }
+
+const probeKey = (from: string, to: string, address: string) => `${from}>${to}${address.includes(":") ? "/6" : ""}`;
 
 /** The host each probe's source lives on. */
 export function hostOfEndpoint(lab: Lab, name: string): string | undefined {

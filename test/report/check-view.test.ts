@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { checkGrid } from "../../src/report/check-view.js";
+import type { ProbeResult } from "../../src/verify/run-probes.js";
+
+const result = (from: string, to: string, address: string, expect: "reachable" | "unreachable", outcome: ProbeResult["outcome"]): ProbeResult => ({
+  probe: { from, to, toHost: "h", address, expect, reason: "", command: "", explicit: false },
+  fromHost: "h",
+  outcome,
+  reachable: outcome === "reachable",
+  asExpected: outcome === expect,
+  detail: "",
+});
+
+describe("checkGrid", () => {
+  it("one grid for a single family: rows ping, columns are pinged", () => {
+    const lines = checkGrid([result("a", "b", "10.0.0.2", "reachable", "reachable"), result("b", "a", "10.0.0.1", "unreachable", "unreachable")], false);
+    expect(lines[0]).toMatch(/^from \\ to\s+a\s+b$/);
+    expect(lines[1]).toMatch(/^a\s+-\s+✔$/);
+    expect(lines[2]).toMatch(/^b\s+·\s+-$/);
+    expect(lines).not.toContain("IPv4");
+  });
+
+  it("a dual-stack lab gets one grid per family, so an IPv6-only failure is not hidden by IPv4", () => {
+    const lines = checkGrid(
+      [
+        result("a", "b", "10.0.0.2", "reachable", "reachable"),
+        result("a", "b", "fd00::2", "reachable", "unreachable"),
+        result("b", "a", "10.0.0.1", "reachable", "reachable"),
+        result("b", "a", "fd00::1", "reachable", "reachable"),
+      ],
+      false,
+    );
+    const v4 = lines.indexOf("IPv4");
+    const v6 = lines.indexOf("IPv6");
+    expect(v4).toBe(0);
+    expect(v6).toBeGreaterThan(v4);
+    expect(lines.slice(v4, v6).join("\n")).not.toContain("✘");
+    expect(lines[v6 + 2]).toMatch(/^a\s+-\s+✘$/);
+    expect(lines[v6 + 3]).toMatch(/^b\s+✔\s+-$/);
+  });
+});
