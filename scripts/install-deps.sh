@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: sshd, tini and socat make the sandbox's hosts; ping runs the checks;
 # sudo lets the tests log in as a non-root user; docker.io runs one dockerd per sandbox
-# host, and busybox-static and docker-registry become its busybox:latest and registry:2.
-packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry)
+# host, and busybox-static and docker-registry become its busybox:latest and registry:2;
+# graphviz renders `lab graph --format dot` in its tests.
+packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

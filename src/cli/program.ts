@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.js";
 import { registerDown } from "./commands/down.js";
+import { registerGraph } from "./commands/graph.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerStatus } from "./commands/status.js";
@@ -20,6 +21,7 @@ Start here:
   lab validate labs/two-host-vlan.yaml     find mistakes, with file:line:col
   lab plan labs/two-host-vlan.yaml         every command, per host, with checks and undo
   lab plan labs/two-host-vlan.yaml --format sh --host docker01   the exercise as a script
+  lab graph labs/two-host-vlan.yaml        the topology as a Mermaid diagram (--format dot)
   lab up labs/single-network.yaml --sandbox     try it on this machine (root): hosts as namespaces
   lab check labs/single-network.yaml --sandbox  the ping matrix again (--json, --junit FILE)
   lab down labs/single-network.yaml --sandbox   undo exactly what the lab did, remove the sandbox
@@ -48,6 +50,7 @@ export async function runCli(argv: string[]): Promise<ExitCode> {
   registerCheck(program, setExit);
   registerStatus(program, setExit);
   registerDown(program, setExit);
+  registerGraph(program, setExit);
   registerSandbox(program, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -106,3 +106,22 @@ describe("lab schema and help", () => {
     expect(lab("plan", "--help").stdout).toContain("--format sh");
   });
 });
+
+describe("lab graph", () => {
+  it("prints Mermaid by default, writes DOT with -o, refuses an unknown format (exit 2) and an invalid lab (exit 1)", () => {
+    const mermaid = lab("graph", "labs/two-host-vlan.yaml");
+    expect(mermaid.code, mermaid.stderr).toBe(0);
+    expect(mermaid.stdout).toMatch(/^---\ntitle: two-host-vlan\n---\nflowchart BT\n/);
+    const out = join(scratchDir("graph"), "lab.dot");
+    expect(lab("graph", "labs/two-host-vlan.yaml", "--format", "dot", "-o", out).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toMatch(/^graph "two-host-vlan" \{\n/);
+    const bad = lab("graph", "labs/two-host-vlan.yaml", "--format", "svg");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Allowed choices are mermaid, dot");
+    const file = join(scratchDir("graph"), "bad.yaml");
+    writeFileSync(file, "name: x\nhosts:\n  h1: { address: 10.0.0.300 }\n");
+    const invalid = lab("graph", file);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toBe("");
+  });
+});

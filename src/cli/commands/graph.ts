@@ -1,0 +1,35 @@
+import { writeFile } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import { toDot, toMermaid } from "../../graph/render.js";
+import { labTopology } from "../../graph/topology.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { loadValidLab } from "../read-lab.js";
+
+export function registerGraph(program: Command, setExit: (code: ExitCode) => void): void {
+  program
+    .command("graph")
+    .description("draw the lab: hosts, NICs, VLANs, Docker networks, containers, namespaces (Mermaid or Graphviz DOT)")
+    .argument("<file>", "lab file")
+    .addOption(new Option("--format <format>", "Mermaid (Markdown renders it) or Graphviz DOT").choices(["mermaid", "dot"]).default("mermaid"))
+    .option("-o, --out <file>", "write to this file instead of standard output")
+    .addHelpText(
+      "after",
+      `
+No host is contacted. Each host is a box holding its NIC (with its address), the VLAN
+sub-interfaces on it, the Docker networks on their parents, and the containers and
+namespaces on those; the NICs meet on the lab LAN. Dotted lines: the registry, and the
+checks the lab declares explicitly (e.g. "bbox10 to bbox21: unreachable").
+
+Examples:
+  lab graph labs/two-host-vlan.yaml > lab.mmd          paste into Markdown as a mermaid block
+  lab graph labs/two-host-vlan.yaml --format dot | dot -Tsvg > lab.svg`,
+    )
+    .action(async (file: string, opts: { format: "mermaid" | "dot"; out?: string }) => {
+      const lab = await loadValidLab(file);
+      if (!lab) return setExit(EXIT.labProblem);
+      const topology = labTopology(lab);
+      const text = opts.format === "dot" ? toDot(topology) : toMermaid(topology);
+      if (opts.out) await writeFile(opts.out, text);
+      else process.stdout.write(text);
+    });
+}
