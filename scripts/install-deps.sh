@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 # graphviz renders `lab graph --format dot` in its tests.
 packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz)
 missing=()
-for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# (dpkg -s succeeds for a removed package whose config files remain: ask for "installed".)
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "install-deps: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
