@@ -1,4 +1,4 @@
-import type { Lab } from "../spec/model.js";
+import { defaultMode, type Lab } from "../spec/model.js";
 
 /**
  * The lab as a picture, independent of the drawing language: one cluster per host holding its
@@ -85,8 +85,7 @@ export function labTopology(lab: Lab): Topology {
     };
 
     for (const network of lab.networks.filter((n) => n.hosts.includes(host.name))) {
-      const mode = network.mode ?? (network.driver === "ipvlan" ? "l2" : "bridge");
-      const id = add({ id: idOf(host.name, "net", network.name), kind: "network", lines: [network.name, `${network.driver} ${mode}`, ...network.subnets.map((s) => s.subnet)] });
+      const id = add({ id: idOf(host.name, "net", network.name), kind: "network", lines: [network.name, `${network.driver} ${network.mode ?? defaultMode(network.driver)}`, ...network.subnets.map((s) => s.subnet)] });
       edges.push({ from: id, to: parentOf(network.parent), style: "solid" });
       for (const c of lab.containers.filter((c) => c.host === host.name && c.network === network.name)) {
         const cid = add({ id: idOf(host.name, "c", c.name), kind: "container", lines: [c.name, ...[c.ip, c.ipv6].filter((a): a is string => !!a)] });
@@ -97,7 +96,7 @@ export function labTopology(lab: Lab): Topology {
     for (const ns of lab.namespaces.filter((n) => n.host === host.name)) {
       const id = add({ id: idOf(host.name, "ns", ns.name), kind: "namespace", lines: [ns.name, "namespace", ...ns.interfaces.map((i) => [i.name, ...i.addresses].join(" "))] });
       for (const i of ns.interfaces) {
-        edges.push({ from: id, to: parentOf(i.parent), label: `${i.name}: ${i.kind} ${i.mode ?? (i.kind === "ipvlan" ? "l2" : "bridge")}`, style: "solid" });
+        edges.push({ from: id, to: parentOf(i.parent), label: `${i.name}: ${i.kind} ${i.mode ?? defaultMode(i.kind)}`, style: "solid" });
       }
       endpointIds.set(ns.name, id);
     }

@@ -49,6 +49,11 @@ export interface SubnetSpec {
   auxAddresses: Record<string, string>;
 }
 
+/** The mode the kernel and Docker use when none is given: ipvlan l2, macvlan/macvtap bridge. */
+export function defaultMode(driver: "macvlan" | "macvtap" | "ipvlan"): string {
+  return driver === "ipvlan" ? "l2" : "bridge";
+}
+
 export interface NetworkSpec {
   name: string;
   driver: "macvlan" | "ipvlan";

@@ -1,5 +1,5 @@
 import { cidrContains, parseCidr, parseIp } from "../net/cidr.js";
-import type { Lab } from "../spec/model.js";
+import { defaultMode, type Lab } from "../spec/model.js";
 import { sh } from "../plan/shell.js";
 import type { Probe } from "../plan/types.js";
 
@@ -45,8 +45,6 @@ function endpoints(lab: Lab): Endpoint[] {
   }));
   return [...containers, ...namespaces];
 }
-
-const defaultMode = (driver: string) => (driver === "ipvlan" ? "l2" : "bridge");
 
 /** Is `to` reachable from `from` at layer 2, and why. */
 function expectation(lab: Lab, from: Endpoint, to: Endpoint, address: string): { expect: Probe["expect"]; reason: string } {

@@ -1,4 +1,4 @@
-import type { NetworkSpec } from "../../spec/model.js";
+import { defaultMode, type NetworkSpec } from "../../spec/model.js";
 import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
 import { quote, sh } from "../shell.js";
 import type { Step } from "../types.js";
@@ -73,8 +73,7 @@ export function networkCreateCommand(network: NetworkSpec, label: string): strin
     for (const [name, ip] of Object.entries(s.auxAddresses)) words.push("--aux-address", `${name}=${ip}`);
   }
   words.push("-o", `parent=${network.parent}`);
-  const defaultMode = network.driver === "macvlan" ? "bridge" : "l2";
-  if (network.mode && network.mode !== defaultMode) words.push("-o", `${network.driver}_mode=${network.mode}`);
+  if (network.mode && network.mode !== defaultMode(network.driver)) words.push("-o", `${network.driver}_mode=${network.mode}`);
   if (network.internal) words.push("--internal");
   words.push(network.name);
   return sh(...words);

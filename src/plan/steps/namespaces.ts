@@ -1,3 +1,4 @@
+import { defaultMode } from "../../spec/model.js";
 import { canonicalAddress } from "../persist.js";
 import { sh } from "../shell.js";
 import type { HostContext } from "../host-context.js";
@@ -19,7 +20,7 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
       undo: [{ kind: "run", command: sh("ip", "netns", "del", ns.name) }],
     });
     for (const iface of ns.interfaces) {
-      const mode = iface.mode ?? (iface.kind === "ipvlan" ? "l2" : "bridge");
+      const mode = iface.mode ?? defaultMode(iface.kind);
       steps.push({
         id: `netns:${ns.name}:link:${iface.name}`,
         phase: "namespaces",
