@@ -17,7 +17,8 @@ export function checkGrid(results: ProbeResult[], color: boolean): string[] {
 
 function familyGrid(results: ProbeResult[], color: boolean): string[] {
   const names = [...new Set(results.flatMap((r) => [r.probe.from, r.probe.to]))];
-  const cell = new Map(results.filter((r) => !r.probe.explicit || !results.some((o) => o !== r && o.probe.from === r.probe.from && o.probe.to === r.probe.to && !o.probe.explicit)).map((r) => [`${r.probe.from}>${r.probe.to}`, r]));
+  // Within one family there is one probe per pair (an explicit check replaces the matrix's).
+  const cell = new Map(results.map((r) => [`${r.probe.from}>${r.probe.to}`, r]));
   const red = (s: string) => (color ? `\u001b[1;31m${s}\u001b[0m` : s);
   const width = Math.max(4, ...names.map((n) => n.length));
   const labelWidth = Math.max(width, "from \\ to".length);
