@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
+# Measure the code as it is now, not an older dist/.
+npm run --silent build
 lab() { node dist/cli/main.js "$@"; }
 work=$(mktemp -d)
 repo=$PWD
