@@ -13,7 +13,8 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=.lab/vitest-
 if [ "${LAB_SKIP_VM:-0}" = 1 ]; then
   echo "VM tier skipped (LAB_SKIP_VM=1)"
 else
-  # The VM scripts install qemu and debootstrap themselves; the image is cached by script hash.
+  # The VM scripts install qemu and debootstrap themselves; the image is cached, keyed by the
+  # hash of scripts/vm/build-image.sh and scripts/vm/guest/.
   npx vitest run --config vitest.vm.config.ts --reporter=default --reporter=json --outputFile.json=.lab/vitest-vm-results.json || status=$?
 fi
 # Every test removes the hosts it made: a namespace left behind is a bug, even when all passed.
