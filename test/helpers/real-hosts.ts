@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { scratchDir } from "./scratch-dir.js";
 
 /**
@@ -32,6 +33,22 @@ export function scratchLab(sample: string, name: string, edit: (text: string) =>
   const file = join(dir, "lab.yaml");
   writeFileSync(file, edit(text));
   return { dir, file };
+}
+
+/**
+ * A sample lab in a sandbox of its own for one describe block: leftovers of an earlier run are
+ * taken down before its first test, the lab and its sandbox after its last (also on failure).
+ * `on` runs a command on a sandbox host with OpenSSH.
+ */
+export function sandboxLab(sample: string, name: string, edit?: (text: string) => string) {
+  const { dir, file } = scratchLab(sample, name, edit);
+  beforeAll(() => {
+    lab(dir, "down", file, "--sandbox");
+  });
+  afterAll(() => {
+    lab(dir, "down", file, "--sandbox");
+  });
+  return { dir, file, on: (host: string, command: string) => sshRun(dir, name, host, command) };
 }
 
 export function lab(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {

@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { lab, realHostsUnavailable, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /**
  * Non-root users through sudo (sudo -n, and a sudo password fed on stdin), an SSH password
@@ -15,7 +15,7 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
   const name = "t-access";
   // docker01: user student with passwordless sudo, logging in with a password;
   // docker02: user student whose sudo asks for a password, reached through docker01.
-  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name, (text) =>
+  const { dir, file } = sandboxLab("labs/macvlan-netns.yaml", name, (text) =>
     text
       .replace("ssh: { user: root, identity_file: ~/.ssh/id_ed25519 }", "ssh: { user: root }")
       .replace("docker01: { address: 192.168.1.11 }", "docker01: { address: 192.168.1.11, ssh: { user: student, password_env: LAB_TEST_SSH_PW }, sudo: true }")
@@ -24,7 +24,6 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
   let inventoryFile: string;
 
   beforeAll(() => {
-    lab(dir, "down", file, "--sandbox");
     expect(lab(dir, "sandbox", "create", file).code).toBe(0);
     const setup = (sudoers: string) =>
       [
@@ -47,9 +46,6 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
         hosts: { docker01: { host: d1.host, proxy_command: d1.proxy_command }, docker02: { host: "192.168.1.13", identity_file: d1.identity_file } },
       }),
     );
-  });
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
   });
 
   const env = (extra: Record<string, string>) => {

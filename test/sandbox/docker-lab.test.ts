@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { dockerHostsUnavailable, lab, sandboxLab } from "../helpers/real-hosts.js";
 
 /**
  * labs/single-network.yaml in the sandbox with a real dockerd per host: registry push/pull,
@@ -13,23 +13,18 @@ if (skip) console.log(`SKIPPED Docker sandbox tests: ${skip}`);
 
 describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
   const name = "t-docker";
-  const { dir, file } = scratchLab("labs/single-network.yaml", name);
-  const on = (host: string, command: string) => sshRun(dir, name, host, command);
+  const { dir, file, on } = sandboxLab("labs/single-network.yaml", name);
   const dockerObjects = (host: string) =>
     on(host, "docker ps -a --format '{{.Names}} {{.Image}} {{.Labels}}' | sort; docker network ls --format '{{.Name}} {{.Driver}}' | sort; docker images --format '{{.Repository}}:{{.Tag}}' | sort; cat /etc/docker/daemon.json 2>/dev/null; ls /var/lib/lab 2>&1 | head -1");
   let before: Record<string, string>;
 
   beforeAll(() => {
-    lab(dir, "down", file, "--sandbox");
     const made = lab(dir, "sandbox", "create", file);
     expect(made.code, made.stderr).toBe(0);
     // What was there before the lab: a user's container and network, and a daemon.json with a key of its own.
     on("docker01", "docker run -dit --name mybox busybox:latest >/dev/null && docker network create usernet >/dev/null");
     on("docker02", `mkdir -p /etc/docker && printf '{\\n  "log-level": "warn"\\n}\\n' > /etc/docker/daemon.json && systemctl reload docker`);
     before = { docker01: dockerObjects("docker01"), docker02: dockerObjects("docker02") };
-  });
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
   });
 
   it("goes up: registry, push, pull, containers, and the check passes both ways", () => {

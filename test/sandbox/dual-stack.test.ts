@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { describe, expect, it } from "vitest";
+import { dockerHostsUnavailable, lab, sandboxLab } from "../helpers/real-hosts.js";
 
 /**
  * labs/dual-stack.yaml in the sandbox: one macvlan network with IPv4 and IPv6 on real dockerd;
@@ -15,15 +15,7 @@ interface CheckJson {
 
 describe.skipIf(!!skip)("dual-stack lab with real dockerd", () => {
   const name = "t-dual";
-  const { dir, file } = scratchLab("labs/dual-stack.yaml", name);
-  const on = (host: string, command: string) => sshRun(dir, name, host, command);
-
-  beforeAll(() => {
-    lab(dir, "down", file, "--sandbox");
-  });
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
-  });
+  const { dir, file, on } = sandboxLab("labs/dual-stack.yaml", name);
 
   it("goes up with an IPv6 network and both families reach across hosts", () => {
     const r = lab(dir, "up", file, "--sandbox");

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { lab, realHostsUnavailable, sandboxLab, scratchLab, sshRun } from "../helpers/real-hosts.js";
 
 /** Faults against real sshd in sandbox hosts: what a user sees, and that nothing changed. */
 const skip = realHostsUnavailable();
@@ -10,7 +10,7 @@ if (skip) console.log(`SKIPPED real-host fault tests: ${skip}`);
 
 describe.skipIf(!!skip)("faults, with real sshd", () => {
   const name = "t-faults";
-  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name);
+  const { dir, file } = sandboxLab("labs/macvlan-netns.yaml", name);
   const sandbox = join(dir, ".lab", "sandbox", name);
   let inventory: { known_hosts: string; hosts: Record<string, Record<string, unknown>> };
 
@@ -25,12 +25,8 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
   const noStateOn = (host: string) => expect(sshRun(dir, name, host, `ls /var/lib/lab/${name}.json 2>/dev/null || echo none`).trim()).toBe("none");
 
   beforeAll(() => {
-    lab(dir, "down", file, "--sandbox");
     expect(lab(dir, "sandbox", "create", file).code).toBe(0);
     inventory = JSON.parse(readFileSync(join(sandbox, "inventory.json"), "utf8"));
-  });
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
   });
 
   it("an unreachable host stops the run before any change (exit 3)", () => {

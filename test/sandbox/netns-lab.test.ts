@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lab, hostSnapshot, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { hostSnapshot, lab, realHostsUnavailable, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /**
  * The plain-namespace macvlan lab (bridge mode, two hosts) against real sshd in sandbox
@@ -10,18 +10,14 @@ if (skip) console.log(`SKIPPED real-host tests: ${skip}`);
 
 describe.skipIf(!!skip)("macvlan-netns lab in the sandbox", () => {
   const name = "t-netns";
-  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name);
+  const { dir, file } = sandboxLab("labs/macvlan-netns.yaml", name);
   let before: Record<string, string>;
 
   beforeAll(() => {
-    lab(dir, "down", file, "--sandbox"); // leftovers of an earlier run
     // The sandbox first, so the hosts can be photographed before the lab touches them.
     const made = lab(dir, "sandbox", "create", file);
     expect(made.code, made.stderr).toBe(0);
     before = { docker01: hostSnapshot(dir, name, "docker01"), docker02: hostSnapshot(dir, name, "docker02") };
-  });
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
   });
 
   it("goes up and its pings pass", () => {

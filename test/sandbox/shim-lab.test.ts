@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { describe, expect, it } from "vitest";
+import { dockerHostsUnavailable, lab, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /** The classic limitation, shown for real: a host reaches its own macvlan container only through a shim. */
 const skip = dockerHostsUnavailable();
@@ -7,13 +7,9 @@ if (skip) console.log(`SKIPPED host shim test: ${skip}`);
 
 describe.skipIf(!!skip)("macvlan-host-shim lab", () => {
   const name = "t-shim";
-  const { dir, file } = scratchLab("labs/macvlan-host-shim.yaml", name);
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
-  });
+  const { dir, file } = sandboxLab("labs/macvlan-host-shim.yaml", name);
 
   it("docker01 reaches its own container through the shim; docker02, without one, cannot", () => {
-    lab(dir, "down", file, "--sandbox");
     const r = lab(dir, "up", file, "--sandbox");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("docker01: networks: host shim lab-shim 172.22.16.250/32 on ens33: changed");

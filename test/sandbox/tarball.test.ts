@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { describe, expect, it } from "vitest";
+import { dockerHostsUnavailable, lab, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /** An image seeded from a `docker save` tarball named in the lab file: uploaded, loaded, pushed, pulled. */
 const skip = dockerHostsUnavailable();
@@ -9,17 +9,13 @@ if (skip) console.log(`SKIPPED tarball image test: ${skip}`);
 
 describe.skipIf(!!skip)("registry image from a tarball", () => {
   const name = "t-tarball";
-  const { dir, file } = scratchLab("labs/single-network.yaml", name, (text) =>
+  const { dir, file } = sandboxLab("labs/single-network.yaml", name, (text) =>
     text
       .replace("images: [busybox:latest] }", 'images: [{ ref: "lab/tools:1.0", tarball: tools.tar }] }')
       .replace(/image: busybox:latest/g, 'image: "lab/tools:1.0"'),
   );
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
-  });
 
   it("loads the tarball on the registry host and runs the image on both hosts", () => {
-    lab(dir, "down", file, "--sandbox");
     expect(lab(dir, "sandbox", "create", file).code).toBe(0);
     // Make the tarball with a sandbox host's dockerd, then forget the image there.
     const tarball = join(dir, "tools.tar");

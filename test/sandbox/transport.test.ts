@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnownHosts } from "../../src/transport/known-hosts.js";
 import { SshTransport } from "../../src/transport/ssh.js";
-import { lab, realHostsUnavailable, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { lab, realHostsUnavailable, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /** The ssh2 transport against a real sshd (MaxSessions 10) in a sandbox host. */
 const skip = realHostsUnavailable();
@@ -12,11 +12,10 @@ if (skip) console.log(`SKIPPED transport tests: ${skip}`);
 
 describe.skipIf(!!skip)("SshTransport with real sshd", () => {
   const name = "t-transport";
-  const { dir, file } = scratchLab("labs/macvlan-netns.yaml", name);
+  const { dir, file } = sandboxLab("labs/macvlan-netns.yaml", name);
   let t: SshTransport;
 
   beforeAll(async () => {
-    lab(dir, "down", file, "--sandbox");
     expect(lab(dir, "sandbox", "create", file).code).toBe(0);
     const inventory = JSON.parse(readFileSync(join(dir, ".lab", "sandbox", name, "inventory.json"), "utf8"));
     const h = inventory.hosts.docker01;
@@ -27,7 +26,6 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
   });
   afterAll(async () => {
     await t?.close();
-    lab(dir, "down", file, "--sandbox");
   });
 
   it("runs 40 commands at once on one connection, past sshd's MaxSessions of 10", async () => {

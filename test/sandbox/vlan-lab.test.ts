@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { dockerHostsUnavailable, lab, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { describe, expect, it } from "vitest";
+import { dockerHostsUnavailable, lab, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /**
  * labs/two-host-vlan.yaml in the sandbox. This kernel has no 802.1q: the lab must stop at
@@ -11,13 +11,9 @@ if (skip) console.log(`SKIPPED VLAN sandbox tests: ${skip}`);
 
 describe.skipIf(!!skip)("two-host-vlan in the sandbox", () => {
   const name = "t-vlan";
-  const { dir, file } = scratchLab("labs/two-host-vlan.yaml", name);
-  afterAll(() => {
-    lab(dir, "down", file, "--sandbox");
-  });
+  const { dir, file } = sandboxLab("labs/two-host-vlan.yaml", name);
 
   it("stops at preflight on a kernel without 802.1q (exit 3), changing nothing", () => {
-    lab(dir, "down", file, "--sandbox");
     const r = lab(dir, "up", file, "--sandbox");
     const kernelHas8021q = r.code === 0;
     if (kernelHas8021q) {
