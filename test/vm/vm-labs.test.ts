@@ -79,6 +79,8 @@ describe.skipIf(!!skip)("VM tier: real kernels", () => {
     const repair = run("two-host-vlan: lab up repairs", dir, "up", file);
     expect(repair.code, repair.stdout + repair.stderr).toBe(0);
     expect(repair.stdout).toContain("docker02: interfaces: bring ens33.10 up: changed");
+    expect(repair.stdout).toMatch(/^docker02: \d+ ok, 1 changed, 0 failed/m);
+    expect(repair.stdout).toMatch(/^docker01: \d+ ok, 0 changed, 0 failed/m);
     expect(repair.stdout).toContain("checks: all 12 as expected");
     const down = run("two-host-vlan: lab down", dir, "down", file);
     expect(down.code, down.stderr).toBe(0);
