@@ -86,7 +86,7 @@ export function osFamily(id: string, like: string): HostFacts["os"] | undefined 
 /** Run the preflight on one host; throws LabError (exit 3) naming what is missing. */
 export async function preflight(lab: Lab, transport: Transport, options: { vlanStandin?: boolean } = {}): Promise<PreflightResult> {
   const host = lab.hosts.find((h) => h.name === transport.host)!;
-  const r = await transport.exec(preflightScript(), { timeoutMs: 30_000 });
+  const r = await transport.exec(preflightScript(), { timeoutMs: 30_000, retrySafe: true });
   if (r.code !== 0 && /sudo/.test(r.stderr)) {
     throw new LabError(`sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`, EXIT.cannotRun, "sudo", host.name, "preflight");
   }

@@ -37,7 +37,7 @@ export function parseState(lab: string, text: string, host: string): HostState {
 export async function readState(transport: Transport, lab: string): Promise<HostState> {
   const file = quote(stateFile(lab));
   // A failed read (sudo refused, timeout) must never look like "the lab changed nothing".
-  const r = await transport.exec(`if [ -e ${file} ]; then cat ${file}; fi`, { timeoutMs: 60_000 });
+  const r = await transport.exec(`if [ -e ${file} ]; then cat ${file}; fi`, { timeoutMs: 60_000, retrySafe: true });
   if (r.code !== 0) {
     throw new LabError(`cannot read ${stateFile(lab)}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, EXIT.cannotRun, "state", transport.host);
   }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { Duplex } from "node:stream";
 import pLimit from "p-limit";
-import { Client, type ConnectConfig } from "ssh2";
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { EXIT, LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { hostKeyName, KnownHosts } from "./known-hosts.js";
@@ -108,18 +108,63 @@ export function atomicWriteScript(path: string, options: { mode?: string; owner?
   ].join("\n");
 }
 
-/** One ssh2 connection with host key checking, retries, a channel limit and sudo. */
+/** Raised for a command whose connection ended while it ran: whether it took effect is unknown. */
+class ConnectionLost extends LabError {}
+
+/**
+ * One ssh2 connection with host key checking, retries, a channel limit and sudo. A connection
+ * that drops is opened again for the next command; a command it cut off fails naming the host
+ * (or runs again, when it only reads).
+ */
 export class SshTransport implements Transport {
   readonly stats: TransportStats = { connections: 0, commands: 0 };
   private readonly limit: ReturnType<typeof pLimit>;
   private jumpTransport?: SshTransport;
+  /** Why the current connection ended, once it has (and lab did not end it). */
+  private lost?: string;
+  private closing = false;
+  private reconnecting?: Promise<void>;
 
   private constructor(
     readonly endpoint: SshEndpoint,
-    private readonly client: Client,
+    private client: Client,
     private readonly options: SshOptions,
   ) {
     this.limit = pLimit(options.maxChannels ?? 8);
+    this.watch(client);
+  }
+
+  /** Notice when the host, the network or a keepalive timeout ends the connection. */
+  private watch(client: Client): void {
+    const gone = (why: string) => {
+      if (this.client === client && !this.closing) this.lost ??= why;
+    };
+    client.on("error", (err: Error) => gone(err.message));
+    client.on("end", () => gone("the connection was closed by the other side"));
+    client.on("close", () => gone("the connection closed"));
+  }
+
+  /** Open the connection again if it dropped (the jump host's first). Shared by concurrent callers. */
+  private async ensureConnected(): Promise<void> {
+    if (this.closing) throw new LabError("the connection is closed", EXIT.cannotRun, "connection-lost", this.host);
+    if (this.lost === undefined) return;
+    this.reconnecting ??= (async () => {
+      const why = this.lost!;
+      this.options.log?.(`${this.host}: connection lost (${why}); connecting again`);
+      try {
+        await this.jumpTransport?.ensureConnected();
+        const client = await SshTransport.openWithRetries(this.endpoint, this.options, this.jumpTransport);
+        this.client = client;
+        this.lost = undefined;
+        this.stats.connections++;
+        this.watch(client);
+      } catch (err) {
+        throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, EXIT.cannotRun, "connection-lost", this.host);
+      } finally {
+        this.reconnecting = undefined;
+      }
+    })();
+    return this.reconnecting;
   }
 
   get host(): string {
@@ -127,20 +172,31 @@ export class SshTransport implements Transport {
   }
 
   static async connect(endpoint: SshEndpoint, options: SshOptions): Promise<SshTransport> {
-    const retries = options.retries ?? 3;
     let jump: SshTransport | undefined;
     if (endpoint.jump) jump = await SshTransport.connect(endpoint.jump, options);
+    let attempts = 0;
+    try {
+      const client = await SshTransport.openWithRetries(endpoint, options, jump, (n) => (attempts = n));
+      const transport = new SshTransport(endpoint, client, options);
+      transport.stats.connections = attempts;
+      transport.jumpTransport = jump;
+      return transport;
+    } catch (err) {
+      await jump?.close();
+      throw err;
+    }
+  }
+
+  /** Open a connection, retrying transient failures with backoff; `onAttempt` counts tries. */
+  private static async openWithRetries(endpoint: SshEndpoint, options: SshOptions, jump?: SshTransport, onAttempt?: (n: number) => void): Promise<Client> {
+    const retries = options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
+      onAttempt?.(attempt + 1);
       try {
-        const client = await SshTransport.open(endpoint, options, jump);
-        const transport = new SshTransport(endpoint, client, options);
-        transport.stats.connections = attempt + 1;
-        transport.jumpTransport = jump;
-        return transport;
+        return await SshTransport.open(endpoint, options, jump);
       } catch (err) {
         const message = (err as Error).message;
         if (err instanceof LabError || attempt >= retries || !TRANSIENT.test(message)) {
-          await jump?.close();
           throw err instanceof LabError ? err : SshTransport.explain(endpoint, err as Error);
         }
         const delay = 250 * 2 ** attempt;
@@ -204,7 +260,8 @@ export class SshTransport implements Transport {
   }
 
   /** A TCP stream to host:port opened from this host (for jump hosts). */
-  forward(host: string, port: number): Promise<Duplex> {
+  async forward(host: string, port: number): Promise<Duplex> {
+    await this.ensureConnected();
     return new Promise((resolve, reject) => {
       this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => (err ? reject(new Error(`jump via ${this.host}: ${err.message}`)) : resolve(stream as unknown as Duplex)));
     });
@@ -222,11 +279,17 @@ export class SshTransport implements Transport {
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     return this.limit(async () => {
-      // sshd may still count a just-closed channel against MaxSessions: retry an open refusal.
+      let reruns = 0;
       for (let attempt = 0; ; attempt++) {
+        await this.ensureConnected();
         try {
           return await this.execNow(command, options);
         } catch (err) {
+          // A command that only reads runs again, once, on a new connection.
+          if (err instanceof ConnectionLost && options.retrySafe && reruns++ === 0) continue;
+          // The channel never opened because the connection had just dropped: nothing ran.
+          if (err instanceof LabError && err.code === "channel" && this.lost !== undefined && attempt < 6) continue;
+          // sshd may still count a just-closed channel against MaxSessions: retry an open refusal.
           if (!(err instanceof LabError) || err.code !== "channel" || attempt >= 6) throw err;
           await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
         }
@@ -238,8 +301,9 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const wrapped = this.wrapSudo(command, options.stdin);
     this.stats.commands++;
+    const client = this.client;
     return new Promise((resolve, reject) => {
-      this.client.exec(wrapped.command, (err, stream) => {
+      const onChannel = (err: Error | undefined, stream: ClientChannel) => {
         if (err) return reject(new LabError(`cannot start a command: ${err.message}`, EXIT.cannotRun, "channel", this.host));
         let stdout = "";
         let stderr = "";
@@ -268,10 +332,22 @@ export class SshTransport implements Transport {
           options.onOutput?.(d.toString(), "stderr");
         });
         stream.on("close", (code: number | null, signal?: string) => {
+          // A channel closed by the connection ending has neither exit code nor signal.
+          if (code == null && signal == null && this.client === client && this.lost !== undefined && !settled) {
+            settled = true;
+            clearTimeout(timer);
+            return reject(new ConnectionLost(`connection lost while the command ran (${this.lost}); whether it took effect is unknown`, EXIT.cannotRun, "connection-lost", this.host));
+          }
           finish({ code: code ?? null, signal: signal ?? undefined, stdout, stderr, timedOut: false, durationMs: Date.now() - started });
         });
         stream.end(wrapped.stdin ?? "");
-      });
+      };
+      try {
+        client.exec(wrapped.command, onChannel);
+      } catch (err) {
+        // ssh2 throws "Not connected" at once when the socket has just gone.
+        reject(new LabError(`cannot start a command: ${(err as Error).message}`, EXIT.cannotRun, "channel", this.host));
+      }
     });
   }
 
@@ -281,6 +357,7 @@ export class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.client.end();
     await this.jumpTransport?.close();
   }

@@ -14,6 +14,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Live output, for progress views. */
   onOutput?: (chunk: string, stream: "stdout" | "stderr") => void;
+  /**
+   * The command only reads (a probe, a ping): if the connection drops while it runs, it is run
+   * again on a new connection. Other commands fail then, since whether they took effect is unknown.
+   */
+  retrySafe?: boolean;
 }
 
 export interface TransportStats {

@@ -1,4 +1,5 @@
 import pLimit from "p-limit";
+import { settleAll } from "../transport/settle-all.js";
 import { quote } from "../plan/shell.js";
 import type { Probe } from "../plan/types.js";
 import type { Lab } from "../spec/model.js";
@@ -44,10 +45,10 @@ export function pingScript(lab: Lab, probes: Probe[]): string {
 
 export async function runProbes(lab: Lab, byHost: Map<string, Probe[]>, transports: Map<string, Transport>, options: { parallel: number; timeoutMs: number }): Promise<ProbeResult[]> {
   const limit = pLimit(Math.max(1, options.parallel));
-  const perHost = await Promise.all(
+  const perHost = await settleAll(
     [...byHost].map(([host, probes]) =>
       limit(async () => {
-        const r = await transports.get(host)!.exec(pingScript(lab, probes), { timeoutMs: options.timeoutMs });
+        const r = await transports.get(host)!.exec(pingScript(lab, probes), { timeoutMs: options.timeoutMs, retrySafe: true });
         const codes = new Map<number, { code: number; stderr: string }>();
         const missingSources = new Set<string>();
         for (const line of r.stdout.split("\n")) {

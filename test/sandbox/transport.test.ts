@@ -59,4 +59,37 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     expect(modeOwner).toBe("640 nobody");
     expect(count).toBe("1"); // no temp file left behind
   });
+
+  /** Start `command` (which prints its sshd's pid first), then kill that sshd on the host: the connection drops. */
+  async function dropWhileRunning(command: string, options: { retrySafe?: boolean } = {}) {
+    let sshdPid = "";
+    const running = t.exec(command, { ...options, onOutput: (chunk) => (sshdPid ||= chunk.trim().split("\n")[0]!) });
+    for (let i = 0; i < 100 && !sshdPid; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sshdPid).toMatch(/^\d+$/);
+    sshRun(dir, name, "docker01", `kill -9 ${sshdPid}`);
+    return running;
+  }
+
+  it("a connection the host drops mid-command: that command fails naming the host (its outcome is unknown); the next one reconnects", async () => {
+    const before = t.stats.connections;
+    const started = Date.now();
+    const error = await dropWhileRunning("echo $PPID; exec sleep 30").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "connection-lost", host: "docker01" });
+    expect((error as Error).message).toMatch(/^connection lost while the command ran \(.+\); whether it took effect is unknown$/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const again = await t.exec("echo again");
+    expect(again).toMatchObject({ code: 0, stdout: "again\n" });
+    expect(t.stats.connections).toBe(before + 1);
+  });
+
+  it("a read-only command cut off by a dropped connection runs again on a new one", async () => {
+    const before = t.stats.connections;
+    sshRun(dir, name, "docker01", "rm -f /tmp/lab-ran-once");
+    const r = await dropWhileRunning("if [ -e /tmp/lab-ran-once ]; then echo second run; else touch /tmp/lab-ran-once; echo $PPID; exec sleep 30; fi", { retrySafe: true });
+    expect(r).toMatchObject({ code: 0, stdout: "second run\n" });
+    expect(t.stats.connections).toBe(before + 1);
+  });
 });

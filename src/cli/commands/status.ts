@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { settleAll } from "../../transport/settle-all.js";
 import { EXIT, type ExitCode } from "../../errors.js";
 import { parseStatus, statusLines, statusScript } from "../../verify/status.js";
 import { loadValidLab } from "../read-lab.js";
@@ -16,8 +17,8 @@ export function registerStatus(program: Command, setExit: (code: ExitCode) => vo
     const write = (line: string) => process.stdout.write(line + "\n");
     const targets = await openTargets(lab, opts, { create: false }, opts.json ? (l) => process.stderr.write(l + "\n") : write);
     try {
-      const statuses = await Promise.all(
-        lab.hosts.map(async (h) => parseStatus(lab, h.name, (await targets.transports.get(h.name)!.exec(statusScript(lab, h.name), { timeoutMs: 60_000 })).stdout)),
+      const statuses = await settleAll(
+        lab.hosts.map(async (h) => parseStatus(lab, h.name, (await targets.transports.get(h.name)!.exec(statusScript(lab, h.name), { timeoutMs: 60_000, retrySafe: true })).stdout)),
       );
       if (opts.json) write(JSON.stringify({ lab: lab.name, hosts: statuses }, null, 2));
       else statuses.flatMap(statusLines).forEach(write);
