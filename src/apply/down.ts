@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import type { ApplyEvents } from "./events.js";
+import { settleAll } from "../transport/settle-all.js";
 import { readState, removeState, writeState } from "./state.js";
 
 export interface UndoOutcome {
@@ -17,7 +18,7 @@ export interface UndoOutcome {
  */
 export async function undoLab(labName: string, labFile: string, transports: Map<string, Transport>, options: { parallel: number; events: ApplyEvents; commandTimeoutMs: number }): Promise<UndoOutcome[]> {
   const limit = pLimit(Math.max(1, options.parallel));
-  return Promise.all(
+  return settleAll(
     [...transports.values()].map((transport) =>
       limit(async () => {
         const host = transport.host;

@@ -3,7 +3,8 @@ import { PHASES, type HostPlan, type Plan, type Step } from "../plan/types.js";
 import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
-import type { ApplyEvents, StepStatus } from "./events.js";
+import { guardEvents, type ApplyEvents, type StepStatus } from "./events.js";
+import { settleAll } from "../transport/settle-all.js";
 import { parseProbe, probeComplete, probeScript } from "./probe.js";
 import { EXIT, LabError } from "../errors.js";
 import { parseState, stateFile, writeState, type HostState } from "./state.js";
@@ -20,6 +21,8 @@ export interface ApplyResult {
   outcomes: StepOutcome[];
   failed: boolean;
   interrupted: boolean;
+  /** Errors thrown by the views listening (bugs in a view; the run itself went on). */
+  viewErrors: string[];
 }
 
 export interface ApplyOptions {
@@ -44,21 +47,23 @@ interface HostRun {
  * others pull; checks run once everything is up). A failing host stops; the others finish
  * the phase they are in, then the run ends. Every step checks before it acts.
  */
-export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Transport>, options: ApplyOptions): Promise<ApplyResult> {
-  const limit = pLimit(Math.max(1, options.parallel));
+export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Transport>, rawOptions: ApplyOptions): Promise<ApplyResult> {
+  const limit = pLimit(Math.max(1, rawOptions.parallel));
+  const viewErrors: string[] = [];
+  const options = { ...rawOptions, events: guardEvents(rawOptions.events, (event, err) => viewErrors.push(`${event}: ${err.message}`)) };
   const outcomes: StepOutcome[] = [];
   const record = (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => {
     outcomes.push({ host, step, status, error });
-    options.events.step(host, step, status, error ? `${error.command ? `${error.command}: ` : ""}${error.message}` : undefined);
+    options.events.step(host, step, status, error ? `${error.command ? `${error.command}: ` : ""}${error.message}` : undefined, error);
   };
 
   // Read every host's state in one batched command each.
-  const runs: HostRun[] = await Promise.all(
+  const runs: HostRun[] = await settleAll(
     plan.hosts.map((hostPlan) =>
       limit(async () => {
         const transport = transports.get(hostPlan.host)!;
         const steps = hostPlan.steps;
-        const r = await transport.exec(probeScript(steps, stateFile(lab.name)), { timeoutMs: options.commandTimeoutMs });
+        const r = await transport.exec(probeScript(steps, stateFile(lab.name)), { timeoutMs: options.commandTimeoutMs, retrySafe: true });
         if (!probeComplete(r.stdout)) {
           const why = r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`;
           throw new LabError(`cannot read the host's current state (${why}); nothing was changed here`, EXIT.cannotRun, "probe", hostPlan.host, "probe");
@@ -86,7 +91,7 @@ export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Tr
       continue;
     }
     options.events.phase(phase.id, phase.title);
-    await Promise.all(
+    await settleAll(
       inPhase.map(({ run, steps }) =>
         limit(async () => {
           for (const step of steps) {
@@ -111,7 +116,7 @@ export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Tr
     );
     if (runs.some((r) => r.failed)) stop = true;
   }
-  return { outcomes, failed: runs.some((r) => r.failed), interrupted: !!options.signal?.aborted };
+  return { outcomes, failed: runs.some((r) => r.failed), interrupted: !!options.signal?.aborted, viewErrors };
 }
 
 async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions, record: (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => void): Promise<void> {

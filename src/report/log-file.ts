@@ -12,9 +12,9 @@ export function logFileEvents(dir: string, inner: ApplyEvents): ApplyEvents {
       append(host, `step ${step.id}: ${step.title}`);
       inner.stepStart?.(host, step);
     },
-    step: (host, step, status, detail) => {
+    step: (host, step, status, detail, error) => {
       append(host, `step ${step.id}: ${status}${detail ? `: ${detail}` : ""}`);
-      inner.step(host, step, status, detail);
+      inner.step(host, step, status, detail, error);
     },
     undo: (host, title, status, detail) => {
       append(host, `undo ${title}: ${status}${detail ? `: ${detail}` : ""}`);

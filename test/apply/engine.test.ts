@@ -194,6 +194,43 @@ describe("applyPlan", () => {
     expect(statusOf(result)["b-i1"]).toBe("skipped");
   });
 
+  it("a view that throws (the live tree, issue 14) neither stops the run nor cuts other hosts short; the error is reported", async () => {
+    const plan = planFor(["a", "b"]);
+    const fakes = plan.hosts.map((h) => hostFake(h).on(/^do /, async () => (await sleep(5), {})));
+    const { events, rec } = recorder();
+    let calls = 0;
+    const throwing: ApplyEvents = {
+      ...events,
+      // Like listr2 on a finished task: throws from the second step a host starts.
+      stepStart: (host, s) => {
+        events.stepStart!(host, s);
+        if (++calls > 1) throw new TypeError("Cannot read properties of undefined (reading 'write')");
+      },
+    };
+    const result = await applyPlan(lab, plan, new Map<string, Transport>(fakes.map((f) => [f.host, f])), { parallel: 10, events: throwing, commandTimeoutMs: 5000 });
+    expect(result.failed).toBe(false);
+    expect(Object.values(statusOf(result))).toEqual(Array(8).fill("changed"));
+    expect(rec.starts).toHaveLength(8);
+    expect(result.viewErrors).toEqual(["stepStart: Cannot read properties of undefined (reading 'write')"]);
+  });
+
+  it("an unexpected error on one host is raised only after every other host's running step has ended", async () => {
+    const plan = planFor(["a", "b"]);
+    let bEnded = false;
+    const fakes = [
+      // a's probe answers garbage: the engine cannot read its state and throws at once.
+      new FakeTransport("a").on(PROBE, { stdout: "not a probe answer" }),
+      new FakeTransport("b").on(PROBE, async () => {
+        await sleep(50);
+        bEnded = true;
+        return { stdout: probeOutput(plan.hosts[1]!.steps, new Set()) };
+      }),
+    ];
+    await expect(apply(plan, fakes)).rejects.toThrow(/cannot read the host's current state/);
+    // The caller closes every connection after this: b's command must not be running then.
+    expect(bEnded).toBe(true);
+  });
+
   it("writes the state after each step that completed an action, keeping what was recorded before", async () => {
     const plan = planFor(["a"]);
     const before: HostState = { lab: "eng", version: 1, updatedAt: "2024-01-01T00:00:00.000Z", changed: [{ id: "old-step", title: "from an earlier run", undo: [{ kind: "run", command: "undo old" }], at: "2024-01-01T00:00:00.000Z" }] };
