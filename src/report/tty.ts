@@ -2,55 +2,102 @@ import { Listr, type ListrTaskWrapper } from "listr2";
 import type { ApplyEvents, StepStatus } from "../apply/events.js";
 import { PHASES, type Plan, type Step } from "../plan/types.js";
 
+type Wrapper = ListrTaskWrapper<unknown, never, never>;
+type Result = { status: StepStatus; message?: string };
+
 interface Deferred {
-  resolve(result: { status: StepStatus; detail?: string }): void;
-  promise: Promise<{ status: StepStatus; detail?: string }>;
+  resolve(result: Result): void;
+  promise: Promise<Result>;
 }
 
 function deferred(): Deferred {
   let resolve!: Deferred["resolve"];
-  const promise = new Promise<{ status: StepStatus; detail?: string }>((r) => (resolve = r));
+  const promise = new Promise<Result>((r) => (resolve = r));
   return { resolve, promise };
+}
+
+export interface TtyView {
+  events: ApplyEvents;
+  counts: Map<string, Record<StepStatus, number>>;
+  /** Shown under every running step at once (the tree owns the screen while it runs). */
+  notice(message: string): void;
+  /** Resolve steps the engine never reached as skipped, and wait for the tree's last frame. */
+  stop(): Promise<void>;
 }
 
 /**
  * A listr2 tree on a terminal: host → phase → step, with the running command's output.
  * The engine drives everything; each task only waits for the engine's event about its step,
  * so the view never decides what runs.
+ *
+ * Output goes to the task of the step it belongs to, and only while that task runs: the engine
+ * starts a host's next step before listr2 has started its task, and a finished task has no
+ * output buffer any more (writing to it threw inside the engine, which then closed every
+ * connection while the other hosts were still working: issue 14).
  */
-export function ttyEvents(plan: Plan): { events: ApplyEvents; done: Promise<void>; finish(): void; counts: Map<string, Record<StepStatus, number>> } {
+export function ttyEvents(plan: Plan): TtyView {
   const pending = new Map<string, Deferred>();
   const key = (host: string, step: Step) => `${host}\u0000${step.id}`;
-  const wrappers = new Map<string, ListrTaskWrapper<unknown, never, never>>();
+  /** Tasks whose step is running now, by step key. */
+  const running = new Map<string, Wrapper>();
+  /** The latest text to show under each step, kept until its task starts. */
+  const text = new Map<string, string>();
+  /** The step each host is on, for output events (which name only the host). */
+  const current = new Map<string, string>();
   const counts = new Map<string, Record<StepStatus, number>>();
+  let notice: string | undefined;
 
   for (const host of plan.hosts) for (const step of host.steps) if (step.phase !== "verify") pending.set(key(host.host, step), deferred());
 
+  const render = (k: string) => {
+    const w = running.get(k);
+    if (!w) return;
+    const shown = [notice, text.get(k)].filter((t) => t !== undefined && t !== "").join("\n");
+    if (shown) w.output = shown;
+  };
+  const show = (k: string, value: string) => {
+    text.set(k, value);
+    render(k);
+  };
+
   const stepTask = (host: string, step: Step) => ({
     title: step.title,
-    task: async (_: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
-      wrappers.set(host, task);
-      const { status, detail } = await pending.get(key(host, step))!.promise;
+    task: async (_: unknown, task: Wrapper) => {
+      const k = key(host, step);
+      running.set(k, task);
+      render(k);
+      const { status, message } = await pending.get(k)!.promise;
+      running.delete(k);
       if (status === "skipped") return task.skip(`${step.title} (skipped)`);
-      if (status === "failed") throw new Error(`${step.title}: ${detail ?? "failed"}`);
+      // The host's answer first: the line is cut at the terminal's width (the command is in
+      // the summary after the tree, and in the log).
+      if (status === "failed") throw new Error(`${step.title}: ${message ?? "failed"}`);
       task.title = `${step.title}${status === "changed" ? " — changed" : ""}`;
     },
   });
 
-  const list = new Listr(
+  const list = new Listr<unknown, "default", "simple">(
     plan.hosts.map((host) => ({
       title: `${host.host} (${host.address})`,
-      task: (_: unknown, task: ListrTaskWrapper<unknown, never, never>) =>
+      task: (_: unknown, task: Wrapper) =>
         task.newListr(
           PHASES.filter((p) => p.id !== "verify" && host.steps.some((s) => s.phase === p.id)).map((phase) => ({
             title: phase.title,
-            task: (_c: unknown, phaseTask: ListrTaskWrapper<unknown, never, never>) =>
+            task: (_c: unknown, phaseTask: Wrapper) =>
               phaseTask.newListr(host.steps.filter((s) => s.phase === phase.id).map((s) => stepTask(host.host, s)), { concurrent: false, exitOnError: true }),
           })),
           { concurrent: false, exitOnError: true },
         ),
     })),
-    { concurrent: true, exitOnError: false },
+    {
+      concurrent: true,
+      exitOnError: false,
+      // Ctrl-C belongs to the command (finish running commands, record, stop); listr2's own
+      // handler would exit the process at once with 127.
+      registerSignalListeners: false,
+      // Every step stays on screen at the end: the tree is the record of what happened.
+      rendererOptions: { collapseSubtasks: false },
+    },
   );
   const done = list.run().then(
     () => undefined,
@@ -60,22 +107,35 @@ export function ttyEvents(plan: Plan): { events: ApplyEvents; done: Promise<void
   const events: ApplyEvents = {
     phase() {},
     stepStart(host, step) {
-      const w = wrappers.get(host);
-      if (w) w.output = step.actions.map((a) => (a.kind === "run" ? a.command : `${a.kind} ${"path" in a ? a.path : ""}`)).join("\n");
+      const k = key(host, step);
+      current.set(host, k);
+      show(k, step.actions.map((a) => (a.kind === "run" ? a.command : `${a.kind} ${"path" in a ? a.path : ""}`)).join("\n"));
     },
-    step(host, step, status, detail) {
+    step(host, step, status, detail, error) {
       const c = counts.get(host) ?? { ok: 0, changed: 0, failed: 0, skipped: 0 };
       c[status]++;
       counts.set(host, c);
-      pending.get(key(host, step))?.resolve({ status, detail });
+      const k = key(host, step);
+      if (current.get(host) === k) current.delete(host);
+      pending.get(k)?.resolve({ status, message: (error?.message ?? detail)?.replace(/\s+/g, " ").trim() });
     },
     output(host, chunk) {
-      const w = wrappers.get(host);
-      if (w) w.output = chunk.trimEnd();
+      const k = current.get(host);
+      if (k) show(k, chunk.trimEnd());
     },
     note() {},
   };
-  // Steps the engine never reached (a failure elsewhere) are shown as skipped.
-  const finish = () => pending.forEach((d) => d.resolve({ status: "skipped" }));
-  return { events, done, finish, counts };
+  return {
+    events,
+    counts,
+    notice(message) {
+      notice = message;
+      for (const k of running.keys()) render(k);
+    },
+    async stop() {
+      // Steps the engine never reached (a failure elsewhere, Ctrl-C) are shown as skipped.
+      pending.forEach((d) => d.resolve({ status: "skipped" }));
+      await done;
+    },
+  };
 }

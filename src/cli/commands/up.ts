@@ -5,8 +5,7 @@ import { buildPlan } from "../../plan/build-plan.js";
 import type { HostFacts } from "../../plan/types.js";
 import { logFileEvents } from "../../report/log-file.js";
 import { plainEvents, summaryLines } from "../../report/plain.js";
-import { ttyEvents } from "../../report/tty.js";
-import type { ApplyEvents } from "../../apply/events.js";
+import { ttyEvents, type TtyView } from "../../report/tty.js";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
 import { loadValidLab } from "../read-lab.js";
 import { addTargetOptions, openTargets, parallelOf, type TargetOptions } from "../targets.js";
@@ -48,9 +47,13 @@ Examples:
       const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}`;
       const targets = await openTargets(lab, opts, { create: true }, write);
       const abort = new AbortController();
+      let tty: TtyView | undefined;
       const onSigint = () => {
         if (abort.signal.aborted) process.exit(130);
-        write("interrupted: finishing the commands already running, then stopping (Ctrl-C again to quit at once)");
+        const message = "interrupted: finishing the commands already running, then stopping (Ctrl-C again to quit at once)";
+        // While the tree owns the screen, a plain line would only appear after it ends.
+        if (tty) tty.notice(message);
+        else write(message);
         abort.abort();
       };
       process.on("SIGINT", onSigint);
@@ -66,13 +69,21 @@ Examples:
         // A live tree on a terminal; one plain line per event in CI, pipes and --verbose.
         // A terminal with no size (e.g. under `script` in a pipe) gets plain lines: the tree needs columns.
         const liveTree = process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40 && !process.env.CI && !opts.verbose;
-        const tty = liveTree ? ttyEvents(plan) : undefined;
-        const view = tty ?? plainEvents(write, { verbose: opts.verbose ?? false });
-        const events = logFileEvents(logDir, tty?.events ?? (view as ApplyEvents));
-        const result = await applyPlan(lab, plan, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
-        tty?.finish();
-        await tty?.done;
-        summaryLines(view.counts).forEach(write);
+        tty = liveTree ? ttyEvents(plan) : undefined;
+        const plain = tty ? undefined : plainEvents(write, { verbose: opts.verbose ?? false });
+        const counts = (tty ?? plain!).counts;
+        const events = logFileEvents(logDir, tty?.events ?? plain!);
+        let result;
+        try {
+          result = await applyPlan(lab, plan, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
+        } finally {
+          // The tree holds stdout and stderr while it renders: it ends before anything else is
+          // written, and before the connections close, whatever happened.
+          await tty?.stop();
+          tty = undefined;
+        }
+        summaryLines(counts).forEach(write);
+        for (const e of result.viewErrors) process.stderr.write(`lab: internal error in the progress view (the run went on; every command is in ${logDir}): ${e}\n`);
         const changed = result.outcomes.filter((o) => o.status === "changed").length;
         if (result.failed) {
           for (const o of result.outcomes.filter((o) => o.status === "failed")) process.stderr.write(`${o.host}: ${o.step.title}: ${o.error?.command ? `${o.error.command}: ` : ""}${o.error?.message}\n`);
