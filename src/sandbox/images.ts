@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, rm, symlink, copyFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { EXIT, LabError } from "../errors.js";
 import { mustRun } from "./local.js";
+import { BUSYBOX, REGISTRY } from "./requirements.js";
 
 /**
  * The sandbox has no Docker Hub: busybox:latest and registry:2 are built here from Debian's
@@ -16,8 +16,6 @@ export interface SandboxImage {
   changes: string[];
 }
 
-const BUSYBOX = "/usr/bin/busybox";
-const REGISTRY = "/usr/bin/docker-registry";
 
 async function addBusybox(root: string): Promise<void> {
   for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "var"]) await mkdir(join(root, d), { recursive: true });
@@ -29,9 +27,6 @@ async function addBusybox(root: string): Promise<void> {
 }
 
 export async function buildSandboxImages(cacheDir: string): Promise<SandboxImage[]> {
-  for (const [path, pkg] of [[BUSYBOX, "busybox-static"], [REGISTRY, "docker-registry"]]) {
-    if (!existsSync(path!)) throw new LabError(`the sandbox builds its images from ${path}: apt-get install -y ${pkg}`, EXIT.cannotRun, "sandbox-missing-tools");
-  }
   await mkdir(cacheDir, { recursive: true });
   const busyboxTar = join(cacheDir, "busybox.tar");
   const registryTar = join(cacheDir, "registry.tar");

@@ -1,5 +1,4 @@
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 
 /** Where a lab's sandbox keeps its files: .lab/sandbox/<lab>/ under the working directory. */
 export function sandboxDir(labName: string, cwd = process.cwd()): string {
@@ -10,9 +9,3 @@ export function sandboxDir(labName: string, cwd = process.cwd()): string {
 export const sandboxPrefix = (labName: string): string => `lsb-${labName}-`;
 export const switchNetns = (labName: string): string => `${sandboxPrefix(labName)}sw`;
 export const hostNetns = (labName: string, host: string): string => `${sandboxPrefix(labName)}h-${host}`;
-
-/** templates/ ships next to dist/ and src/. */
-export function templatePath(...parts: string[]): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, "..", "..", "templates", ...parts);
-}

@@ -8,7 +8,9 @@ import type { Lab } from "../spec/model.js";
 import { LabError as CliError, EXIT } from "../errors.js";
 import { probeKernelFeatures, type KernelFeatures } from "./features.js";
 import { mustRun, runLocal, spawnDetached } from "./local.js";
-import { hostNetns, sandboxDir, sandboxPrefix, switchNetns, templatePath } from "./paths.js";
+import { templatePath } from "../package-root.js";
+import { sandboxPreconditions } from "./requirements.js";
+import { hostNetns, sandboxDir, sandboxPrefix, switchNetns } from "./paths.js";
 
 /**
  * The local sandbox: every host of the lab as network + PID + mount + UTS namespaces on this
@@ -36,27 +38,6 @@ export interface SandboxState {
   createdAt: string;
 }
 
-
-const REQUIRED_TOOLS: [string, string][] = [
-  ["/usr/sbin/sshd", "openssh-server"],
-  ["/usr/bin/ssh-keygen", "openssh-client"],
-  ["/usr/bin/tini", "tini"],
-  ["/usr/bin/socat", "socat"],
-  ["/usr/bin/nsenter", "util-linux"],
-  ["/usr/bin/unshare", "util-linux"],
-  ["/usr/sbin/ip", "iproute2"],
-];
-
-export function sandboxPreconditions(): void {
-  if (process.getuid?.() !== 0) {
-    throw new CliError("--sandbox needs root: it creates network namespaces and runs sshd for each lab host (try sudo)", EXIT.cannotRun, "sandbox-not-root");
-  }
-  const missing = REQUIRED_TOOLS.filter(([path]) => !existsSync(path) && !existsSync(path.replace("/usr/sbin/", "/sbin/")));
-  if (missing.length > 0) {
-    const packages = [...new Set(missing.map(([, pkg]) => pkg))].join(" ");
-    throw new CliError(`--sandbox needs ${missing.map(([p]) => p).join(", ")}: apt-get install -y --no-install-recommends ${packages}`, EXIT.cannotRun, "sandbox-missing-tools");
-  }
-}
 
 export const proxyCommand = (netns: string): string[] => ["/usr/bin/nsenter", `--net=/run/netns/${netns}`, "/usr/bin/socat", "STDIO", "TCP:127.0.0.1:22"];
 
@@ -142,7 +123,7 @@ async function waitFor(what: string, test: () => Promise<boolean> | boolean, tim
 
 /** Create (or reuse, when healthy) the sandbox for a lab; returns its state. */
 export async function createSandbox(lab: Lab, log: (line: string) => void = () => {}, options: { vlanStandin?: boolean } = {}): Promise<SandboxState> {
-  sandboxPreconditions();
+  sandboxPreconditions(lab.usesDocker);
   if (await sandboxHealthy(lab)) {
     log(`sandbox: reusing the running hosts of ${lab.name}`);
     const state = (await readSandboxState(lab.name))!;
@@ -242,9 +223,6 @@ const inHost = (host: SandboxHostState, ...command: string[]) => ["/usr/bin/nsen
 
 /** Start each host's own dockerd and give it busybox:latest and registry:2 (built locally). */
 export async function ensureDocker(state: SandboxState, log: (line: string) => void): Promise<void> {
-  if (!existsSync("/usr/sbin/dockerd")) {
-    throw new CliError("this lab uses Docker: the sandbox needs docker.io (apt-get install -y docker.io busybox-static docker-registry)", EXIT.cannotRun, "sandbox-missing-tools");
-  }
   const started = Date.now();
   const images = await buildSandboxImages(join(dirname(state.dir), ".images"));
   await Promise.all(
