@@ -9,6 +9,9 @@ import { registerUp } from "./commands/up.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
+import { registerCompletion } from "./commands/completion.js";
+import { COMPLETE_COMMAND, completeWords } from "./completion.js";
+import { packageVersion } from "../package-root.js";
 
 const ABOUT = "Build multi-host container networking labs over SSH, and prove them.";
 
@@ -30,15 +33,11 @@ Start here:
 Exit codes: 0 done/as expected, 1 the lab is wrong or not as expected, 2 usage,
 3 cannot run here (unreachable host, authentication, missing kernel feature).`;
 
-/** Build the CLI; returns the exit code instead of exiting, so tests can run it in-process. */
-export async function runCli(argv: string[]): Promise<ExitCode> {
-  let exitCode: ExitCode = EXIT.ok;
-  const setExit = (code: ExitCode) => {
-    exitCode = code;
-  };
+/** Every command, option and argument of the CLI: what runs, what --help shows and what completes. */
+export function buildProgram(setExit: (code: ExitCode) => void): Command {
   const program = new Command("lab")
     .description(ABOUT)
-    .version("0.1.0")
+    .version(packageVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
@@ -52,6 +51,22 @@ export async function runCli(argv: string[]): Promise<ExitCode> {
   registerDown(program, setExit);
   registerGraph(program, setExit);
   registerSandbox(program, setExit);
+  registerCompletion(program, setExit);
+  return program;
+}
+
+/** Build the CLI; returns the exit code instead of exiting, so tests can run it in-process. */
+export async function runCli(argv: string[]): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  // What the shell completion scripts call on each Tab: the words typed so far, answered from
+  // the same program definition (outside commander, which would read "--" and flags itself).
+  if (argv[0] === COMPLETE_COMMAND) {
+    process.stdout.write(completeWords(program, argv.slice(1)).join("\n") + "\n");
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
