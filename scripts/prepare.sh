@@ -15,5 +15,5 @@ else
   # TypeScript alone, without type-checking (every commit is type-checked in CI).
   typescript=$(node -p 'require("./package.json").devDependencies.typescript')
   rm -rf dist
-  npm exec --global=false --yes --package="typescript@$typescript" -- tsc -p tsconfig.build.json --noCheck
+  npm exec --global=false --yes --package="typescript@$typescript" -- tsc -p tsconfig.emit.json
 fi
