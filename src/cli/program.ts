@@ -29,6 +29,7 @@ Start here:
   lab check labs/single-network.yaml --sandbox  the ping matrix again (--json, --junit FILE)
   lab down labs/single-network.yaml --sandbox   undo exactly what the lab did, remove the sandbox
   lab up labs/two-host-vlan.yaml --inventory hosts.yaml   real hosts over SSH
+  lab completion bash > ~/.local/share/bash-completion/completions/lab   Tab completion
 
 Exit codes: 0 done/as expected, 1 the lab is wrong or not as expected, 2 usage,
 3 cannot run here (unreachable host, authentication, missing kernel feature).`;
