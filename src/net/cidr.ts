@@ -21,12 +21,20 @@ export interface Ip {
 
 const bitsOf = (version: 4 | 6): number => (version === 4 ? 32 : 128);
 
+/**
+ * The one address grammar: dotted-quad IPv4, or IPv6 of hex digits and colons (an embedded
+ * IPv4 tail allowed). No zone IDs: ip-address accepts `fe80::1%<almost anything>`, and an
+ * address reaches shell-sourced files, commands and known_hosts lines.
+ */
+const IPV4_TEXT = /^\d{1,3}(\.\d{1,3}){3}$/;
+const IPV6_TEXT = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?$/;
+
 export function parseIp(text: string): Ip | undefined {
   if (typeof text !== "string" || text.includes("/")) return undefined;
-  if (Address4.isValid(text) && /^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+  if (IPV4_TEXT.test(text) && Address4.isValid(text)) {
     return { version: 4, value: new Address4(text).bigInt(), text };
   }
-  if (Address6.isValid(text) && text.includes(":")) {
+  if (IPV6_TEXT.test(text) && Address6.isValid(text)) {
     return { version: 6, value: new Address6(text).bigInt(), text };
   }
   return undefined;

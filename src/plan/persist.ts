@@ -1,4 +1,5 @@
 import { parseCidr, formatIp } from "../net/cidr.js";
+import { quote } from "./shell.js";
 import type { VlanSpec } from "../spec/model.js";
 
 /** Where and how a VLAN sub-interface is written down so it survives a reboot. */
@@ -8,24 +9,36 @@ export interface PersistFile {
   note: string;
 }
 
-const header = (lab: string) => `# Written by lab (${lab}); lab down removes it.\n`;
+const header = (lab: string) => `# Written by lab (${plainWord(lab)}); lab down removes it.\n`;
+
+/**
+ * ifcfg files are sourced by a root shell at boot: every value is quoted for sh (validated
+ * values are plain words and stay readable). ifupdown has no quoting at all: a value that is
+ * not a plain word is refused rather than written.
+ */
+const ifcfg = (key: string, value: string) => `${key}=${quote(value)}`;
+const PLAIN_WORD = /^[A-Za-z0-9_.:\/-]+$/;
+function plainWord(value: string): string {
+  if (!PLAIN_WORD.test(value)) throw new Error(`internal: refusing to write ${JSON.stringify(value)} into a network configuration file`);
+  return value;
+}
 
 /** RHEL-family network-scripts file, as in the classic exercise. */
 export function ifcfgFile(lab: string, nic: string, vlan: VlanSpec, addresses: string[]): PersistFile {
   const device = `${nic}.${vlan.id}`;
   const v4 = addresses.filter((a) => !a.includes(":"));
   const v6 = addresses.filter((a) => a.includes(":"));
-  const lines = [`DEVICE=${device}`, "BOOTPROTO=none", "ONBOOT=yes"];
+  const lines = [ifcfg("DEVICE", device), "BOOTPROTO=none", "ONBOOT=yes"];
   v4.forEach((a, i) => {
     const [ip, prefix] = a.split("/");
     const n = i === 0 ? "" : String(i);
-    lines.push(`IPADDR${n}=${ip}`, `PREFIX${n}=${prefix}`);
+    lines.push(ifcfg(`IPADDR${n}`, ip!), ifcfg(`PREFIX${n}`, prefix!));
   });
-  if (vlan.gateway && v4.length > 0) lines.push(`GATEWAY=${vlan.gateway}`);
+  if (vlan.gateway && v4.length > 0) lines.push(ifcfg("GATEWAY", vlan.gateway));
   if (v6.length > 0) {
-    lines.push("IPV6INIT=yes", `IPV6ADDR=${v6[0]}`);
-    if (v6.length > 1) lines.push(`IPV6ADDR_SECONDARIES="${v6.slice(1).join(" ")}"`);
-    if (vlan.gateway6) lines.push(`IPV6_DEFAULTGW=${vlan.gateway6}`);
+    lines.push("IPV6INIT=yes", ifcfg("IPV6ADDR", v6[0]!));
+    if (v6.length > 1) lines.push(`IPV6ADDR_SECONDARIES="${v6.slice(1).map(plainWord).join(" ")}"`);
+    if (vlan.gateway6) lines.push(ifcfg("IPV6_DEFAULTGW", vlan.gateway6));
   }
   lines.push("VLAN=yes");
   return {
@@ -37,19 +50,19 @@ export function ifcfgFile(lab: string, nic: string, vlan: VlanSpec, addresses: s
 
 /** Debian/Ubuntu ifupdown stanza (needs the vlan package for vlan-raw-device). */
 export function debianFile(lab: string, nic: string, vlan: VlanSpec, addresses: string[]): PersistFile {
-  const device = `${nic}.${vlan.id}`;
-  const v4 = addresses.filter((a) => !a.includes(":"));
-  const v6 = addresses.filter((a) => a.includes(":"));
+  const device = plainWord(`${nic}.${vlan.id}`);
+  const v4 = addresses.filter((a) => !a.includes(":")).map(plainWord);
+  const v6 = addresses.filter((a) => a.includes(":")).map(plainWord);
   const lines = [`auto ${device}`];
-  if (v4.length === 0) lines.push(`iface ${device} inet manual`, `    vlan-raw-device ${nic}`);
+  if (v4.length === 0) lines.push(`iface ${device} inet manual`, `    vlan-raw-device ${plainWord(nic)}`);
   else {
     lines.push(`iface ${device} inet static`, ...v4.map((a) => `    address ${a}`));
-    if (vlan.gateway) lines.push(`    gateway ${vlan.gateway}`);
-    lines.push(`    vlan-raw-device ${nic}`);
+    if (vlan.gateway) lines.push(`    gateway ${plainWord(vlan.gateway)}`);
+    lines.push(`    vlan-raw-device ${plainWord(nic)}`);
   }
   if (v6.length > 0) {
     lines.push(`iface ${device} inet6 static`, ...v6.map((a) => `    address ${a}`));
-    if (vlan.gateway6) lines.push(`    gateway ${vlan.gateway6}`);
+    if (vlan.gateway6) lines.push(`    gateway ${plainWord(vlan.gateway6)}`);
   }
   return {
     path: `/etc/network/interfaces.d/${device}`,
