@@ -1,7 +1,9 @@
 import { access } from "node:fs/promises";
-import { formatIssue, type LocatedIssue } from "../spec/issues.js";
+import { byPosition, formatIssue, type LocatedIssue } from "../spec/issues.js";
+import { checkLocalPolicy, type LocalPolicy } from "../spec/local-policy.js";
+import { readLabSource } from "../spec/source.js";
 import type { Lab } from "../spec/model.js";
-import { validateFile, type ValidationResult } from "../spec/validate.js";
+import { validateSource, type ValidationResult } from "../spec/validate.js";
 import { usageError } from "./exit-codes.js";
 
 export async function ensureReadable(file: string): Promise<void> {
@@ -12,9 +14,20 @@ export async function ensureReadable(file: string): Promise<void> {
   }
 }
 
-export async function validatePath(file: string): Promise<ValidationResult> {
+/**
+ * Validate a lab file; with a policy (commands that read secrets or upload files, and
+ * `lab validate`), also what it may take from this machine (src/spec/local-policy.ts).
+ */
+export async function validatePath(file: string, policy?: LocalPolicy): Promise<ValidationResult> {
   await ensureReadable(file);
-  return validateFile(file);
+  const source = await readLabSource(file);
+  const result = validateSource(source);
+  if (!policy || !result.ok) return result;
+  const local = await checkLocalPolicy(source, policy);
+  if (local.length === 0) return result;
+  const issues = [...result.issues, ...local].sort(byPosition);
+  const ok = !issues.some((i) => i.severity === "error");
+  return { ...result, issues, ok, lab: ok ? result.lab : undefined };
 }
 
 export function printIssues(issues: LocatedIssue[], write: (line: string) => void = (l) => process.stderr.write(l + "\n")): void {
@@ -22,8 +35,8 @@ export function printIssues(issues: LocatedIssue[], write: (line: string) => voi
 }
 
 /** Load a lab for commands that need a valid one; prints the errors and returns undefined otherwise. */
-export async function loadValidLab(file: string): Promise<Lab | undefined> {
-  const result = await validatePath(file);
+export async function loadValidLab(file: string, policy?: LocalPolicy): Promise<Lab | undefined> {
+  const result = await validatePath(file, policy);
   printIssues(result.issues);
   if (!result.ok) {
     const errors = result.issues.filter((i) => i.severity === "error").length;

@@ -9,6 +9,7 @@ import { sandboxDir } from "../sandbox/paths.js";
 import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
 import { usageError } from "./exit-codes.js";
+import type { LocalPolicy } from "../spec/local-policy.js";
 
 export interface TargetOptions {
   sandbox?: boolean;
@@ -17,6 +18,7 @@ export interface TargetOptions {
   strictHostKeys?: boolean;
   parallel: string;
   verbose?: boolean;
+  allowEnv: string[];
 }
 
 /** The flags every command that reaches hosts shares. */
@@ -26,8 +28,17 @@ export function addTargetOptions(command: Command): Command {
     .option("--inventory <file>", "YAML/JSON map host → {host, port, user, identity_file, proxy_command} overriding where SSH goes")
     .option("--strict-host-keys", "refuse hosts missing from known_hosts (default: accept new keys, refuse changed ones)")
     .addOption(new Option("--parallel <n>", "hosts worked on at once").default("10"))
-    .option("--verbose", "print every remote command");
+    .option("--verbose", "print every remote command")
+    .option("--allow-env <name>", "also read this variable as a secret (password_env etc.), though not named LAB_* (repeatable)", collect, []);
 }
+
+/** Commander's way to take a repeatable option as a list. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** What a lab may take from this machine, for commands that read secrets or upload files. */
+export const policyOf = (options: { allowEnv?: string[] }): LocalPolicy => ({ allowEnv: options.allowEnv ?? [] });
 
 export function parallelOf(options: TargetOptions): number {
   const n = Number(options.parallel);

@@ -8,7 +8,7 @@ import type { Transport } from "../../transport/types.js";
 import { expectedProbes, hostOfEndpoint } from "../../verify/expectations.js";
 import { runProbes, type ProbeResult } from "../../verify/run-probes.js";
 import { loadValidLab } from "../read-lab.js";
-import { addTargetOptions, openTargets, parallelOf, type TargetOptions } from "../targets.js";
+import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
 
 export async function runChecks(lab: Lab, transports: Map<string, Transport>, parallel: number, deadlineS?: number): Promise<ProbeResult[]> {
   const byHost = new Map<string, Probe[]>();
@@ -64,7 +64,7 @@ Exit code: 0 every result as expected, 1 any result unexpected, 2 a check could 
 (a container or namespace missing), 3 a host cannot be reached.`,
     )
     .action(async (file: string, opts: CheckOptions) => {
-      const lab = await loadValidLab(file);
+      const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const deadline = opts.deadline === undefined ? undefined : Number(opts.deadline);
       if (deadline !== undefined && !(deadline > 0)) throw new LabError(`--deadline ${opts.deadline}: expected seconds > 0`, EXIT.usage, "usage");

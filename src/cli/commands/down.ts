@@ -5,7 +5,7 @@ import { logFileEvents } from "../../report/log-file.js";
 import { plainEvents } from "../../report/plain.js";
 import { destroySandbox, sandboxHealthy } from "../../sandbox/sandbox.js";
 import { loadValidLab } from "../read-lab.js";
-import { addTargetOptions, openTargets, parallelOf, type TargetOptions } from "../targets.js";
+import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
 
 export function registerDown(program: Command, setExit: (code: ExitCode) => void): void {
   const command = program
@@ -16,7 +16,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
   addTargetOptions(command)
     .addHelpText("after", "\nWith --sandbox, the sandbox hosts are removed afterwards too (namespaces, processes, mounts, files),\neven when lab cannot log in to undo the lab on them first.")
     .action(async (file: string, opts: TargetOptions & { keepSandbox?: boolean }) => {
-      const lab = await loadValidLab(file);
+      const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const write = (line: string) => process.stdout.write(line + "\n");
       if (opts.sandbox && !(await sandboxHealthy(lab))) {

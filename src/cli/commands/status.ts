@@ -3,7 +3,7 @@ import { settleAll } from "../../transport/settle-all.js";
 import { EXIT, type ExitCode } from "../../errors.js";
 import { parseStatus, statusLines, statusScript } from "../../verify/status.js";
 import { loadValidLab } from "../read-lab.js";
-import { addTargetOptions, openTargets, type TargetOptions } from "../targets.js";
+import { addTargetOptions, policyOf, openTargets, type TargetOptions } from "../targets.js";
 
 export function registerStatus(program: Command, setExit: (code: ExitCode) => void): void {
   const command = program
@@ -12,7 +12,7 @@ export function registerStatus(program: Command, setExit: (code: ExitCode) => vo
     .argument("<file>", "lab file")
     .option("--json", "print one JSON document");
   addTargetOptions(command).action(async (file: string, opts: TargetOptions & { json?: boolean }) => {
-    const lab = await loadValidLab(file);
+    const lab = await loadValidLab(file, policyOf(opts));
     if (!lab) return setExit(EXIT.labProblem);
     const write = (line: string) => process.stdout.write(line + "\n");
     const targets = await openTargets(lab, opts, { create: false }, opts.json ? (l) => process.stderr.write(l + "\n") : write);

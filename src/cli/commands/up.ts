@@ -8,7 +8,7 @@ import { plainEvents, summaryLines } from "../../report/plain.js";
 import { ttyEvents, type TtyView } from "../../report/tty.js";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
 import { loadValidLab } from "../read-lab.js";
-import { addTargetOptions, openTargets, parallelOf, type TargetOptions } from "../targets.js";
+import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
 import { checkExitCode, printCheckResults, runChecks } from "./check.js";
 
 interface UpOptions extends TargetOptions {
@@ -41,7 +41,7 @@ Examples:
   lab up labs/two-host-vlan.yaml --inventory vms.yaml --verbose`,
     )
     .action(async (file: string, opts: UpOptions) => {
-      const lab = await loadValidLab(file);
+      const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const write = (line: string) => process.stdout.write(line + "\n");
       const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}`;

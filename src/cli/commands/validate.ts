@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Lab } from "../../spec/model.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { printIssues, validatePath } from "../read-lab.js";
+import { collect, policyOf } from "../targets.js";
 
 function summary(lab: Lab): string {
   const parts: [number, string][] = [
@@ -20,6 +21,7 @@ export function registerValidate(program: Command, setExit: (code: ExitCode) => 
     .description("check lab files: schema, then addresses, subnets, names and references")
     .argument("<file...>", "lab files (YAML)")
     .option("--json", "print one JSON document with every issue")
+    .option("--allow-env <name>", "accept this variable as a secret (password_env etc.), though not named LAB_* (repeatable)", collect, [])
     .addHelpText(
       "after",
       `
@@ -30,9 +32,10 @@ Examples:
   lab validate labs/two-host-vlan.yaml
   lab validate --json labs/*.yaml`,
     )
-    .action(async (files: string[], opts: { json?: boolean }) => {
+    .action(async (files: string[], opts: { json?: boolean; allowEnv: string[] }) => {
       const results = [];
-      for (const file of files) results.push(await validatePath(file));
+      // With what `lab up` would refuse to take from this machine (secrets, uploads).
+      for (const file of files) results.push(await validatePath(file, policyOf(opts)));
       const ok = results.every((r) => r.ok);
       if (opts.json) {
         const doc = {
