@@ -247,13 +247,22 @@ export class SshTransport implements Transport {
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
         ...auth,
+        // As OpenSSH does: ask first for the key types known_hosts records for this host, so
+        // a recorded key is what the host shows (any other key is then refused as changed).
+        algorithms: { serverHostKey: options.knownHosts.preferredHostKeyAlgorithms(hostKeyName(endpoint.host, endpoint.port)) },
         // ssh2 accepts any host key unless told otherwise: check known_hosts ourselves.
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-          void options.knownHosts.verify(hostKeyName(endpoint.host, endpoint.port), key, options.hostKeyPolicy).then((verdict) => {
-            if (!verdict.ok) hostKeyError = new LabError(verdict.message, EXIT.cannotRun, `host-key-${verdict.reason}`, endpoint.name, "connect");
-            else if (verdict.added) options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
-            verify(verdict.ok);
-          });
+          void options.knownHosts.verify(hostKeyName(endpoint.host, endpoint.port), key, options.hostKeyPolicy).then(
+            (verdict) => {
+              if (!verdict.ok) hostKeyError = new LabError(verdict.message, EXIT.cannotRun, `host-key-${verdict.reason}`, endpoint.name, "connect");
+              else if (verdict.added) options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
+              verify(verdict.ok);
+            },
+            (err: Error) => {
+              hostKeyError = new LabError(`cannot check the host key: ${err.message}`, EXIT.cannotRun, "host-key-unreadable", endpoint.name, "connect");
+              verify(false);
+            },
+          );
         },
       } as ConnectConfig);
     });
