@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Duplex } from "node:stream";
 import pLimit from "p-limit";
@@ -276,14 +277,23 @@ export class SshTransport implements Transport {
     });
   }
 
-  private wrapSudo(command: string, stdin: string | Buffer | undefined): { command: string; stdin?: string | Buffer } {
+  /**
+   * The command as this host runs it as root. With a sudo password, sudo asks with a prompt
+   * unique to this command, and the command announces its start with a marker of its own:
+   * the password is written only in answer to that prompt (where sudo does not ask — NOPASSWD,
+   * cached credentials — the command would read it as its input), the input only after the start.
+   */
+  private wrapSudo(command: string): { command: string; sudo?: { password: string; prompt: string; started: string } } {
     const sudo = this.endpoint.sudo;
-    if (sudo === false) return { command, stdin };
-    if (!sudo.passwordEnv) return { command: `sudo -n sh -c ${quote(command)}`, stdin };
+    if (sudo === false) return { command };
+    if (!sudo.passwordEnv) return { command: `sudo -n sh -c ${quote(command)}` };
     const password = (this.options.env ?? process.env)[sudo.passwordEnv];
     if (password === undefined) throw new LabError(`sudo password_env: ${sudo.passwordEnv} is not set`, EXIT.cannotRun, "sudo", this.host);
-    // The password is the first line on stdin; it never appears in argv or logs.
-    return { command: `sudo -S -p '' sh -c ${quote(command)}`, stdin: Buffer.concat([Buffer.from(`${password}\n`), Buffer.from(stdin ?? "")]) };
+    const nonce = randomBytes(8).toString("hex");
+    const prompt = `[lab-sudo-${nonce}]`;
+    const started = `[lab-started-${nonce}]`;
+    const announce = `printf '%s\\n' ${quote(started)} >&2; exec sh -c "$1"`;
+    return { command: `sudo -S -p ${quote(prompt)} sh -c ${quote(announce)} sh ${quote(command)}`, sudo: { password, prompt, started } };
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -308,7 +318,7 @@ export class SshTransport implements Transport {
 
   private execNow(command: string, options: ExecOptions): Promise<ExecResult> {
     const started = Date.now();
-    const wrapped = this.wrapSudo(command, options.stdin);
+    const wrapped = this.wrapSudo(command);
     this.stats.commands++;
     const client = this.client;
     return new Promise((resolve, reject) => {
@@ -336,7 +346,32 @@ export class SshTransport implements Transport {
           stdout += d.toString();
           options.onOutput?.(d.toString(), "stdout");
         });
+        // Until sudo has started the command: answer its prompt once, hold the input back.
+        let beforeStart = wrapped.sudo ? "" : undefined;
+        let answered = false;
         stream.stderr.on("data", (d: Buffer) => {
+          if (beforeStart !== undefined && wrapped.sudo) {
+            const { prompt, started: startMark, password } = wrapped.sudo;
+            beforeStart += d.toString();
+            const at = beforeStart.indexOf(`${startMark}\n`);
+            if (at >= 0) {
+              const after = beforeStart.slice(at + startMark.length + 1);
+              stderr += beforeStart.slice(0, at).split(prompt).join("");
+              beforeStart = undefined;
+              stream.end(options.stdin ?? "");
+              if (after) {
+                stderr += after;
+                options.onOutput?.(after, "stderr");
+              }
+            } else if (beforeStart.includes(prompt)) {
+              const prompts = beforeStart.split(prompt).length - 1;
+              // A second prompt: the password was refused. No more input, so sudo gives up.
+              if (prompts === 1 && !answered) stream.write(`${password}\n`);
+              else if (prompts > 1) stream.end();
+              answered = true;
+            }
+            return;
+          }
           stderr += d.toString();
           options.onOutput?.(d.toString(), "stderr");
         });
@@ -347,9 +382,11 @@ export class SshTransport implements Transport {
             clearTimeout(timer);
             return reject(new ConnectionLost(`connection lost while the command ran (${this.lost}); whether it took effect is unknown`, EXIT.cannotRun, "connection-lost", this.host));
           }
+          // sudo's own messages (a refused password, say) without its prompt.
+          if (beforeStart !== undefined && wrapped.sudo) stderr += beforeStart.split(wrapped.sudo.prompt).join("");
           finish({ code: code ?? null, signal: signal ?? undefined, stdout, stderr, timedOut: false, durationMs: Date.now() - started });
         });
-        stream.end(wrapped.stdin ?? "");
+        if (!wrapped.sudo) stream.end(options.stdin ?? "");
       };
       try {
         client.exec(wrapped.command, onChannel);

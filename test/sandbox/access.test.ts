@@ -2,6 +2,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { KnownHosts } from "../../src/transport/known-hosts.js";
+import { SshTransport } from "../../src/transport/ssh.js";
 import { lab, realHostsUnavailable, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /**
@@ -100,6 +102,50 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
     expect(r.stdout).toContain("password for student@docker01 (docker01; $LAB_TEST_SSH_PW is not set)");
     expect(r.stdout).toMatch(/lab t-access is up|nothing to change/);
     expect(r.status).toBe(0);
+  }, 60_000);
+
+  /** A transport as student, with a sudo password, to a sandbox host (by its proxy command and the sandbox key). */
+  async function asStudentWithSudoPassword(host: string, password: string): Promise<SshTransport> {
+    const inventory = JSON.parse(readFileSync(join(dir, ".lab", "sandbox", name, "inventory.json"), "utf8"));
+    const h = inventory.hosts[host];
+    return SshTransport.connect(
+      { name: host, host: h.host, port: 22, user: "student", identityFile: h.identity_file, agent: false, proxyCommand: h.proxy_command, connectTimeoutS: 10, sudo: { passwordEnv: "LAB_TEST_SUDO_PW" } },
+      { knownHosts: new KnownHosts(inventory.known_hosts), hostKeyPolicy: "strict", env: { LAB_TEST_SUDO_PW: password } },
+    );
+  }
+
+  it("the sudo password goes only to sudo's own prompt: where sudo does not ask (NOPASSWD), the command's input is exactly its input", async () => {
+    const t = await asStudentWithSudoPassword("docker01", "pw-for-sudo");
+    try {
+      await t.writeFile("/etc/lab-sudo-test", "exactly this\n");
+      expect(sshRun(dir, name, "docker01", "cat /etc/lab-sudo-test")).toBe("exactly this\n");
+      const r = await t.exec("id -u; cat", { stdin: "input\n" });
+      expect(r).toMatchObject({ code: 0, stdout: "0\ninput\n", stderr: "" });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("where sudo asks, the password answers it and the input still reaches the command whole; a wrong password fails cleanly", async () => {
+    const t = await asStudentWithSudoPassword("docker02", "pw-for-sudo");
+    try {
+      const r = await t.exec("id -u; cat", { stdin: "first line\nsecond\n" });
+      expect(r).toMatchObject({ code: 0, stdout: "0\nfirst line\nsecond\n", stderr: "" });
+      sshRun(dir, name, "docker02", "sudo -K -u student 2>/dev/null; rm -rf /run/sudo/ts/student /var/run/sudo/ts/student 2>/dev/null; true");
+    } finally {
+      await t.close();
+    }
+    const wrong = await asStudentWithSudoPassword("docker02", "not-the-password");
+    try {
+      sshRun(dir, name, "docker02", "rm -rf /run/sudo/ts/student /var/run/sudo/ts/student 2>/dev/null; true");
+      const r = await wrong.exec("cat", { stdin: "secret input\n", timeoutMs: 20_000 });
+      expect(r.timedOut).toBe(false);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).not.toContain("lab-sudo-");
+    } finally {
+      await wrong.close();
+    }
   }, 60_000);
 
   it("a sudo that wants a password, with sudo: true, stops at preflight (exit 3)", () => {
