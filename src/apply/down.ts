@@ -1,42 +1,96 @@
 import pLimit from "p-limit";
+import { LabError } from "../errors.js";
+import { sh } from "../plan/shell.js";
+import { undoActions, type Undo } from "../plan/undo.js";
+import { settleAll } from "../transport/settle-all.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import type { ApplyEvents } from "./events.js";
-import { settleAll } from "../transport/settle-all.js";
-import { readState, removeState, writeState } from "./state.js";
+import { readState, removeState, writeState, type HostState } from "./state.js";
 
 export interface UndoOutcome {
   host: string;
   undone: number;
   failed: { id: string; title: string; message: string }[];
+  /** The host's state file was refused (or unreadable): nothing ran there. */
+  refused?: string;
+  /** Stopped by Ctrl-C before every entry was undone. */
+  interrupted?: boolean;
 }
 
 /**
- * Undo, newest first, exactly what the lab recorded on each host; files it replaced come
- * back from their backups. A failed undo is reported and kept in the state, so a later
- * `lab down` can retry it; everything else still goes.
+ * A command that succeeds when what the record names is already gone, so a `lab down` that
+ * stopped half-way (or a host changed by hand) counts it as done instead of failing on it.
  */
-export async function undoLab(labName: string, labFile: string, transports: Map<string, Transport>, options: { parallel: number; events: ApplyEvents; commandTimeoutMs: number }): Promise<UndoOutcome[]> {
+function alreadyGone(undo: Undo): string | undefined {
+  const ip = (netns: string | undefined, ...words: string[]) => (netns ? sh("ip", "-n", netns, ...words) : sh("ip", ...words));
+  switch (undo.kind) {
+    case "delete-link":
+      return `! ${ip(undo.netns, "link", "show", "dev", undo.link)} >/dev/null 2>&1`;
+    case "delete-netns":
+      return `[ ! -e ${sh(`/run/netns/${undo.netns}`)} ]`;
+    case "delete-address":
+      return `! ${ip(undo.netns, "-o", "addr", "show", "dev", undo.dev)} 2>/dev/null | grep -qF ${sh(` ${undo.address} `)}`;
+    case "link-down":
+      return `! ${ip(undo.netns, "link", "show", "dev", undo.dev)} >/dev/null 2>&1`;
+    case "unload-module":
+      return `[ ! -d ${sh(`/sys/module/${undo.module}`)} ]`;
+    case "remove-image":
+      return `! docker image inspect ${sh(undo.ref)} >/dev/null 2>&1`;
+    default:
+      // The others are safe to run again (restores, labelled removals, promisc off, routes checked below).
+      return undo.kind === "delete-route" ? `! ${ip(undo.netns, "route", "show", undo.route, ...(undo.dev ? ["dev", undo.dev] : []))} 2>/dev/null | grep -q .` : undefined;
+  }
+}
+
+/**
+ * Undo, newest first, exactly what the lab recorded on each host, with commands built here
+ * from the recorded data; files it replaced come back from their backups. The state is saved
+ * after every entry, so a stopped `lab down` continues where it stood. A failed undo is reported
+ * and kept for a retry; a host whose state file is refused runs nothing; other hosts go on.
+ */
+export async function undoLab(
+  labName: string,
+  labFile: string,
+  transports: Map<string, Transport>,
+  options: { parallel: number; events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal },
+): Promise<UndoOutcome[]> {
   const limit = pLimit(Math.max(1, options.parallel));
   return settleAll(
     [...transports.values()].map((transport) =>
       limit(async () => {
         const host = transport.host;
-        const state = await readState(transport, labName);
         const outcome: UndoOutcome = { host, undone: 0, failed: [] };
+        let state: HostState;
+        try {
+          state = await readState(transport, labName);
+        } catch (err) {
+          if (!(err instanceof LabError)) throw err;
+          outcome.refused = err.message;
+          options.events.note(host, err.message);
+          return outcome;
+        }
         if (state.changed.length === 0) {
           options.events.note(host, "nothing to undo: the lab changed nothing here");
           await removeState(transport, labName);
           return outcome;
         }
+        const ctx = { transport, lab: labName, labFile, timeoutMs: options.commandTimeoutMs, onCommand: (c: string, r: Parameters<NonNullable<ApplyEvents["command"]>>[2]) => options.events.command?.(host, c, r) };
         for (const entry of [...state.changed].reverse()) {
+          if (options.signal?.aborted) {
+            outcome.interrupted = true;
+            break;
+          }
           try {
-            for (const action of entry.undo) {
-              await performAction({ transport, lab: labName, labFile, timeoutMs: options.commandTimeoutMs, onCommand: (c, r) => options.events.command?.(host, c, r) }, action);
+            for (const undo of entry.undo) {
+              const gone = alreadyGone(undo);
+              if (gone && (await transport.exec(gone, { timeoutMs: options.commandTimeoutMs })).code === 0) continue;
+              for (const action of undoActions(undo)) await performAction(ctx, action);
             }
             state.changed = state.changed.filter((c) => c !== entry);
             outcome.undone++;
             options.events.undo?.(host, entry.title, "changed");
+            if (state.changed.length > 0) await writeState(transport, state);
           } catch (err) {
             const message = err instanceof ActionError ? `${err.command}: ${err.message}` : (err as Error).message;
             outcome.failed.push({ id: entry.id, title: entry.title, message });

@@ -1,6 +1,8 @@
 import { EXIT, LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
-import type { Action } from "../plan/types.js";
+import { z } from "zod";
+import { undoSchema, type Undo } from "../plan/undo.js";
+import { patterns } from "../spec/patterns.js";
 import type { Transport } from "../transport/types.js";
 
 /**
@@ -10,10 +12,22 @@ import type { Transport } from "../transport/types.js";
  */
 export interface HostState {
   lab: string;
-  version: 1;
+  version: 2;
   updatedAt: string;
-  changed: { id: string; title: string; undo: Action[]; at: string }[];
+  changed: { id: string; title: string; undo: Undo[]; at: string }[];
 }
+
+/**
+ * The state file as lab accepts it back from a host: data only, every name of the lab file's
+ * own grammar, and text printed to the operator's terminal free of control characters.
+ */
+const printable = z.string().max(400).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "printable text");
+const stateSchema = z.strictObject({
+  lab: z.string().regex(patterns.labName.regex),
+  version: z.literal(2),
+  updatedAt: printable,
+  changed: z.array(z.strictObject({ id: printable, title: printable, undo: z.array(undoSchema).max(20), at: printable })).max(10_000),
+});
 
 export const stateDir = "/var/lib/lab";
 export const stateFile = (lab: string) => `${stateDir}/${lab}.json`;
@@ -21,17 +35,27 @@ export const backupDir = (lab: string) => `${stateDir}/${lab}.backup`;
 /** One flat file per backed-up path: /etc/docker/daemon.json → _etc_docker_daemon.json. */
 export const backupPath = (lab: string, path: string) => `${backupDir(lab)}/${path.replace(/\//g, "_")}`;
 
-export const emptyState = (lab: string): HostState => ({ lab, version: 1, updatedAt: new Date().toISOString(), changed: [] });
+export const emptyState = (lab: string): HostState => ({ lab, version: 2, updatedAt: new Date().toISOString(), changed: [] });
 
+/** A host's state file, or a refusal naming the host and the reason; nothing runs from a refused file. */
 export function parseState(lab: string, text: string, host: string): HostState {
   if (!text.trim()) return emptyState(lab);
+  const refuse = (why: string) =>
+    new LabError(`${stateFile(lab)} is refused (${why}); nothing was run on this host. Look at it, then move it aside to start over`, EXIT.labProblem, "state", host);
+  let data: unknown;
   try {
-    const state = JSON.parse(text) as HostState;
-    if (state.version !== 1 || !Array.isArray(state.changed)) throw new Error("unknown format");
-    return state;
+    data = JSON.parse(text);
   } catch (err) {
-    throw new LabError(`${stateFile(lab)} is unreadable (${(err as Error).message}); move it aside to start over`, EXIT.labProblem, "state", host);
+    throw refuse(`not JSON: ${(err as Error).message}`);
   }
+  if ((data as { version?: unknown } | null)?.version === 1) throw refuse("written by an earlier lab whose undo entries were commands, which lab no longer runs from a host");
+  const parsed = stateSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw refuse(`${issue.path.join(".") || "top level"}: ${issue.message}`);
+  }
+  if (parsed.data.lab !== lab) throw refuse(`it belongs to lab ${parsed.data.lab}`);
+  return parsed.data as HostState;
 }
 
 export async function readState(transport: Transport, lab: string): Promise<HostState> {

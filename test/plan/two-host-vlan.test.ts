@@ -1,3 +1,4 @@
+import { undoActions } from "../../src/plan/undo.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildPlan } from "../../src/plan/build-plan.js";
 import type { HostPlan, Step } from "../../src/plan/types.js";
@@ -60,7 +61,8 @@ describe("two-host-vlan plan", () => {
   it("sets the NIC promiscuous, with its undo", () => {
     const promisc = step(docker01, "promisc:ens33");
     expect(promisc.actions).toEqual([{ kind: "run", command: "ip link set ens33 promisc on" }]);
-    expect(promisc.undo).toEqual([{ kind: "run", command: "ip link set ens33 promisc off" }]);
+    expect(promisc.undo).toEqual([{ kind: "promisc-off", dev: "ens33" }]);
+    expect(promisc.undo.flatMap(undoActions)).toEqual([{ kind: "run", command: "ip link set ens33 promisc off" }]);
   });
 
   it("merges insecure-registries into daemon.json and reloads, on every host", () => {

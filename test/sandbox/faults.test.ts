@@ -92,6 +92,32 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     expect(sshRun(dir, name, "docker01", "ls /run/netns | wc -l").trim()).toBe("0");
   });
 
+  it("root on one host cannot make lab down run its commands or read the operator's files: that host's state is refused, the other is undone", () => {
+    expect(lab(dir, "up", file, "--sandbox", "--no-check").code).toBe(0);
+    const canary = join(dir, "operator-secret");
+    writeFileSync(canary, "operator secret\n");
+    // What root on docker02 could plant: a command of its own, and an upload of a file on the operator's side.
+    const planted = {
+      lab: name,
+      version: 2,
+      updatedAt: "t",
+      changed: [
+        { id: "x", title: "x", undo: [{ kind: "upload", from: canary, to: "cat > /root/stolen" }], at: "t" },
+        { id: "y", title: "y", undo: [{ kind: "delete-netns", netns: "ns3; touch /root/pwned" }], at: "t" },
+      ],
+    };
+    sshRun(dir, name, "docker02", `cat > /var/lib/lab/${name}.json <<'EOF'\n${JSON.stringify(planted)}\nEOF`);
+    const r = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("docker02: nothing undone: its state file was refused");
+    expect(r.stderr).toMatch(new RegExp(`docker02: /var/lib/lab/${name}\\.json is refused \\(changed\\.0\\.undo\\.0\\.kind: .+\\); nothing was run on this host`));
+    expect(r.stdout).toMatch(/docker01: \d+ undone, 0 failed/);
+    noStateOn("docker01");
+    expect(sshRun(dir, name, "docker02", "ls /root/stolen /root/pwned 2>/dev/null | wc -l").trim()).toBe("0");
+    // The host keeps its (refused) file for the operator to look at; removing it ends the lab there.
+    sshRun(dir, name, "docker02", `rm /var/lib/lab/${name}.json`);
+  });
+
   it("lab check without a sandbox running says so (exit 3)", () => {
     const other = scratchLab("labs/macvlan-netns.yaml", "t-nosandbox");
     const r = lab(other.dir, "check", other.file, "--sandbox");

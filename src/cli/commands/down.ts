@@ -39,15 +39,29 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         return setExit(EXIT.ok);
       }
       let failed = false;
+      let interrupted = false;
+      // As in `lab up`: Ctrl-C lets the running undo finish, records it, and stops.
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        write("interrupted: finishing the undo already running, then stopping (Ctrl-C again to quit at once)");
+        abort.abort();
+      };
+      process.on("SIGINT", onSigint);
       try {
         const events = logFileEvents(`.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`, view);
-        const outcomes = await undoLab(lab.name, lab.file, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000 });
-        failed = outcomes.some((o) => o.failed.length > 0);
-        for (const o of outcomes) write(`${o.host}: ${o.undone} undone, ${o.failed.length} failed`);
+        const outcomes = await undoLab(lab.name, lab.file, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
+        failed = outcomes.some((o) => o.failed.length > 0 || o.refused);
+        interrupted = outcomes.some((o) => o.interrupted);
+        for (const o of outcomes) write(o.refused ? `${o.host}: nothing undone: its state file was refused` : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`);
+        for (const o of outcomes.filter((o) => o.refused)) process.stderr.write(`${o.host}: ${o.refused}\n`);
         if (failed) process.stderr.write("lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n");
+        if (interrupted) write("stopped by Ctrl-C; what is left stays recorded: run lab down again to finish");
       } finally {
+        process.off("SIGINT", onSigint);
         await targets.close();
       }
+      if (interrupted) return setExit(EXIT.labProblem);
       if (removeSandboxAfter) {
         const { removed } = await destroySandbox(lab.name);
         write(`sandbox: removed ${removed.join(", ")}`);

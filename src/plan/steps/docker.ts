@@ -1,19 +1,14 @@
 import { defaultMode, type NetworkSpec } from "../../spec/model.js";
 import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
-import { quote, sh } from "../shell.js";
+import { sh } from "../shell.js";
 import type { Step } from "../types.js";
+import { RELOAD_DOCKER } from "../undo.js";
 
 const DAEMON_JSON = "/etc/docker/daemon.json";
 // SIGHUP makes dockerd re-read insecure-registries; a restart would kill running containers.
-const RELOAD_DOCKER = `systemctl reload docker 2>/dev/null || kill -s HUP "$(pidof dockerd)"`;
 const running = (name: string) => `[ "$(docker container inspect -f '{{.State.Running}}' ${sh(name)} 2>/dev/null)" = true ]`;
 
 /** Remove a Docker object only if it carries this lab's label: never someone else's. */
-const removeIfLabelled = (kind: "container" | "network", name: string, lab: string): string => {
-  const label = kind === "container" ? `{{index .Config.Labels "lab.name"}}` : `{{index .Labels "lab.name"}}`;
-  const remove = kind === "container" ? sh("docker", "rm", "-f", "-v", name) : sh("docker", "network", "rm", name);
-  return `if [ "$(docker ${kind} inspect -f '${label}' ${sh(name)} 2>/dev/null)" = ${sh(lab)} ]; then ${remove}; fi`;
-};
 
 const NETWORK_FIELDS = [
   "driver={{.Driver}}",
@@ -53,10 +48,7 @@ export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
         { kind: "run", command: RELOAD_DOCKER },
         { kind: "run", command: applied },
       ],
-      undo: [
-        { kind: "restore", path: DAEMON_JSON },
-        { kind: "run", command: RELOAD_DOCKER },
-      ],
+      undo: [{ kind: "restore-daemon-json" }],
       note: "merged into daemon.json keeping every other key; a reload (SIGHUP) applies it without stopping containers",
     },
   ];
@@ -103,7 +95,7 @@ export function networkSteps(ctx: HostContext): Step[] {
         },
       },
       actions: [{ kind: "run", command: networkCreateCommand(network, label) }],
-      undo: [{ kind: "run", command: removeIfLabelled("network", network.name, lab.name) }],
+      undo: [{ kind: "remove-labelled", object: "network", name: network.name, lab: lab.name }],
       note: dockerMakesParent
         ? `trunk mode: Docker creates the 802.1q sub-interface ${network.parent} itself and removes it with the network`
         : network.mode === undefined || network.mode === "bridge" || network.mode === "l2"
@@ -131,7 +123,7 @@ function shimSteps({ lab, host }: HostContext): Step[] {
         { kind: "run", command: sh("ip", "addr", "add", `${shim.address}/32`, "dev", shim.name) },
         { kind: "run", command: sh("ip", "link", "set", shim.name, "up") },
       ],
-      undo: [{ kind: "run", command: sh("ip", "link", "del", shim.name) }],
+      undo: [{ kind: "delete-link", link: shim.name }],
       note: "a macvlan parent never talks to its own children; a sibling macvlan interface on the host does",
     },
   ];
@@ -142,7 +134,7 @@ function shimSteps({ lab, host }: HostContext): Step[] {
       title: `route ${route} through ${shim.name}`,
       check: `ip route show ${sh(route)} | grep -qF ${sh(`dev ${shim.name}`)}`,
       actions: [{ kind: "run", command: sh("ip", "route", "add", route, "dev", shim.name) }],
-      undo: [{ kind: "run", command: sh("ip", "route", "del", route, "dev", shim.name) }],
+      undo: [{ kind: "delete-route", route, dev: shim.name }],
     });
   }
   return steps;
@@ -166,7 +158,7 @@ export function registrySteps({ lab, host, label }: HostContext): Step[] {
       ],
       conflict: { what: `container ${name}`, command: inspect("container", CONTAINER_FIELDS, name), expect: { image: registry.image } },
       // -v: registry:2 keeps its images in an anonymous volume that would otherwise outlive it.
-      undo: [{ kind: "run", command: removeIfLabelled("container", name, lab.name) }],
+      undo: [{ kind: "remove-labelled", object: "container", name, lab: lab.name }],
       note: `insecure (plain HTTP) registry reachable at ${registry.endpoint}`,
     },
   ];
@@ -179,7 +171,6 @@ export function seedSteps({ lab, host }: HostContext): Step[] {
   return registry.images.map((image) => {
     const target = `${registry.endpoint}/${registryPath(image.ref)}`;
     const { repo, tag } = repoAndTag(image.ref);
-    const remoteTar = `/tmp/lab-${lab.name}-${image.ref.replace(/[^A-Za-z0-9_.-]/g, "_")}.tar`;
     return {
       id: `seed:${image.ref}`,
       phase: "seed",
@@ -187,17 +178,15 @@ export function seedSteps({ lab, host }: HostContext): Step[] {
       // Ask the registry's own storage: no curl or wget needed on the host.
       check: `docker exec ${sh(registry.containerName)} test -e ${sh(`/var/lib/registry/docker/registry/v2/repositories/${repo}/_manifests/tags/${tag}`)} 2>/dev/null`,
       actions: [
-        ...(image.tarball
-          ? [
-              { kind: "upload" as const, from: image.tarball, to: remoteTar },
-              { kind: "run" as const, command: `${sh("docker", "load", "-i", remoteTar)} && rm -f ${quote(remoteTar)}` },
-            ]
-          : []),
+        // Copied into a new mktemp -d directory, loaded, and removed with it: no fixed path on the host.
+        ...(image.tarball ? [{ kind: "upload" as const, from: image.tarball, to: 'docker load -i "$upload"' }] : []),
         { kind: "run", command: sh("docker", "tag", image.ref, target) },
         { kind: "run", command: sh("docker", "push", target) },
       ],
-      undo: [{ kind: "run", command: sh("docker", "image", "rm", target) }],
-      note: image.tarball ? `loaded from ${image.tarball} (docker save format)` : `from ${host.name}'s local image store`,
+      undo: [{ kind: "remove-image", ref: target }],
+      note: image.tarball
+        ? `loaded from ${image.tarball} (docker save format); "$upload" is its copy in a new mktemp -d directory on the host, removed afterwards`
+        : `from ${host.name}'s local image store`,
     };
   });
 }
@@ -214,7 +203,7 @@ export function distributeSteps({ lab, host, runsDocker }: HostContext): Step[] 
       title: `pull ${target} from the lab registry`,
       check: `docker image inspect ${sh(target)} >/dev/null 2>&1`,
       actions: [{ kind: "run", command: sh("docker", "pull", target) }],
-      undo: [{ kind: "run", command: sh("docker", "image", "rm", target) }],
+      undo: [{ kind: "remove-image", ref: target }],
     };
   });
 }
@@ -243,7 +232,7 @@ export function containerSteps({ lab, host, label }: HostContext): Step[] {
           expect: { image, networks: [c.network], ips: [c.ip, c.ipv6].filter((x): x is string => !!x) },
         },
         actions: [{ kind: "run" as const, command: `docker start ${sh(c.name)} 2>/dev/null || ${sh(...words)}` }],
-        undo: [{ kind: "run" as const, command: removeIfLabelled("container", c.name, lab.name) }],
+        undo: [{ kind: "remove-labelled" as const, object: "container" as const, name: c.name, lab: lab.name }],
       };
     });
 }

@@ -16,7 +16,7 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
         phase: "interfaces",
         title: `write ${file.path}`,
         actions: [{ kind: "write", path: file.path, content: file.content, mode: "0644" }],
-        undo: [{ kind: "restore", path: file.path }],
+        undo: [{ kind: "restore-file", path: file.path }],
         note: file.note,
       });
     }
@@ -36,7 +36,7 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
       title: `create VLAN ${vlan.id} sub-interface ${device}`,
       check: `ip -d link show dev ${sh(device)} 2>/dev/null | grep -q ${sh(`802.1Q id ${vlan.id} `)}`,
       actions: [{ kind: "run", command: sh("ip", "link", "add", "link", host.nic, "name", device, "type", "vlan", "id", String(vlan.id)) }],
-      undo: [{ kind: "run", command: sh("ip", "link", "del", device) }],
+      undo: [{ kind: "delete-link", link: device }],
       note: "runtime path, the same on every distribution; frames leave the NIC tagged with the VLAN id",
     });
     for (const address of addresses) {
@@ -46,7 +46,7 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
         title: `address ${address} on ${device}`,
         check: `ip -o addr show dev ${sh(device)} | grep -qF ${sh(` ${address} `)}`,
         actions: [{ kind: "run", command: sh("ip", "addr", "add", address, "dev", device) }],
-        undo: [{ kind: "run", command: sh("ip", "addr", "del", address, "dev", device) }],
+        undo: [{ kind: "delete-address", address, dev: device }],
       });
     }
     steps.push({
@@ -55,7 +55,7 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
       title: `bring ${device} up`,
       check: `ip -o link show dev ${sh(device)} | grep -q '[<,]UP[,>]'`,
       actions: [{ kind: "run", command: sh("ip", "link", "set", "dev", device, "up") }],
-      undo: [{ kind: "run", command: sh("ip", "link", "set", "dev", device, "down") }],
+      undo: [{ kind: "link-down", dev: device }],
       note: vlan.gateway ? `the gateway ${vlan.gateway} goes only into the boot file: a default route added now could cut the SSH session` : undefined,
     });
   }
@@ -66,7 +66,7 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
       title: `put ${host.nic} in promiscuous mode`,
       check: `ip -o link show dev ${sh(host.nic)} | grep -q PROMISC`,
       actions: [{ kind: "run", command: sh("ip", "link", "set", host.nic, "promisc", "on") }],
-      undo: [{ kind: "run", command: sh("ip", "link", "set", host.nic, "promisc", "off") }],
+      undo: [{ kind: "promisc-off", dev: host.nic }],
       note: "the NIC must accept frames for the MAC addresses of macvlan children, not only its own",
     });
   }

@@ -12,7 +12,7 @@ function moduleStep(module: string, standins: boolean): Step {
     title: `load kernel module ${module}`,
     check: `[ -d ${sh(`/sys/module/${module}`)} ]`,
     actions: [{ kind: "run", command: sh("modprobe", module) }],
-    undo: [{ kind: "run", command: sh("modprobe", "-r", module) }],
+    undo: [{ kind: "unload-module", module }],
     note: module === "8021q" ? "802.1q VLAN tagging; ip link add ... type vlan needs it" : undefined,
   };
 }
@@ -26,7 +26,7 @@ export function kernelSteps({ lab, host, persist, facts }: HostContext): Step[] 
       phase: "kernel",
       title: `load ${host.modules.join(", ")} at boot`,
       actions: [{ kind: "write", path, content: `# Written by lab (${lab.name}); lab down removes it.\n${host.modules.join("\n")}\n`, mode: "0644" }],
-      undo: [{ kind: "restore", path }],
+      undo: [{ kind: "restore-file", path }],
       note: "systemd-modules-load reads /etc/modules-load.d/*.conf at boot",
     });
   }

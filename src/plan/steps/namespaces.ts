@@ -17,7 +17,7 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
         { kind: "run", command: sh("ip", "netns", "add", ns.name) },
         { kind: "run", command: sh("ip", "-n", ns.name, "link", "set", "lo", "up") },
       ],
-      undo: [{ kind: "run", command: sh("ip", "netns", "del", ns.name) }],
+      undo: [{ kind: "delete-netns", netns: ns.name }],
     });
     for (const iface of ns.interfaces) {
       const mode = iface.mode ?? defaultMode(iface.kind);
@@ -28,7 +28,7 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
         check: `ip -n ${sh(ns.name)} link show dev ${sh(iface.name)} >/dev/null 2>&1`,
         // Created directly inside the namespace, so a same-named interface on the host never collides.
         actions: [{ kind: "run", command: sh("ip", "link", "add", "link", iface.parent, "name", iface.name, "netns", ns.name, "type", iface.kind, "mode", mode) }],
-        undo: [{ kind: "run", command: sh("ip", "-n", ns.name, "link", "del", iface.name) }],
+        undo: [{ kind: "delete-link", link: iface.name, netns: ns.name }],
         note: modeNote(iface.kind, mode),
       });
       for (const address of iface.addresses.map(canonicalAddress)) {
@@ -38,7 +38,7 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
           title: `address ${address} on ${iface.name} in ${ns.name}`,
           check: `ip -n ${sh(ns.name)} -o addr show dev ${sh(iface.name)} | grep -qF ${sh(` ${address} `)}`,
           actions: [{ kind: "run", command: sh("ip", "-n", ns.name, "addr", "add", address, "dev", iface.name) }],
-          undo: [{ kind: "run", command: sh("ip", "-n", ns.name, "addr", "del", address, "dev", iface.name) }],
+          undo: [{ kind: "delete-address", address, dev: iface.name, netns: ns.name }],
         });
       }
       steps.push({
@@ -47,7 +47,7 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
         title: `bring ${iface.name} up in ${ns.name}`,
         check: `ip -n ${sh(ns.name)} -o link show dev ${sh(iface.name)} | grep -q '[<,]UP[,>]'`,
         actions: [{ kind: "run", command: sh("ip", "-n", ns.name, "link", "set", "dev", iface.name, "up") }],
-        undo: [{ kind: "run", command: sh("ip", "-n", ns.name, "link", "set", "dev", iface.name, "down") }],
+        undo: [{ kind: "link-down", dev: iface.name, netns: ns.name }],
       });
     }
     if (ns.gateway) {
@@ -57,7 +57,7 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
         title: `default route via ${ns.gateway} in ${ns.name}`,
         check: `ip -n ${sh(ns.name)} route show default | grep -qF ${sh(`via ${ns.gateway} `)}`,
         actions: [{ kind: "run", command: sh("ip", "-n", ns.name, "route", "add", "default", "via", ns.gateway) }],
-        undo: [{ kind: "run", command: sh("ip", "-n", ns.name, "route", "del", "default", "via", ns.gateway) }],
+        undo: [{ kind: "delete-route", route: "default", via: ns.gateway, netns: ns.name }],
       });
     }
   }

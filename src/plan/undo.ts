@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { parseCidr, parseIp } from "../net/cidr.js";
+import { patterns } from "../spec/patterns.js";
+import { sh } from "./shell.js";
+import type { Action } from "./types.js";
+
+/**
+ * What undoes a step, as data: each record names the object the lab made, and the commands
+ * that remove it are built here, on the operator's machine. Records are kept on the host (in
+ * its state file) so `lab down` works from any machine, even for steps gone from an edited lab
+ * file; a host that edits its state file can name other objects of these kinds, but never
+ * make lab run a command of its choosing or read a file on the operator's machine.
+ */
+const name = (p: { regex: RegExp }) => z.string().regex(p.regex);
+const iface = name(patterns.interfaceName).max(15);
+const netns = name(patterns.namespaceName);
+const object = name(patterns.objectName);
+const labName = name(patterns.labName);
+const address = z.string().refine((v) => parseCidr(v) !== undefined, "an address with prefix length");
+const ip = z.string().refine((v) => parseIp(v) !== undefined, "an IP address");
+const route = z.string().refine((v) => v === "default" || parseCidr(v) !== undefined, "a prefix or default");
+const image = name(patterns.imageRef);
+const moduleName = name(patterns.moduleName);
+/** Only the files lab itself writes, and only under the directories it writes them in. */
+export const RESTORABLE_FILES = [
+  /^\/etc\/sysconfig\/network-scripts\/ifcfg-[A-Za-z0-9_.-]+$/,
+  /^\/etc\/network\/interfaces\.d\/[A-Za-z0-9_.-]+$/,
+  /^\/etc\/modules-load\.d\/lab-[a-z0-9-]+\.conf$/,
+  /^\/etc\/docker\/daemon\.json$/,
+];
+const restorable = z.string().refine((p) => RESTORABLE_FILES.some((re) => re.test(p)), "a file lab writes");
+
+export const undoSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("unload-module"), module: moduleName }),
+  z.strictObject({ kind: z.literal("restore-file"), path: restorable }),
+  /** daemon.json back as it was, then dockerd reloads it. */
+  z.strictObject({ kind: z.literal("restore-daemon-json") }),
+  z.strictObject({ kind: z.literal("promisc-off"), dev: iface }),
+  z.strictObject({ kind: z.literal("delete-link"), link: iface, netns: netns.optional() }),
+  z.strictObject({ kind: z.literal("link-down"), dev: iface, netns: netns.optional() }),
+  z.strictObject({ kind: z.literal("delete-address"), address, dev: iface, netns: netns.optional() }),
+  z.strictObject({ kind: z.literal("delete-route"), route, dev: iface.optional(), via: ip.optional(), netns: netns.optional() }),
+  z.strictObject({ kind: z.literal("delete-netns"), netns }),
+  /** Removed only while it still carries the lab's label: never a same-named object of someone else. */
+  z.strictObject({ kind: z.literal("remove-labelled"), object: z.enum(["container", "network"]), name: object, lab: labName }),
+  z.strictObject({ kind: z.literal("remove-image"), ref: image }),
+]);
+export type Undo = z.infer<typeof undoSchema>;
+
+const DAEMON_JSON = "/etc/docker/daemon.json";
+export const RELOAD_DOCKER = `systemctl reload docker 2>/dev/null || kill -s HUP "$(pidof dockerd)"`;
+
+const ipIn = (netns: string | undefined, ...words: string[]): string => (netns ? sh("ip", "-n", netns, ...words) : sh("ip", ...words));
+
+/** The actions that undo one record; every value quoted. */
+export function undoActions(undo: Undo): Action[] {
+  const run = (command: string): Action => ({ kind: "run", command });
+  switch (undo.kind) {
+    case "unload-module":
+      return [run(sh("modprobe", "-r", undo.module))];
+    case "restore-file":
+      return [{ kind: "restore", path: undo.path }];
+    case "restore-daemon-json":
+      return [{ kind: "restore", path: DAEMON_JSON }, run(RELOAD_DOCKER)];
+    case "promisc-off":
+      return [run(sh("ip", "link", "set", undo.dev, "promisc", "off"))];
+    case "delete-link":
+      return [run(ipIn(undo.netns, "link", "del", undo.link))];
+    case "link-down":
+      return [run(ipIn(undo.netns, "link", "set", "dev", undo.dev, "down"))];
+    case "delete-address":
+      return [run(ipIn(undo.netns, "addr", "del", undo.address, "dev", undo.dev))];
+    case "delete-route":
+      return [run(ipIn(undo.netns, "route", "del", undo.route, ...(undo.via ? ["via", undo.via] : []), ...(undo.dev ? ["dev", undo.dev] : [])))];
+    case "delete-netns":
+      return [run(sh("ip", "netns", "del", undo.netns))];
+    case "remove-labelled": {
+      const label = undo.object === "container" ? `{{index .Config.Labels "lab.name"}}` : `{{index .Labels "lab.name"}}`;
+      const remove = undo.object === "container" ? sh("docker", "rm", "-f", "-v", undo.name) : sh("docker", "network", "rm", undo.name);
+      return [run(`if [ "$(docker ${undo.object} inspect -f ${sh(label)} ${sh(undo.name)} 2>/dev/null)" = ${sh(undo.lab)} ]; then ${remove}; fi`)];
+    }
+    case "remove-image":
+      return [run(sh("docker", "image", "rm", undo.ref))];
+  }
+}
