@@ -26,7 +26,7 @@ export interface ActionContext {
   onOutput?: (chunk: string, stream: "stdout" | "stderr") => void;
 }
 
-async function run(ctx: ActionContext, command: string, stdin?: string): Promise<ExecResult> {
+async function run(ctx: ActionContext, command: string, stdin?: string | Buffer): Promise<ExecResult> {
   const result = await ctx.transport.exec(command, { stdin, timeoutMs: ctx.timeoutMs, onOutput: ctx.onOutput });
   ctx.onCommand?.(command, result);
   if (result.code !== 0) throw new ActionError(command, result);
@@ -54,6 +54,24 @@ function backupOnce(lab: string, path: string): string {
 async function writeWithBackup(ctx: ActionContext, path: string, content: string, mode: string): Promise<void> {
   await run(ctx, backupOnce(ctx.lab, path));
   await ctx.transport.writeFile(path, content, { mode });
+}
+
+/**
+ * The one remote command of an upload: the file arrives on stdin and goes into a new private
+ * directory (mktemp -d: a fresh name, mode 0700), `command` runs with "$upload" naming it, and
+ * the directory is removed on every way out. Never a fixed path: under a world-writable /tmp
+ * another local user could have put a symlink there, for root to write through.
+ */
+export function uploadScript(command: string): string {
+  return [
+    "umask 077",
+    "dir=$(mktemp -d) || exit 1",
+    `trap 'rm -rf "$dir"' EXIT`,
+    "trap 'exit 1' HUP INT TERM",
+    'upload="$dir/upload"',
+    'cat > "$upload" || exit 1',
+    command,
+  ].join("\n");
 }
 
 /** Union of arrays, override of everything else; other keys kept. */
@@ -95,7 +113,7 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
     case "upload": {
       // Relative paths in a lab file are relative to the lab file.
       const local = resolve(dirname(ctx.labFile), action.from.replace(/^~(?=\/)/, process.env.HOME ?? ""));
-      await ctx.transport.writeFile(action.to, await readFile(local), { mode: "0600" });
+      await run(ctx, uploadScript(action.to), await readFile(local));
       return;
     }
     case "restore": {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActionError, mergeJson, performAction, type ActionContext } from "../../src/apply/actions.js";
+import { ActionError, mergeJson, performAction, uploadScript, type ActionContext } from "../../src/apply/actions.js";
 import { backupDir, backupPath, stateDir } from "../../src/apply/state.js";
 import type { ExecResult } from "../../src/transport/types.js";
 import { FakeTransport } from "../helpers/fake-transport.js";
@@ -134,13 +134,16 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     expect(fake.commands[0]).toContain(`if [ -e ${saved} ] || [ -L ${saved} ]; then mv -f ${saved} ${target}\nelif [ -e ${saved}.absent ]; then rm -f ${target};`);
   });
 
-  it("upload: reads the file relative to the lab file and writes it 0600", async () => {
+  it("upload: reads the file relative to the lab file; one remote command copies it into a mktemp -d directory and runs the command on it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lab-upload-"));
     try {
       writeFileSync(join(dir, "image.tar"), "TARBALL");
       const fake = new FakeTransport("h1");
-      await performAction({ ...fakeCtx(fake), labFile: join(dir, "lab.yaml") }, { kind: "upload", from: "image.tar", to: "/tmp/image.tar" });
-      expect(fake.writes).toEqual([{ kind: "writeFile", command: "/tmp/image.tar", stdin: "TARBALL", mode: "0600" }]);
+      await performAction({ ...fakeCtx(fake), labFile: join(dir, "lab.yaml") }, { kind: "upload", from: "image.tar", to: 'docker load -i "$upload"' });
+      expect(fake.writes).toEqual([]);
+      expect(fake.calls).toEqual([{ kind: "exec", command: uploadScript('docker load -i "$upload"'), stdin: "TARBALL", timeoutMs: 4321 }]);
+      expect(fake.calls[0]!.command).toMatch(/^umask 077\ndir=\$\(mktemp -d\) \|\| exit 1\n/);
+      expect(fake.calls[0]!.command).not.toContain("/tmp");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -273,5 +276,36 @@ describe("backup and restore, run with sh", () => {
     expect(readFileSync(path, "utf8")).toBe("lab\n");
     await performAction(ctx, { kind: "restore", path });
     expect(readlinkSync(path)).toBe("does-not-exist.conf");
+  });
+});
+
+/** The upload command, run for REAL with sh: a private temporary directory, removed on every way out. */
+describe("upload, run with sh", () => {
+  let root: string;
+  let ctx: ActionContext;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "lab-upload-sh-"));
+    ctx = { transport: new LocalTransport("local", root), lab: LAB, labFile: join(root, "lab.yaml"), timeoutMs: 10_000 };
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("the command gets the exact bytes in a new 0700 directory as a 0600 file; both are gone afterwards", async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0x0a, 0x27, 0x24, 0x28, 0x0a]);
+    writeFileSync(join(root, "image.tar"), bytes);
+    await performAction(ctx, { kind: "upload", from: "image.tar", to: `cp "$upload" copy && stat -c %a "$(dirname "$upload")" "$upload" > modes && printf %s "$upload" > where` });
+    expect(readFileSync(join(root, "copy"))).toEqual(bytes);
+    expect(readFileSync(join(root, "modes"), "utf8").split("\n").filter(Boolean)).toEqual(["700", "600"]);
+    const where = readFileSync(join(root, "where"), "utf8");
+    expect(where).toMatch(/^\/.+\/upload$/);
+    expect(existsSync(where)).toBe(false);
+    expect(existsSync(join(where, ".."))).toBe(false);
+  });
+
+  it("a failing command fails the action and still removes the directory", async () => {
+    writeFileSync(join(root, "bad.tar"), "x");
+    const err = await performAction(ctx, { kind: "upload", from: "bad.tar", to: `printf %s "$upload" > where2; exit 3` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ActionError);
+    expect((err as ActionError).result.code).toBe(3);
+    expect(existsSync(join(readFileSync(join(root, "where2"), "utf8"), ".."))).toBe(false);
   });
 });
