@@ -81,6 +81,28 @@ describe("lab graph: Mermaid and DOT", () => {
     expect(toDot(t)).toContain('lan [label="say \\"hi\\" <b>", shape=hexagon];');
   });
 
+  it("whatever a topology holds: Mermaid labels as entity codes, plain ids (keywords prefixed); DOT strings escaped, one line each", () => {
+    const t: Topology = {
+      title: "t\"x\n",
+      lan: { id: "end", kind: "lan", lines: ['a]|`b\n#quot; & $$'] },
+      clusters: [{ id: "node", label: "c (1)", nodes: [{ id: "a.b", kind: "nic", lines: ["x\\N &amp;"] }] }],
+      edges: [{ from: "a.b", to: "end", label: 'say "hi"\nthere', style: "solid" }],
+    };
+    const mermaid = toMermaid(t);
+    expect(mermaid).toContain('title: "t\\u0022x\\u000a"');
+    expect(mermaid).toContain('n_end{{"<b>a#93;#124;#96;b#10;#35;quot#59; #amp; #36;#36;</b>"}}');
+    expect(mermaid).toContain('subgraph node["c (1)"]');
+    expect(mermaid).toContain('a_b["<b>x#92;N #amp;amp#59;</b>"]');
+    expect(mermaid).toContain('a_b ---|"say #quot;hi#quot;#10;there"| n_end');
+    const dotText = toDot(t);
+    expect(dotText).toContain('graph "t\\"x\\n" {');
+    expect(dotText).toContain('end [label="a]|`b\\n#quot; &amp; $$", shape=hexagon];');
+    expect(dotText).toContain("subgraph cluster_n_node {");
+    expect(dotText).toContain('a_b [label="x\\\\N &amp;amp;", shape=box];');
+    expect(dotText).toContain('a_b -- end [label="say \\"hi\\"\\nthere"];');
+    expect(dotText.split("\n").every((l) => !l.includes("\r"))).toBe(true);
+  });
+
   const dot = ["/usr/bin/dot", "/usr/local/bin/dot"].find((p) => existsSync(p));
   if (!dot) console.log("SKIPPED rendering DOT with Graphviz: no dot (bash scripts/install-deps.sh installs graphviz)");
   it.skipIf(!dot).each(samples)("%s: Graphviz renders the DOT output", async (file) => {
