@@ -28,14 +28,16 @@ function sourceCheck(lab: Lab, name: string): string {
  * per host, not one per pair. A source that does not run is reported once, not as "no reply".
  */
 export function pingScript(lab: Lab, probes: Probe[]): string {
-  const lines: string[] = [];
+  // Each ping's stderr goes to a file in a private directory (mktemp -d, removed at the end):
+  // never a predictable /tmp path written as root.
+  const lines: string[] = ["umask 077", 'errs=$(mktemp -d) || exit 1', `trap 'rm -rf "$errs"' EXIT`];
   const sources = [...new Set(probes.map((p) => p.from))];
   for (const source of sources) {
     lines.push(`if ${sourceCheck(lab, source)}; then`);
     probes.forEach((p, i) => {
       if (p.from !== source) return;
-      const err = `/tmp/lab-ping-$$-${i}`;
-      lines.push(`  { ${p.command} >/dev/null 2>${err}; echo "${i} $? $(head -c 200 ${err} | tr '\\n' ' ')"; rm -f ${err}; } &`);
+      const err = `"$errs/${i}"`;
+      lines.push(`  { ${p.command} >/dev/null 2>${err}; echo "${i} $? $(head -c 200 ${err} | tr '\\n' ' ')"; } &`);
     });
     lines.push(`else echo "nosrc ${source}"; fi`);
   }

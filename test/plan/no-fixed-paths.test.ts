@@ -7,6 +7,7 @@ import { buildPlan } from "../../src/plan/build-plan.js";
 import type { Action, HostFacts, Plan, Step } from "../../src/plan/types.js";
 import { validateFile } from "../../src/spec/validate.js";
 import { FakeTransport } from "../helpers/fake-transport.js";
+import { pingScript } from "../../src/verify/run-probes.js";
 
 /**
  * Hosts get no predictable paths: nothing the lab runs as root names a fixed file under /tmp
@@ -84,5 +85,17 @@ describe("no fixed /tmp paths on hosts", () => {
     expect(command).toContain('upload="$dir/upload"');
     expect(command).toContain('docker load -i "$upload"');
     expect(command).not.toMatch(/\/tmp\//);
+  });
+
+  it.each(labFiles)("%s: the ping script of lab check keeps each ping's stderr in a mktemp -d directory, never /tmp/", async (file) => {
+    const [plan] = await plansOf(file);
+    const result = await validateFile(file);
+    for (const host of plan!.hosts) {
+      const probes = host.steps.flatMap((s) => s.probes ?? []);
+      if (probes.length === 0) continue;
+      const script = pingScript(result.lab!, probes);
+      expect(script).not.toMatch(/\/tmp\//);
+      expect(script).toContain("errs=$(mktemp -d)");
+    }
   });
 });
