@@ -1,3 +1,4 @@
+import { isDockerSaveArchive, labLocalFile } from "../spec/local-policy.js";
 import { readFile } from "node:fs/promises";
 import { resolve, dirname } from "node:path";
 import { quote } from "../plan/shell.js";
@@ -111,9 +112,12 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
       return;
     }
     case "upload": {
-      // Relative paths in a lab file are relative to the lab file.
-      const local = resolve(dirname(ctx.labFile), action.from.replace(/^~(?=\/)/, process.env.HOME ?? ""));
-      await run(ctx, uploadScript(action.to), await readFile(local));
+      // Checked again here, whatever validation said: only a docker save archive inside the
+      // lab file's directory ever leaves this machine (src/spec/local-policy.ts).
+      const local = await labLocalFile(ctx.labFile, action.from);
+      if ("problem" in local) throw new Error(`upload refused: ${local.problem}`);
+      if (!(await isDockerSaveArchive(local.path))) throw new Error(`upload refused: ${action.from} is not a \`docker save\` archive`);
+      await run(ctx, uploadScript(action.to), await readFile(local.path));
       return;
     }
     case "restore": {

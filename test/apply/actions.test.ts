@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,11 +138,11 @@ describe("performAction (fake transport: command shapes and faults)", () => {
   it("upload: reads the file relative to the lab file; one remote command copies it into a mktemp -d directory and runs the command on it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lab-upload-"));
     try {
-      writeFileSync(join(dir, "image.tar"), "TARBALL");
+      const tar = dockerSaveTar(dir, "image.tar");
       const fake = new FakeTransport("h1");
       await performAction({ ...fakeCtx(fake), labFile: join(dir, "lab.yaml") }, { kind: "upload", from: "image.tar", to: 'docker load -i "$upload"' });
       expect(fake.writes).toEqual([]);
-      expect(fake.calls).toEqual([{ kind: "exec", command: uploadScript('docker load -i "$upload"'), stdin: "TARBALL", timeoutMs: 4321 }]);
+      expect(fake.calls).toEqual([{ kind: "exec", command: uploadScript('docker load -i "$upload"'), stdin: String(tar), timeoutMs: 4321 }]);
       expect(fake.calls[0]!.command).toMatch(/^umask 077\ndir=\$\(mktemp -d\) \|\| exit 1\n/);
       expect(fake.calls[0]!.command).not.toContain("/tmp");
     } finally {
@@ -279,6 +280,36 @@ describe("backup and restore, run with sh", () => {
   });
 });
 
+/** A tar that looks like `docker save` output (a manifest.json, and a layer of the given bytes); returns its bytes. */
+function dockerSaveTar(dir: string, name: string, layer: Buffer = Buffer.from("layer")): Buffer {
+  const src = mkdtempSync(join(tmpdir(), "lab-tar-"));
+  writeFileSync(join(src, "manifest.json"), "[]\n");
+  writeFileSync(join(src, "layer.tar"), layer);
+  execFileSync("tar", ["-cf", join(dir, name), "-C", src, "manifest.json", "layer.tar"]);
+  rmSync(src, { recursive: true, force: true });
+  return readFileSync(join(dir, name));
+}
+
+describe("upload refuses what must not leave this machine, whatever the plan says", () => {
+  it("a file outside the lab file's directory, or one that is not a docker save archive: nothing is sent", async () => {
+    const home = mkdtempSync(join(tmpdir(), "lab-upload-refuse-"));
+    try {
+      const labDir = join(home, "lab");
+      mkdirSync(labDir);
+      writeFileSync(join(home, "id_ed25519"), "PRIVATE KEY");
+      writeFileSync(join(labDir, "notes.txt"), "not an image");
+      const fake = new FakeTransport("h1");
+      const ctx = { ...fakeCtx(fake), labFile: join(labDir, "lab.yaml") };
+      await expect(performAction(ctx, { kind: "upload", from: "../id_ed25519", to: "cat" })).rejects.toThrow(/upload refused: .*outside the lab file's directory/);
+      await expect(performAction(ctx, { kind: "upload", from: join(home, "id_ed25519"), to: "cat" })).rejects.toThrow(/outside the lab file's directory/);
+      await expect(performAction(ctx, { kind: "upload", from: "notes.txt", to: "cat" })).rejects.toThrow(/not a `docker save` archive/);
+      expect(fake.calls).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 /** The upload command, run for REAL with sh: a private temporary directory, removed on every way out. */
 describe("upload, run with sh", () => {
   let root: string;
@@ -290,8 +321,7 @@ describe("upload, run with sh", () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("the command gets the exact bytes in a new 0700 directory as a 0600 file; both are gone afterwards", async () => {
-    const bytes = Buffer.from([0x00, 0xff, 0x0a, 0x27, 0x24, 0x28, 0x0a]);
-    writeFileSync(join(root, "image.tar"), bytes);
+    const bytes = dockerSaveTar(root, "image.tar", Buffer.from([0x00, 0xff, 0x0a, 0x27, 0x24, 0x28, 0x0a]));
     await performAction(ctx, { kind: "upload", from: "image.tar", to: `cp "$upload" copy && stat -c %a "$(dirname "$upload")" "$upload" > modes && printf %s "$upload" > where` });
     expect(readFileSync(join(root, "copy"))).toEqual(bytes);
     expect(readFileSync(join(root, "modes"), "utf8").split("\n").filter(Boolean)).toEqual(["700", "600"]);
@@ -302,7 +332,7 @@ describe("upload, run with sh", () => {
   });
 
   it("a failing command fails the action and still removes the directory", async () => {
-    writeFileSync(join(root, "bad.tar"), "x");
+    dockerSaveTar(root, "bad.tar");
     const err = await performAction(ctx, { kind: "upload", from: "bad.tar", to: `printf %s "$upload" > where2; exit 3` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActionError);
     expect((err as ActionError).result.code).toBe(3);

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { undoActions } from "../../src/plan/undo.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,7 +78,11 @@ describe("no fixed /tmp paths on hosts", () => {
 
     // What really goes to the host for it (with a file that exists next to the fixture in place of the tarball).
     const withFile = new FakeTransport("docker01");
-    await performAction({ transport: withFile, lab: plan!.lab, labFile: join(process.cwd(), file), timeoutMs: 1000 }, { ...uploads[0]!, from: "./lab.yaml" });
+    const dir = mkdtempSync(join(tmpdir(), "lab-seed-"));
+    writeFileSync(join(dir, "manifest.json"), "[]\n");
+    execFileSync("tar", ["-cf", join(dir, "tools.tar"), "-C", dir, "manifest.json"]);
+    await performAction({ transport: withFile, lab: plan!.lab, labFile: join(dir, "lab.yaml"), timeoutMs: 1000 }, uploads[0]!);
+    rmSync(dir, { recursive: true, force: true });
     expect(withFile.writes).toEqual([]);
     expect(withFile.commands).toHaveLength(1);
     const command = withFile.commands[0]!;
