@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
+import { EXIT, LabError } from "../errors.js";
 import type { LabIssue, LocatedIssue, PathSegment } from "./issues.js";
 
 /** A lab file parsed with positions, so every issue can point at its line and column. */
@@ -14,33 +15,91 @@ export interface LabSource {
   syntaxIssues: LocatedIssue[];
 }
 
+/** Why a lab file cannot be read, for the errors the user can fix (exit 2, as for a missing file). */
+const UNREADABLE: Record<string, string> = {
+  ENOENT: "no such file",
+  ENOTDIR: "no such file",
+  EISDIR: "it is a directory, not a lab file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ELOOP: "too many symbolic links",
+  ENAMETOOLONG: "the name is too long",
+};
+
 export async function readLabSource(file: string): Promise<LabSource> {
-  return parseLabSource(file, await readFile(file, "utf8"));
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== "string" || !Object.hasOwn(UNREADABLE, code)) throw err;
+    const reason = UNREADABLE[code];
+    throw new LabError(`cannot read ${file}: ${reason}`, EXIT.usage, "usage");
+  }
+  return parseLabSource(file, text);
 }
+
+/**
+ * A lab file is plain data: strings, numbers, booleans, null, lists and maps. YAML's extra
+ * types (!!binary, !!set, !!omap, !!pairs, !!timestamp and the !!merge key marker, which YAML
+ * 1.1 also reads from plain 2001-12-14) are not built: such a value stays the string or
+ * collection it was written as, with a warning that names the tag.
+ */
+const EXTRA_TYPES = ["binary", "set", "omap", "pairs", "timestamp", "merge"].map((t) => `tag:yaml.org,2002:${t}`);
+
+/** How many times aliases may be expanded in all: more is an alias bomb ("billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
 
 export function parseLabSource(file: string, text: string): LabSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: false });
-  const syntaxIssues: LocatedIssue[] = [...doc.errors, ...doc.warnings].map((e) => {
-    // yaml fills e.linePos only with prettyErrors; the offset is always there.
-    const pos = lineCounter.linePos(e.pos[0]);
-    return {
-      severity: doc.errors.includes(e as never) ? "error" : "warning",
-      path: [],
-      message: yamlMessage(e.code, e.message),
-      file,
-      line: pos.line,
-      col: pos.col,
-    };
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    merge: false,
+    resolveKnownTags: false,
+    customTags: (tags) => tags.filter((tag) => typeof tag === "string" || !EXTRA_TYPES.includes(tag.tag)),
+    // yaml would print its own warnings (e.g. a map used as a key) on stderr, without a position.
+    logLevel: "error",
   });
-  const data = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  const located = (offset: number, severity: LocatedIssue["severity"], message: string): LocatedIssue => {
+    const pos = lineCounter.linePos(offset);
+    return { severity, path: [], message, file, line: pos.line, col: pos.col };
+  };
+  // yaml fills e.linePos only with prettyErrors; the offset is always there.
+  const syntaxIssues: LocatedIssue[] = [...doc.errors, ...doc.warnings].map((e) =>
+    located(e.pos[0], doc.errors.includes(e as never) ? "error" : "warning", yamlMessage(e.code, e.message)),
+  );
+  let data: unknown;
+  if (doc.errors.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // yaml's guard against alias bombs; anything else is a bug and goes on up.
+      if (!(err instanceof ReferenceError)) throw err;
+      syntaxIssues.push(located(firstAliasOffset(doc), "error", `YAML: aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}): write the values out, or use fewer nested aliases`));
+    }
+  }
   return { file, text, doc, lineCounter, data, syntaxIssues };
+}
+
+function firstAliasOffset(doc: Document.Parsed): number {
+  let offset = 0;
+  visit(doc, {
+    Alias: (_, node) => {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function yamlMessage(code: string, message: string): string {
   // yaml's messages end with a location and a code excerpt; keep the first sentence only.
   const first = message.split(/ at line \d+/)[0]!.trim();
   if (code === "DUPLICATE_KEY") return `${first}: a name may appear only once in a map (each network, host and container has one definition)`;
+  if (code === "RESOURCE_EXHAUSTION") return `YAML: nested too deeply to read (${first})`;
+  if (code === "TAG_RESOLVE_FAILED") return `YAML: ${first}; a lab file holds plain values, so the value is read as written`;
   return `YAML: ${first}`;
 }
 
