@@ -1,7 +1,7 @@
 import { cidrContains, formatIp, isReservedInSubnet, parseCidr, parseIp, type Ip } from "../../net/cidr.js";
 import { error, pathText, warning, type LabIssue, type PathSegment } from "../issues.js";
 import type { RawSubnet } from "../schema.js";
-import type { RuleContext } from "./context.js";
+import { own, type RuleContext } from "./context.js";
 
 interface Holder {
   ip: Ip;
@@ -53,7 +53,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
   }
 
   for (const [name, c] of ctx.entries(lab.containers)) {
-    const network = lab.networks?.[c.network];
+    const network = own(lab.networks, c.network);
     if (!network) continue;
     const segment = segmentOfNetwork(ctx, c.network);
     if (!c.ip && !c.ipv6) {
@@ -83,7 +83,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
 
   for (const [ns, namespace] of ctx.entries(lab.namespaces)) {
     for (const [ifname, iface] of Object.entries(namespace.interfaces)) {
-      const parent = namespace.host in lab.hosts ? ctx.resolveParent(namespace.host, iface.parent) : undefined;
+      const parent = Object.hasOwn(lab.hosts, namespace.host) ? ctx.resolveParent(namespace.host, iface.parent) : undefined;
       if (!parent || parent.kind === "unknown" || !iface.address) continue;
       const list = Array.isArray(iface.address) ? iface.address : [iface.address];
       list.forEach((text, i) => {
@@ -96,7 +96,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
 
   for (const [host, h] of ctx.entries(lab.hosts)) {
     if (!h.shim) continue;
-    const network = lab.networks?.[h.shim.network];
+    const network = own(lab.networks, h.shim.network);
     const ip = parseIp(h.shim.address);
     if (!network || !ip) continue;
     const path = ["hosts", host, "shim", "address"];
@@ -118,7 +118,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
 
 /** The segment a network's containers sit on (the parent's LAN or VLAN). */
 function segmentOfNetwork(ctx: RuleContext, name: string): string | undefined {
-  const network = ctx.lab.networks?.[name];
+  const network = own(ctx.lab.networks, name);
   if (!network) return undefined;
   for (const host of ctx.networkHosts(network)) {
     const parent = ctx.resolveParent(host, network.parent);

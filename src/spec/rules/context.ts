@@ -2,6 +2,14 @@ import type { RawLab, RawNetwork } from "../schema.js";
 
 export const DEFAULT_NIC = "ens33";
 
+/**
+ * The entry of a lab-file map named by a name from the lab file: own entries only, so a
+ * network called "constructor" or "toString" is not found on Object.prototype.
+ */
+export function own<T>(map: Record<string, T> | undefined, name: string): T | undefined {
+  return map !== undefined && Object.hasOwn(map, name) ? map[name] : undefined;
+}
+
 /** Facts derived from the raw lab that several rules need. */
 export class RuleContext {
   readonly hostNames: string[];
@@ -10,7 +18,7 @@ export class RuleContext {
   }
 
   nicOf(host: string): string {
-    return this.lab.hosts[host]?.nic ?? this.lab.defaults?.nic ?? DEFAULT_NIC;
+    return own(this.lab.hosts, host)?.nic ?? this.lab.defaults?.nic ?? DEFAULT_NIC;
   }
 
   entries<T>(map: Record<string, T> | undefined): [string, T][] {
@@ -19,15 +27,15 @@ export class RuleContext {
 
   /** Hosts a VLAN sub-interface is made on (existing hosts only). */
   vlanHosts(id: string): string[] {
-    const vlan = this.lab.vlans?.[id];
+    const vlan = own(this.lab.vlans, id);
     if (!vlan) return [];
     const listed = vlan.hosts ?? this.hostNames;
-    return listed.filter((h) => h in this.lab.hosts);
+    return listed.filter((h) => Object.hasOwn(this.lab.hosts, h));
   }
 
   /** Hosts a Docker network is created on (existing hosts only). */
   networkHosts(network: RawNetwork): string[] {
-    return (network.hosts ?? this.hostNames).filter((h) => h in this.lab.hosts);
+    return (network.hosts ?? this.hostNames).filter((h) => Object.hasOwn(this.lab.hosts, h));
   }
 
   /**
@@ -40,7 +48,7 @@ export class RuleContext {
     const m = /^(.+)\.(\d+)$/.exec(parent);
     if (m && m[1] === nic) {
       const id = m[2]!;
-      if (this.lab.vlans?.[id] && this.vlanHosts(id).includes(host)) return { kind: "vlan", id: Number(id), segment: `vlan ${id}` };
+      if (own(this.lab.vlans, id) && this.vlanHosts(id).includes(host)) return { kind: "vlan", id: Number(id), segment: `vlan ${id}` };
       return { kind: "trunk", id: Number(id), segment: `vlan ${id}` };
     }
     return { kind: "unknown" };

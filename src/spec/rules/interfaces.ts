@@ -1,7 +1,7 @@
 import { macvlanModes, ipvlanModes } from "../schema.js";
 import { error, type LabIssue, type PathSegment } from "../issues.js";
 import { MAX_INTERFACE_NAME } from "../patterns.js";
-import type { RuleContext } from "./context.js";
+import { own, type RuleContext } from "./context.js";
 
 interface ParentUser {
   what: string;
@@ -62,7 +62,7 @@ export function checkInterfaces(ctx: RuleContext): LabIssue[] {
   }
 
   for (const [ns, namespace] of ctx.entries(lab.namespaces)) {
-    if (!(namespace.host in lab.hosts)) continue;
+    if (!Object.hasOwn(lab.hosts, namespace.host)) continue;
     for (const [ifname, iface] of Object.entries(namespace.interfaces)) {
       const path = ["namespaces", ns, "interfaces", ifname];
       if (iface.mode) {
@@ -117,7 +117,7 @@ export function checkInterfaces(ctx: RuleContext): LabIssue[] {
   for (const [host, h] of ctx.entries(lab.hosts)) {
     const shim = h.shim;
     if (!shim) continue;
-    const network = lab.networks?.[shim.network];
+    const network = own(lab.networks, shim.network);
     if (network && network.driver !== "macvlan") {
       issues.push(error(["hosts", host, "shim", "network"], `a shim is a host macvlan interface; network '${shim.network}' uses ${network.driver}`));
     } else if (network && !ctx.networkHosts(network).includes(host)) {

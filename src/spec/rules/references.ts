@@ -1,6 +1,6 @@
 import { didYouMean } from "../did-you-mean.js";
 import { error, type LabIssue, type PathSegment } from "../issues.js";
-import type { RuleContext } from "./context.js";
+import { own, type RuleContext } from "./context.js";
 
 /** Every name that refers to something (host, network, check target) must exist. */
 export function checkReferences(ctx: RuleContext): LabIssue[] {
@@ -35,11 +35,11 @@ export function checkReferences(ctx: RuleContext): LabIssue[] {
   for (const [name, c] of ctx.entries(lab.containers)) {
     expectOne(["containers", name, "host"], c.host, "host", hosts);
     expectOne(["containers", name, "network"], c.network, "network", networks);
-    const network = lab.networks?.[c.network];
+    const network = own(lab.networks, c.network);
     if (network && hosts.includes(c.host) && !ctx.networkHosts(network).includes(c.host)) {
       issues.push(error(["containers", name, "host"], `network '${c.network}' is not created on host '${c.host}' (see networks.${c.network}.hosts)`));
     }
-    if (lab.namespaces?.[name]) issues.push(error(["containers", name], `'${name}' names both a container and a namespace; checks could not tell them apart`, true));
+    if (own(lab.namespaces, name)) issues.push(error(["containers", name], `'${name}' names both a container and a namespace; checks could not tell them apart`, true));
   }
   for (const [name, ns] of ctx.entries(lab.namespaces)) expectOne(["namespaces", name, "host"], ns.host, "host", hosts);
   for (const [host, h] of ctx.entries(lab.hosts)) {
