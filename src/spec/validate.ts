@@ -1,4 +1,4 @@
-import { byPosition, type LabIssue, type LocatedIssue } from "./issues.js";
+import { byPosition, error, type LabIssue, type LocatedIssue, type PathSegment } from "./issues.js";
 import { RuleContext } from "./rules/context.js";
 import { checkAddresses } from "./rules/addresses.js";
 import { checkInterfaces } from "./rules/interfaces.js";
@@ -58,6 +58,26 @@ function rulesDespiteSchemaErrors(data: object, schemaIssues: { code: string; pa
   return checkRules(retry.data).filter((i) => !mentionsSetAside(i.message) && !i.path.some((p) => setAside.has(String(p))));
 }
 
+/**
+ * "__proto__" keys, to depth 8 (deeper than the schema goes). zod leaves such a key out of a
+ * record without a word: a host or network so named would silently vanish from the lab.
+ */
+function protoKeys(data: unknown): LabIssue[] {
+  const issues: LabIssue[] = [];
+  const seen = new Set<object>();
+  const walk = (node: unknown, path: PathSegment[]) => {
+    if (node === null || typeof node !== "object" || seen.has(node) || path.length > 8) return;
+    seen.add(node);
+    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...path, i]));
+    for (const key of Object.keys(node)) {
+      if (key === "__proto__") issues.push(error([...path, key], "'__proto__' cannot be a key or a name in a lab file", true));
+      walk((node as Record<string, unknown>)[key], [...path, key]);
+    }
+  };
+  walk(data, []);
+  return issues;
+}
+
 export function validateSource(source: LabSource): ValidationResult {
   const done = (issues: LocatedIssue[], lab?: Lab): ValidationResult => {
     const sorted = [...issues].sort(byPosition);
@@ -69,12 +89,13 @@ export function validateSource(source: LabSource): ValidationResult {
     return done([locate(source, { severity: "error", path: [], message: "a lab file is a YAML map with at least name and hosts" })]);
   }
   const parsed = labSchema.safeParse(source.data);
+  const badKeys = protoKeys(source.data);
   if (!parsed.success) {
     const issues = fromZodIssues(parsed.error.issues, labSchema, source.data, (path) => writtenAs(source, path));
     const ruleIssues = rulesDespiteSchemaErrors(source.data, parsed.error.issues);
-    return done([...source.syntaxIssues, ...[...issues, ...ruleIssues].map((i) => locate(source, i))]);
+    return done([...source.syntaxIssues, ...[...badKeys, ...issues, ...ruleIssues].map((i) => locate(source, i))]);
   }
-  const issues = [...source.syntaxIssues, ...checkRules(parsed.data).map((i) => locate(source, i))];
+  const issues = [...source.syntaxIssues, ...[...badKeys, ...checkRules(parsed.data)].map((i) => locate(source, i))];
   // Only a lab without errors is resolved: the resolver trusts every reference.
   const valid = !issues.some((i) => i.severity === "error");
   return done(issues, valid ? resolveLab(parsed.data, source.file) : undefined);

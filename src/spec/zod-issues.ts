@@ -42,8 +42,10 @@ export function allowedKeysAt(root: unknown, path: PathSegment[]): string[] {
   return [...keys];
 }
 
+const isScalarValue = (v: unknown): v is string | number | boolean => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
 const describeValue = (v: unknown): string =>
-  v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : `${typeof v} ${JSON.stringify(v)}`;
+  v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : isScalarValue(v) ? `${typeof v} ${typeof v === "number" ? String(v) : JSON.stringify(v)}` : typeof v;
 
 function valueAt(data: unknown, path: PathSegment[]): unknown {
   let v = data;
@@ -67,7 +69,8 @@ export function fromZodIssues(
     switch (issue.code) {
       case "unrecognized_keys": {
         const allowed = allowedKeysAt(root, path);
-        for (const key of issue.keys) {
+        // "__proto__" is reported by validate.ts wherever it appears.
+        for (const key of issue.keys.filter((k) => k !== "__proto__")) {
           const where = path.length ? ` in ${path.join(".")}` : "";
           out.push(error([...path, key], `unknown key '${key}'${where}${didYouMean(key, allowed)}${allowed.length ? ` (allowed: ${allowed.join(", ")})` : ""}`, true));
         }
@@ -110,8 +113,12 @@ export function fromZodIssues(
           out.push(error(path.slice(0, -1), `missing required key '${String(path[path.length - 1])}' (one of ${options.join(", ")})`));
           break;
         }
-        const value = String(valueAt(data, path));
-        out.push(error(path, `'${value}' is not one of ${options.join(", ")}${didYouMean(value, options.map(String))}`));
+        const value = valueAt(data, path);
+        if (!isScalarValue(value)) {
+          out.push(error(path, `expected one of ${options.join(", ")}, got ${describeValue(value)}`));
+          break;
+        }
+        out.push(error(path, `'${String(value)}' is not one of ${options.join(", ")}${didYouMean(String(value), options.map(String))}`));
         break;
       }
       case "too_small":
@@ -130,6 +137,6 @@ export function fromZodIssues(
 }
 
 const article = (type: string): string => {
-  const names: Record<string, string> = { object: "a map", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
+  const names: Record<string, string> = { object: "a map", record: "a map", array: "a list", tuple: "a list", string: "a string", number: "a number", boolean: "true or false" };
   return names[type] ?? type;
 };
