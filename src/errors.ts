@@ -8,6 +8,8 @@ export const EXIT = {
   usage: 2,
   /** cannot run here: unreachable host, authentication, sudo, missing kernel feature, not root */
   cannotRun: 3,
+  /** an internal error, a bug in lab: one line on stderr, the stack in .lab/logs/internal-<time>.log */
+  internal: 70,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

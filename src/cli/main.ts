@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-import { runCli } from "./program.js";
+import { reportInternalError, runCli } from "./program.js";
+
+// An exception from a callback or a forgotten promise is a bug too: one line, exit 70.
+process.on("uncaughtException", (err) => {
+  process.exit(reportInternalError(err));
+});
 
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`lab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = reportInternalError(err);
   },
 );

@@ -1,3 +1,5 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.js";
 import { registerDown } from "./commands/down.js";
@@ -32,7 +34,8 @@ Start here:
   lab completion bash > ~/.local/share/bash-completion/completions/lab   Tab completion
 
 Exit codes: 0 done/as expected, 1 the lab is wrong or not as expected, 2 usage,
-3 cannot run here (unreachable host, authentication, missing kernel feature).`;
+3 cannot run here (unreachable host, authentication, missing kernel feature),
+70 internal error (a bug in lab: one line, the details in .lab/logs/internal-*.log).`;
 
 /** Every command, option and argument of the CLI: what runs, what --help shows and what completes. */
 export function buildProgram(setExit: (code: ExitCode) => void): Command {
@@ -80,6 +83,58 @@ export async function runCli(argv: string[]): Promise<ExitCode> {
       process.stderr.write(`lab: ${err.located}\n`);
       return err.exitCode;
     }
-    throw err;
+    return reportInternalError(err, { argv });
   }
+}
+
+export interface InternalErrorOptions {
+  /** The log goes to .lab/logs/ under this directory (default: the working directory). */
+  cwd?: string;
+  now?: Date;
+  argv?: string[];
+  write?: (text: string) => void;
+}
+
+/**
+ * An exception nobody expected is a bug in lab: one line on stderr that says so and where the
+ * details are; the stack goes to .lab/logs/internal-<time>.log. Returns the exit code (70).
+ */
+export function reportInternalError(err: unknown, options: InternalErrorOptions = {}): ExitCode {
+  const { cwd = process.cwd(), now = new Date(), argv = process.argv.slice(2), write = (text) => process.stderr.write(text) } = options;
+  const message = (err instanceof Error ? err.message || err.name : String(err)).split("\n")[0]!.trim() || "unknown error";
+  const relativePath = `.lab/logs/internal-${now.toISOString().replace(/[:.]/g, "-")}.log`;
+  let where: string;
+  try {
+    const path = join(cwd, relativePath);
+    mkdirSync(dirname(path), { recursive: true });
+    const details = [
+      `lab ${safely(packageVersion)} on Node ${process.version} (${process.platform}), ${now.toISOString()}`,
+      `arguments: ${JSON.stringify(argv)}`,
+      `working directory: ${cwd}`,
+      "",
+      describeError(err),
+      "",
+    ].join("\n");
+    appendFileSync(path, details);
+    where = `details in ${relativePath}`;
+  } catch (logError) {
+    where = `the details could not be written to ${relativePath} (${logError instanceof Error ? logError.message.split("\n")[0] : String(logError)})`;
+  }
+  write(`lab: internal error (a bug): ${message}; ${where}\n`);
+  return EXIT.internal;
+}
+
+const safely = (f: () => string): string => {
+  try {
+    return f();
+  } catch {
+    return "(unknown version)";
+  }
+};
+
+/** The stack, and the stacks of its causes. */
+function describeError(err: unknown, depth = 0): string {
+  const text = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : `thrown: ${String(err)}`;
+  const cause = err instanceof Error ? err.cause : undefined;
+  return cause === undefined || depth >= 5 ? text : `${text}\ncaused by: ${describeError(cause, depth + 1)}`;
 }

@@ -103,6 +103,7 @@ describe("lab schema and help", () => {
     const r = lab("--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Exit codes");
+    expect(r.stdout).toMatch(/\b70 internal error \(a bug in lab/);
     expect(lab("plan", "--help").stdout).toContain("--format sh");
   });
 });
