@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair } from "yaml";
 import { EXIT, LabError } from "../errors.js";
 import type { LabIssue, LocatedIssue, PathSegment } from "./issues.js";
 
@@ -70,8 +70,11 @@ export function parseLabSource(file: string, text: string): LabSource {
   const syntaxIssues: LocatedIssue[] = [...doc.errors, ...doc.warnings].map((e) =>
     located(e.pos[0], doc.errors.includes(e as never) ? "error" : "warning", yamlMessage(e.code, e.message)),
   );
-  let data: unknown;
   if (doc.errors.length === 0) {
+    for (const clash of keyClashes(doc, lineCounter)) syntaxIssues.push(located(clash.offset, "error", clash.message));
+  }
+  let data: unknown;
+  if (!syntaxIssues.some((i) => i.severity === "error")) {
     try {
       data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
@@ -82,6 +85,48 @@ export function parseLabSource(file: string, text: string): LabSource {
   }
   return { file, text, doc, lineCounter, data, syntaxIssues };
 }
+
+/** A map key as the data has it: 10 and "10" are both "10", true and "true" both "true", ~ and "" both "". */
+function dataKey(doc: Document.Parsed, key: unknown): string | undefined {
+  const node = isAlias(key) ? key.resolve(doc) : key;
+  if (node === null || node === undefined) return "";
+  if (!isScalar(node)) return undefined;
+  return node.value === null || node.value === undefined ? "" : String(node.value);
+}
+
+/**
+ * Keys that differ in the YAML but not in the data it becomes (10 and "10", an alias and the
+ * text of its anchor): the data would keep one of the two entries and lose the other without a
+ * word. yaml itself reports keys written the same (DUPLICATE_KEY).
+ */
+function keyClashes(doc: Document.Parsed, lineCounter: LineCounter): { offset: number; message: string }[] {
+  const clashes: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map: (_, map) => {
+      const seen = new Map<string, Pair>();
+      for (const pair of map.items) {
+        const text = dataKey(doc, pair.key);
+        if (text === undefined) continue;
+        const first = seen.get(text);
+        if (!first) {
+          seen.set(text, pair);
+          continue;
+        }
+        const [a, b] = [first.key, pair.key];
+        if (a === b || (isScalar(a) && isScalar(b) && a.value === b.value)) continue; // yaml's DUPLICATE_KEY
+        const line = lineCounter.linePos(offsetOf(first)).line;
+        clashes.push({
+          offset: offsetOf(pair),
+          message: `the key '${text}' is already in this map (line ${line}): YAML reads both as '${text}', so one entry would be lost; a name may appear only once in a map`,
+        });
+      }
+    },
+  });
+  return clashes;
+}
+
+/** Where a pair starts: its key, or its value when the key is empty. */
+const offsetOf = (pair: Pair): number => (pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0] ?? 0;
 
 function firstAliasOffset(doc: Document.Parsed): number {
   let offset = 0;

@@ -94,6 +94,17 @@ describe("fuzz findings", () => {
     }
   });
 
+  it("10 and \"10\" (or true and \"true\") as keys of one map: the data kept one entry, and the lab was valid", () => {
+    const text = lab("vlans:\n  10: { addresses: { h1: 192.168.10.1/24 } }\n  \"10\": { addresses: { h1: 192.168.20.1/24 } }\n").replace(
+      "  h1: { address: 192.168.1.11 }\n",
+      "  h1: { address: 192.168.1.11 }\n  true: { address: 192.168.1.12 }\n  \"true\": { address: 192.168.1.13 }\n",
+    );
+    expect(messages(text)).toEqual([
+      "lab.yaml:5:3: the key 'true' is already in this map (line 4): YAML reads both as 'true', so one entry would be lost; a name may appear only once in a map",
+      "lab.yaml:12:3: the key '10' is already in this map (line 11): YAML reads both as '10', so one entry would be lost; a name may appear only once in a map",
+    ]);
+  });
+
   it("nesting too deep for the YAML parser is an error at its place", () => {
     const text = `name: deep\nhosts: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`;
     const [first] = messages(text);
