@@ -101,7 +101,7 @@ export interface InternalErrorOptions {
  */
 export function reportInternalError(err: unknown, options: InternalErrorOptions = {}): ExitCode {
   const { cwd = process.cwd(), now = new Date(), argv = process.argv.slice(2), write = (text) => process.stderr.write(text) } = options;
-  const message = (err instanceof Error ? err.message || err.name : String(err)).split("\n")[0]!.trim() || "unknown error";
+  const message = oneLine(safely(() => (err instanceof Error ? String(err.message || err.name) : String(err)))) || "unknown error";
   const relativePath = `.lab/logs/internal-${now.toISOString().replace(/[:.]/g, "-")}.log`;
   let where: string;
   try {
@@ -118,23 +118,32 @@ export function reportInternalError(err: unknown, options: InternalErrorOptions 
     appendFileSync(path, details);
     where = `details in ${relativePath}`;
   } catch (logError) {
-    where = `the details could not be written to ${relativePath} (${logError instanceof Error ? logError.message.split("\n")[0] : String(logError)})`;
+    where = `the details could not be written to ${relativePath} (${oneLine(safely(() => (logError instanceof Error ? logError.message : String(logError))))})`;
   }
   write(`lab: internal error (a bug): ${message}; ${where}\n`);
   return EXIT.internal;
 }
 
+/** The report of a bug must not fail itself (a thrown value whose toString throws, say). */
 const safely = (f: () => string): string => {
   try {
     return f();
   } catch {
-    return "(unknown version)";
+    return "(cannot be shown)";
   }
 };
 
+/** The first line, without control characters, at most 300 characters. */
+const oneLine = (text: string): string =>
+  text
+    .split(/[\r\n]/)[0]!
+    .replace(/[\u0000-\u001f\u007f]/g, "?")
+    .trim()
+    .slice(0, 300);
+
 /** The stack, and the stacks of its causes. */
 function describeError(err: unknown, depth = 0): string {
-  const text = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : `thrown: ${String(err)}`;
+  const text = safely(() => (err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : `thrown: ${String(err)}`));
   const cause = err instanceof Error ? err.cause : undefined;
   return cause === undefined || depth >= 5 ? text : `${text}\ncaused by: ${describeError(cause, depth + 1)}`;
 }

@@ -127,7 +127,14 @@ describe("reportInternalError", () => {
 
   it("copes with what is not an Error", () => {
     const cwd = scratchDir("internal");
-    for (const [thrown, shown] of [["a string", "a string"], [undefined, "undefined"], [{ toString: () => "" }, "unknown error"]] as const) {
+    const unprintable = Object.create(null) as object; // String() of it throws
+    for (const [thrown, shown] of [
+      ["a string", "a string"],
+      [undefined, "undefined"],
+      [{ toString: () => "" }, "unknown error"],
+      [unprintable, "(cannot be shown)"],
+      [new Error("tab\there\u001b[31m red"), "tab?here?[31m red"],
+    ] as const) {
       const lines: string[] = [];
       expect(reportInternalError(thrown, { cwd, now, argv: [], write: (t) => lines.push(t) })).toBe(70);
       expect(lines).toEqual([`lab: internal error (a bug): ${shown}; details in .lab/logs/internal-2026-01-02T03-04-05-678Z.log\n`]);
