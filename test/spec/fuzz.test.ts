@@ -19,7 +19,7 @@ const SEED = positiveInt(process.env.LAB_FUZZ_SEED) ?? 20_240_611;
 const SHARE = { structure: 0.5, yaml: 0.2, text: 0.24, pathological: 0.06 } as const;
 type Property = keyof typeof SHARE;
 const runsOf = (property: Property): number => Math.max(1, Math.round(TOTAL_RUNS * SHARE[property]));
-/** Generous (the default run takes about 25 s on 2 cores); more runs, more time. */
+/** Generous (the default 10,000 take about 40 s on 2 cores); more runs, more time. */
 const timeoutOf = (property: Property): number => Math.max(60_000, runsOf(property) * 30);
 
 function positiveInt(text: string | undefined): number | undefined {
