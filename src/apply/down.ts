@@ -6,6 +6,7 @@ import { settleAll } from "../transport/settle-all.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import type { ApplyEvents } from "./events.js";
+import { holderText, lockHost } from "./lock.js";
 import { readState, removeState, writeState, type HostState } from "./state.js";
 
 export interface UndoOutcome {
@@ -53,7 +54,7 @@ export async function undoLab(
   labName: string,
   labFile: string,
   transports: Map<string, Transport>,
-  options: { parallel: number; events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal },
+  options: { parallel: number; events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal; holder?: string },
 ): Promise<UndoOutcome[]> {
   const limit = pLimit(Math.max(1, options.parallel));
   return settleAll(
@@ -61,46 +62,66 @@ export async function undoLab(
       limit(async () => {
         const host = transport.host;
         const outcome: UndoOutcome = { host, undone: 0, failed: [] };
+        let release: (() => Promise<void>) | undefined;
         let state: HostState;
         try {
+          // The same per-host lock as lab up: never two runs on one host at once.
+          release = await lockHost(transport, options.holder ?? holderText(labName, "down"), options.commandTimeoutMs);
           state = await readState(transport, labName);
         } catch (err) {
+          await release?.();
           if (!(err instanceof LabError)) throw err;
           outcome.refused = err.message;
           options.events.note(host, err.message);
           return outcome;
         }
-        if (state.changed.length === 0) {
-          options.events.note(host, "nothing to undo: the lab changed nothing here");
-          await removeState(transport, labName);
-          return outcome;
+        try {
+          return await undoHost(labName, labFile, transport, state, outcome, options);
+        } finally {
+          await release();
         }
-        const ctx = { transport, lab: labName, labFile, timeoutMs: options.commandTimeoutMs, onCommand: (c: string, r: Parameters<NonNullable<ApplyEvents["command"]>>[2]) => options.events.command?.(host, c, r) };
-        for (const entry of [...state.changed].reverse()) {
-          if (options.signal?.aborted) {
-            outcome.interrupted = true;
-            break;
-          }
-          try {
-            for (const undo of entry.undo) {
-              const gone = alreadyGone(undo);
-              if (gone && (await transport.exec(gone, { timeoutMs: options.commandTimeoutMs })).code === 0) continue;
-              for (const action of undoActions(undo)) await performAction(ctx, action);
-            }
-            state.changed = state.changed.filter((c) => c !== entry);
-            outcome.undone++;
-            options.events.undo?.(host, entry.title, "changed");
-            if (state.changed.length > 0) await writeState(transport, state);
-          } catch (err) {
-            const message = err instanceof ActionError ? `${err.command}: ${err.message}` : (err as Error).message;
-            outcome.failed.push({ id: entry.id, title: entry.title, message });
-            options.events.undo?.(host, entry.title, "failed", message);
-          }
-        }
-        if (state.changed.length === 0) await removeState(transport, labName);
-        else await writeState(transport, state);
-        return outcome;
       }),
     ),
   );
+}
+
+async function undoHost(
+  labName: string,
+  labFile: string,
+  transport: Transport,
+  state: HostState,
+  outcome: UndoOutcome,
+  options: { events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal },
+): Promise<UndoOutcome> {
+  const host = transport.host;
+  if (state.changed.length === 0) {
+    options.events.note(host, "nothing to undo: the lab changed nothing here");
+    await removeState(transport, labName);
+    return outcome;
+  }
+  const ctx = { transport, lab: labName, labFile, timeoutMs: options.commandTimeoutMs, onCommand: (c: string, r: Parameters<NonNullable<ApplyEvents["command"]>>[2]) => options.events.command?.(host, c, r) };
+  for (const entry of [...state.changed].reverse()) {
+    if (options.signal?.aborted) {
+      outcome.interrupted = true;
+      break;
+    }
+    try {
+      for (const undo of entry.undo) {
+        const gone = alreadyGone(undo);
+        if (gone && (await transport.exec(gone, { timeoutMs: options.commandTimeoutMs })).code === 0) continue;
+        for (const action of undoActions(undo)) await performAction(ctx, action);
+      }
+      state.changed = state.changed.filter((c) => c !== entry);
+      outcome.undone++;
+      options.events.undo?.(host, entry.title, "changed");
+      if (state.changed.length > 0) await writeState(transport, state);
+    } catch (err) {
+      const message = err instanceof ActionError ? `${err.command}: ${err.message}` : (err as Error).message;
+      outcome.failed.push({ id: entry.id, title: entry.title, message });
+      options.events.undo?.(host, entry.title, "failed", message);
+    }
+  }
+  if (state.changed.length === 0) await removeState(transport, labName);
+  else await writeState(transport, state);
+  return outcome;
 }

@@ -5,7 +5,8 @@ import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import { guardEvents, type ApplyEvents, type StepStatus } from "./events.js";
 import { settleAll } from "../transport/settle-all.js";
-import { parseProbe, probeComplete, probeScript } from "./probe.js";
+import { busyError, holderText, lockedScript } from "./lock.js";
+import { PROBE_END, parseProbe, probeComplete, probeScript } from "./probe.js";
 import { EXIT, LabError } from "../errors.js";
 import { parseState, stateFile, writeState, type HostState } from "./state.js";
 
@@ -30,6 +31,8 @@ export interface ApplyOptions {
   events: ApplyEvents;
   commandTimeoutMs: number;
   signal?: AbortSignal;
+  /** Who takes the hosts' locks, as other runs will be told (default: this process, `up`). */
+  holder?: string;
 }
 
 interface HostRun {
@@ -57,13 +60,41 @@ export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Tr
     options.events.step(host, step, status, error ? `${error.command ? `${error.command}: ` : ""}${error.message}` : undefined, error);
   };
 
-  // Read every host's state in one batched command each.
+  // Read every host's state in one batched command each, which also takes the host's lock and
+  // holds it until the run ends (src/apply/lock.ts).
+  const releases: (() => Promise<void>)[] = [];
+  try {
+    return await applyLocked({ lab, plan, transports, options, limit, outcomes, record, releases, viewErrors });
+  } finally {
+    await Promise.allSettled(releases.map((release) => release()));
+  }
+}
+
+/** One run of applyPlan: what its phases share. */
+interface RunContext {
+  lab: Lab;
+  plan: Plan;
+  transports: Map<string, Transport>;
+  options: ApplyOptions;
+  limit: ReturnType<typeof pLimit>;
+  outcomes: StepOutcome[];
+  record: (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => void;
+  /** Each host's lock, released when the run ends whatever happened. */
+  releases: (() => Promise<void>)[];
+  viewErrors: string[];
+}
+
+async function applyLocked({ lab, plan, transports, options, limit, outcomes, record, releases, viewErrors }: RunContext): Promise<ApplyResult> {
+  const holder = options.holder ?? holderText(lab.name, "up");
   const runs: HostRun[] = await settleAll(
     plan.hosts.map((hostPlan) =>
       limit(async () => {
         const transport = transports.get(hostPlan.host)!;
         const steps = hostPlan.steps;
-        const r = await transport.exec(probeScript(steps, stateFile(lab.name)), { timeoutMs: options.commandTimeoutMs, retrySafe: true });
+        const r = await transport.hold(lockedScript(holder, probeScript(steps, stateFile(lab.name))), PROBE_END, { timeoutMs: options.commandTimeoutMs, retrySafe: true });
+        if (r.release) releases.push(r.release);
+        const busy = busyError(hostPlan.host, r.stdout);
+        if (busy) throw busy;
         if (!probeComplete(r.stdout)) {
           const why = r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`;
           throw new LabError(`cannot read the host's current state (${why}); nothing was changed here`, EXIT.cannotRun, "probe", hostPlan.host, "probe");

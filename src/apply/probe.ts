@@ -7,6 +7,9 @@ import type { Step } from "../plan/types.js";
  * of every file the plan writes. Compared locally, it tells which steps must run, so a run
  * with nothing to change costs one command per host (plus the state file read).
  */
+/** The probe's last line: its answer is complete once this is out. */
+export const PROBE_END = "--end\n";
+
 export function probeScript(steps: Step[], stateFilePath: string): string {
   const lines = [`echo '--state'`, `if [ -e ${quote(stateFilePath)} ]; then cat ${quote(stateFilePath)} || exit 90; fi`, `echo; echo '--checks'`];
   steps.forEach((step, i) => {

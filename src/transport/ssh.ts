@@ -8,7 +8,7 @@ import { EXIT, LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { hostKeyName, KnownHosts } from "./known-hosts.js";
 import { promptSecret } from "./prompt.js";
-import type { ExecOptions, ExecResult, Transport, TransportStats } from "./types.js";
+import type { ExecOptions, ExecResult, Held, Transport, TransportStats } from "./types.js";
 
 /** Everything needed to open one SSH connection (after lab file, inventory and flags are merged). */
 export interface SshEndpoint {
@@ -316,7 +316,28 @@ export class SshTransport implements Transport {
     });
   }
 
-  private execNow(command: string, options: ExecOptions): Promise<ExecResult> {
+  /**
+   * Run a command that keeps running once it has printed `marker` (e.g. one holding a lock):
+   * resolves then, with what it printed so far and `release`, which closes its input so it
+   * ends. A command that exits before the marker resolves as `exec` would, with nothing held.
+   */
+  hold(command: string, marker: string, options: ExecOptions = {}): Promise<Held> {
+    return this.limit(async () => {
+      for (let attempt = 0; ; attempt++) {
+        await this.ensureConnected();
+        try {
+          return await this.execNow(command, options, marker);
+        } catch (err) {
+          if (err instanceof ConnectionLost && options.retrySafe && attempt === 0) continue;
+          throw err;
+        }
+      }
+    });
+  }
+
+  private execNow(command: string, options: ExecOptions): Promise<ExecResult>;
+  private execNow(command: string, options: ExecOptions, holdMarker: string): Promise<Held>;
+  private execNow(command: string, options: ExecOptions, holdMarker?: string): Promise<ExecResult | Held> {
     const started = Date.now();
     const wrapped = this.wrapSudo(command);
     this.stats.commands++;
@@ -345,7 +366,21 @@ export class SshTransport implements Transport {
         stream.on("data", (d: Buffer) => {
           stdout += d.toString();
           options.onOutput?.(d.toString(), "stdout");
+          if (holdMarker !== undefined && !settled && stdout.includes(holdMarker)) {
+            settled = true;
+            clearTimeout(timer);
+            const release = () =>
+              new Promise<void>((done) => {
+                stream.once("close", () => done());
+                stream.end();
+                // A host that does not answer must not keep lab from ending.
+                setTimeout(done, 5000).unref();
+              });
+            resolve({ code: null, stdout, stderr, timedOut: false, durationMs: Date.now() - started, release } as Held);
+          }
         });
+        // A held command reads its input until released: it is never ended here.
+        const endInput = () => (holdMarker === undefined ? stream.end(options.stdin ?? "") : options.stdin !== undefined && stream.write(options.stdin));
         // Until sudo has started the command: answer its prompt once, hold the input back.
         let beforeStart = wrapped.sudo ? "" : undefined;
         let answered = false;
@@ -358,7 +393,7 @@ export class SshTransport implements Transport {
               const after = beforeStart.slice(at + startMark.length + 1);
               stderr += beforeStart.slice(0, at).split(prompt).join("");
               beforeStart = undefined;
-              stream.end(options.stdin ?? "");
+              endInput();
               if (after) {
                 stderr += after;
                 options.onOutput?.(after, "stderr");
@@ -386,7 +421,7 @@ export class SshTransport implements Transport {
           if (beforeStart !== undefined && wrapped.sudo) stderr += beforeStart.split(wrapped.sudo.prompt).join("");
           finish({ code: code ?? null, signal: signal ?? undefined, stdout, stderr, timedOut: false, durationMs: Date.now() - started });
         });
-        if (!wrapped.sudo) stream.end(options.stdin ?? "");
+        if (!wrapped.sudo) endInput();
       };
       try {
         client.exec(wrapped.command, onChannel);

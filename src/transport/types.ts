@@ -26,9 +26,20 @@ export interface TransportStats {
   commands: number;
 }
 
+/** A command still running after its marker (see Transport.hold); `release` ends it. */
+export interface Held extends ExecResult {
+  release(): Promise<void>;
+}
+
 export interface Transport {
   readonly host: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Run a command that keeps running after printing `marker` (it holds a lock for the run):
+   * resolves at the marker with a `release` that ends it; a command that exits before the
+   * marker resolves as exec does (no `release`).
+   */
+  hold(command: string, marker: string, options?: ExecOptions): Promise<ExecResult & Partial<Pick<Held, "release">>>;
   /** Atomic write: temp file in the same directory, then rename over the target. */
   writeFile(path: string, content: string | Buffer, options?: { mode?: string; owner?: string }): Promise<void>;
   close(): Promise<void>;

@@ -45,7 +45,7 @@ function probeOutput(steps: Step[], passing: Set<string>, state?: HostState): st
   return `--state\n${state ? JSON.stringify(state, null, 2) : ""}\n--checks\n${checks.join("\n")}${checks.length ? "\n" : ""}--end\n`;
 }
 
-const PROBE = /^echo '--state'/;
+const PROBE = /^echo '--state'$/m;
 
 /** A host whose probe answers from `passing`/`state`; every other command exits 0. */
 function hostFake(plan: HostPlan, opts: { passing?: string[]; state?: HostState } = {}): FakeTransport {
@@ -231,6 +231,32 @@ describe("applyPlan", () => {
     expect(bEnded).toBe(true);
   });
 
+  it("takes each host's lock in the probe's own command and releases it when the run ends, also after a failure", async () => {
+    const plan = planFor(["a", "b"]);
+    const fakes = [hostFake(plan.hosts[0]!), hostFake(plan.hosts[1]!).failOn(/^do b-i1$/)];
+    const { result } = await apply(plan, fakes, { holder: "lab eng (up) from test, pid 1" });
+    expect(result.failed).toBe(true);
+    for (const f of fakes) {
+      expect(f.commands[0]).toMatch(/^mkdir -p \/var\/lib\/lab && chmod 700 \/var\/lib\/lab \|\| exit 1\nexec 9>>\/var\/lib\/lab\/lock\nif ! flock -n 9; then/);
+      expect(f.commands[0]).toContain("printf '%s\\n' 'lab eng (up) from test, pid 1' > /var/lib/lab/lock.holder");
+      expect(f.commands[0]).toContain("\ncat >/dev/null\n");
+      expect(f.released).toEqual([f.commands[0]]);
+    }
+  });
+
+  it("a host whose lock another run holds stops the run before any change, naming the holder; the other locks are released", async () => {
+    const plan = planFor(["a", "b"]);
+    const busy = new FakeTransport("b").on(PROBE, { code: 75, stdout: "--busy\nlab other (down) from laptop, pid 4242, since 2026-01-01T00:00:00Z\u001b[2J\n" });
+    const free = hostFake(plan.hosts[0]!);
+    await expect(apply(plan, [free, busy])).rejects.toMatchObject({
+      host: "b",
+      exitCode: 3,
+      message: "busy: lab other (down) from laptop, pid 4242, since 2026-01-01T00:00:00Z [2J is working on this host; nothing was changed here. Run again once it has ended",
+    });
+    expect(free.commands).toHaveLength(1);
+    expect(free.released).toHaveLength(1);
+  });
+
   it("writes the state after each step that completed an action, keeping what was recorded before", async () => {
     const plan = planFor(["a"]);
     const before: HostState = { lab: "eng", version: 2, updatedAt: "2024-01-01T00:00:00.000Z", changed: [{ id: "old-step", title: "from an earlier run", undo: [{ kind: "delete-netns", netns: "old" }], at: "2024-01-01T00:00:00.000Z" }] };
@@ -372,7 +398,11 @@ describe("undoLab", () => {
   const READ = "if [ -e /var/lib/lab/eng.json ]; then cat /var/lib/lab/eng.json; fi";
   const CAT = /^if \[ -e \/var\/lib\/lab\/eng\.json \]; then cat /;
   const REMOVE = "rm -rf /var/lib/lab/eng.json /var/lib/lab/eng.backup; rmdir /var/lib/lab 2>/dev/null || true";
+  const LOCK = /^mkdir -p \/var\/lib\/lab && /;
+  /** Commands other than taking the host's lock (each fake grants it). */
+  const cmds = (f: FakeTransport) => f.commands.filter((c) => !LOCK.test(c));
   const undo = async (fakes: FakeTransport[], signal?: AbortSignal) => {
+    for (const f of fakes) f.on(LOCK, { stdout: "--locked\n" });
     const { events, rec } = recorder();
     const outcomes = await undoLab("eng", lab.file, new Map(fakes.map((f) => [f.host, f])), { parallel: 4, events, commandTimeoutMs: 5000, signal });
     return { outcomes, rec };
@@ -382,7 +412,7 @@ describe("undoLab", () => {
   it("undoes newest first, each record in order, saving the state after each entry, then removes it", async () => {
     const fake = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(entry("e1", "u1a", "u1b"), entry("e2", "u2"), entry("e3", "u3"))) });
     const { outcomes, rec } = await undo([fake]);
-    expect(fake.commands).toEqual([READ, off("u3"), off("u2"), off("u1a"), off("u1b"), REMOVE]);
+    expect(cmds(fake)).toEqual([READ, off("u3"), off("u2"), off("u1a"), off("u1b"), REMOVE]);
     // Stopped at any point, a later lab down continues from what is left.
     expect(savedStates(fake)).toEqual([["e1", "e2"], ["e1"]]);
     expect(outcomes).toEqual([{ host: "a", undone: 3, failed: [] }]);
@@ -395,8 +425,8 @@ describe("undoLab", () => {
       .failOn(/ u2a /, { code: 4, stderr: "Cannot find device\n" });
     const { outcomes, rec } = await undo([fake]);
     // the failed entry's later records are not run; older entries still are
-    expect(fake.commands.slice(1)).toEqual([off("u3"), off("u2a"), off("u1")]);
-    expect(fake.commands).not.toContain(REMOVE);
+    expect(cmds(fake).slice(1)).toEqual([off("u3"), off("u2a"), off("u1")]);
+    expect(cmds(fake)).not.toContain(REMOVE);
     expect(outcomes).toEqual([{ host: "a", undone: 2, failed: [{ id: "e2", title: "title e2", message: `${off("u2a")}: exit 4: Cannot find device` }] }]);
     expect(savedStates(fake).at(-1)).toEqual(["e2"]);
     expect(rec.undos.find((u) => u.status === "failed")).toEqual({ host: "a", title: "title e2", status: "failed", detail: `${off("u2a")}: exit 4: Cannot find device` });
@@ -407,7 +437,7 @@ describe("undoLab", () => {
     const fake = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(gone)) }).on(/^\[ ! -e \/run\/netns\/n1 \]$/, { code: 0 });
     const { outcomes } = await undo([fake]);
     expect(outcomes).toEqual([{ host: "a", undone: 1, failed: [] }]);
-    expect(fake.commands).not.toContain("ip netns del n1");
+    expect(cmds(fake)).not.toContain("ip netns del n1");
   });
 
   it("with nothing recorded, says so and removes the state", async () => {
@@ -415,7 +445,7 @@ describe("undoLab", () => {
     const { outcomes, rec } = await undo([fake]);
     expect(outcomes).toEqual([{ host: "a", undone: 0, failed: [] }]);
     expect(rec.notes).toEqual(["a: nothing to undo: the lab changed nothing here"]);
-    expect(fake.commands.at(-1)).toBe(REMOVE);
+    expect(cmds(fake).at(-1)).toBe(REMOVE);
   });
 
   it("each host is undone from its own state", async () => {
@@ -426,8 +456,8 @@ describe("undoLab", () => {
       ["a", 1, []],
       ["b", 1, ["y"]],
     ]);
-    expect(a.commands.slice(1)).toEqual([off("ua"), REMOVE]);
-    expect(b.commands.slice(1)).toEqual([off("ub2"), off("ub1")]);
+    expect(cmds(a).slice(1)).toEqual([off("ua"), REMOVE]);
+    expect(cmds(b).slice(1)).toEqual([off("ub2"), off("ub1")]);
   });
 
   it("Ctrl-C (an aborted signal) stops before the next entry; what is left stays recorded", async () => {
@@ -437,7 +467,7 @@ describe("undoLab", () => {
       .on(/ u2 /, () => (abort.abort(), {}));
     const { outcomes } = await undo([fake], abort.signal);
     expect(outcomes).toEqual([{ host: "a", undone: 1, failed: [], interrupted: true }]);
-    expect(fake.commands).not.toContain(off("u1"));
+    expect(cmds(fake)).not.toContain(off("u1"));
     expect(savedStates(fake).at(-1)).toEqual(["e1"]);
   });
 
@@ -458,7 +488,8 @@ describe("undoLab", () => {
         const evil = refusedHost(typeof content === "string" ? content : JSON.stringify(content));
         const good = new FakeTransport("good").on(CAT, { stdout: JSON.stringify(stateWith(entry("e", "g1"))) });
         const { outcomes } = await undo([evil, good]);
-        expect(evil.commands).toEqual([READ]);
+        expect(cmds(evil)).toEqual([READ]);
+        expect(evil.released).toHaveLength(1);
         expect(evil.writes).toEqual([]);
         expect(outcomes[0]).toMatchObject({ host: "evil", undone: 0, failed: [], refused: expect.stringMatching(/^\/var\/lib\/lab\/eng\.json is refused \(.+\); nothing was run on this host/) });
         expect(outcomes[1]).toEqual({ host: "good", undone: 1, failed: [] });
@@ -470,6 +501,6 @@ describe("undoLab", () => {
     const fake = new FakeTransport("a").failOn(/./, { code: 1, stderr: "sudo: a password is required\n" });
     const { outcomes, rec } = await undo([fake]);
     expect(rec.notes.join("\n")).not.toContain("nothing to undo");
-    expect(outcomes[0]!.refused).toMatch(/cannot read \/var\/lib\/lab\/eng\.json: sudo: a password is required/);
+    expect(outcomes[0]!.refused).toMatch(/cannot take the lock \/var\/lib\/lab\/lock: sudo: a password is required/);
   });
 });

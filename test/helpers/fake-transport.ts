@@ -99,6 +99,16 @@ export class FakeTransport implements Transport {
     return ok(scripted);
   }
 
+  /** Releases of held commands, in order (the lock of a run). */
+  readonly released: string[] = [];
+
+  /** As exec; a reply holding the marker is "held" until released (recorded in `released`). */
+  async hold(command: string, marker: string, options: ExecOptions = {}): Promise<ExecResult & { release?: () => Promise<void> }> {
+    const result = await this.exec(command, options);
+    if (!result.stdout.includes(marker)) return result;
+    return { ...result, release: async () => void this.released.push(command) };
+  }
+
   async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
     this.calls.push({ kind: "writeFile", command: path, stdin: String(content), mode: options.mode });
     const fault = this.writeFaults.find((f) => f.match.test(path));

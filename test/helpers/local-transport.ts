@@ -66,6 +66,11 @@ export class LocalTransport implements Transport {
     });
   }
 
+  /** Not needed by the snippets run here (the run lock is exercised over real SSH). */
+  async hold(): Promise<ExecResult> {
+    throw new Error("LocalTransport.hold: not supported");
+  }
+
   /** The same temp-file-and-rename write SshTransport.writeFile does, run locally. */
   async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
     const r = await this.exec(atomicWriteScript(path, options), { stdin: content });

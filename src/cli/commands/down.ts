@@ -53,7 +53,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         const outcomes = await undoLab(lab.name, lab.file, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
         failed = outcomes.some((o) => o.failed.length > 0 || o.refused);
         interrupted = outcomes.some((o) => o.interrupted);
-        for (const o of outcomes) write(o.refused ? `${o.host}: nothing undone: its state file was refused` : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`);
+        for (const o of outcomes) write(o.refused ? `${o.host}: nothing undone (see below)` : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`);
         for (const o of outcomes.filter((o) => o.refused)) process.stderr.write(`${o.host}: ${o.refused}\n`);
         if (failed) process.stderr.write("lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n");
         if (interrupted) write("stopped by Ctrl-C; what is left stays recorded: run lab down again to finish");
