@@ -112,7 +112,7 @@ describe("lab graph", () => {
   it("prints Mermaid by default, writes DOT with -o, refuses an unknown format (exit 2) and an invalid lab (exit 1)", () => {
     const mermaid = lab("graph", "labs/two-host-vlan.yaml");
     expect(mermaid.code, mermaid.stderr).toBe(0);
-    expect(mermaid.stdout).toMatch(/^---\ntitle: two-host-vlan\n---\nflowchart BT\n/);
+    expect(mermaid.stdout).toMatch(/^---\ntitle: "two-host-vlan"\n---\nflowchart BT\n/);
     const out = join(scratchDir("graph"), "lab.dot");
     expect(lab("graph", "labs/two-host-vlan.yaml", "--format", "dot", "-o", out).code).toBe(0);
     expect(readFileSync(out, "utf8")).toMatch(/^graph "two-host-vlan" \{\n/);

@@ -13,7 +13,7 @@ import { scratchDir } from "../helpers/scratch-dir.js";
  */
 const repo = resolve(import.meta.dirname, "..", "..");
 const complete = (...words: string[]) => completeWords(buildProgram(() => {}), words);
-const UP_FLAGS = ["--no-check", "--stats", "--allow-docker-restart", "--vlan-standin", "--sandbox", "--inventory", "--strict-host-keys", "--parallel", "--verbose", "--help"];
+const UP_FLAGS = ["--no-check", "--stats", "--allow-docker-restart", "--vlan-standin", "--sandbox", "--inventory", "--strict-host-keys", "--parallel", "--verbose", "--allow-env", "--help"];
 
 /** A working directory with lab files, other files, a folder, and `lab` on PATH (the TypeScript, via tsx). */
 function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
