@@ -1,5 +1,6 @@
 import { EXIT, LabError } from "../errors.js";
 import { dockerHosts } from "../plan/host-context.js";
+import { quote } from "../plan/shell.js";
 import type { HostFacts } from "../plan/types.js";
 import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
@@ -76,6 +77,9 @@ export interface PreflightResult {
   dockerVersion?: string;
 }
 
+/** The values of every `key=value` line for one key (a key may repeat). */
+const lines = (stdout: string, key: string): string[] => stdout.split("\n").filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1).trim());
+
 export function osFamily(id: string, like: string): HostFacts["os"] | undefined {
   const words = `${id} ${like}`.split(/\s+/);
   if (words.some((w) => ["rhel", "fedora", "centos", "rocky", "almalinux"].includes(w))) return "rhel";
@@ -83,10 +87,41 @@ export function osFamily(id: string, like: string): HostFacts["os"] | undefined 
   return undefined;
 }
 
+/**
+ * Collisions seen before anything changes: Docker objects of the lab's names that something
+ * else owns (lab would start someone's container, or fail half-way on "name already in use"),
+ * and the registry port bound by another program while the lab's registry is not running.
+ * Prints `foreign_container=NAME`, `foreign_network=NAME`, `port_owner=…` lines.
+ */
+export function collisionScript(lab: Lab, host: string): string {
+  const label = quote(lab.name);
+  const lines: string[] = [];
+  const containers = [...lab.containers.filter((c) => c.host === host).map((c) => c.name), ...(lab.registry?.host === host ? [lab.registry.containerName] : [])];
+  for (const name of containers) {
+    lines.push(`l=$(docker container inspect -f '{{index .Config.Labels "lab.name"}}' ${quote(name)} 2>/dev/null) && [ "$l" != ${label} ] && echo ${quote(`foreign_container=${name}`)}`);
+  }
+  for (const network of lab.networks.filter((n) => n.hosts.includes(host))) {
+    lines.push(`l=$(docker network inspect -f '{{index .Labels "lab.name"}}' ${quote(network.name)} 2>/dev/null) && [ "$l" != ${label} ] && echo ${quote(`foreign_network=${network.name}`)}`);
+  }
+  if (lab.registry?.host === host) {
+    const running = `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(lab.registry.containerName)} 2>/dev/null)" = true ]`;
+    lines.push(`${running} || echo "port_owner=$(ss -Hltnp ${quote(`sport = :${lab.registry.port}`)} 2>/dev/null | head -1 | tr -s ' ' | cut -c1-200)"`);
+  }
+  lines.push("true");
+  return lines.join("\n");
+}
+
+/** Who holds a listening port, from an `ss -ltnp` line: "socat (pid 123)", or the line itself. */
+function portOwner(line: string): string {
+  const m = /users:\(\("([^"]+)",pid=(\d+)/.exec(line);
+  return m ? `${m[1]} (pid ${m[2]})` : "another program";
+}
+
 /** Run the preflight on one host; throws LabError (exit 3) naming what is missing. */
 export async function preflight(lab: Lab, transport: Transport, options: { vlanStandin?: boolean } = {}): Promise<PreflightResult> {
   const host = lab.hosts.find((h) => h.name === transport.host)!;
-  const r = await transport.exec(preflightScript(), { timeoutMs: 30_000, retrySafe: true });
+  const docker = requirements(lab, host.name).docker;
+  const r = await transport.exec(docker ? `${preflightScript()}\n${collisionScript(lab, host.name)}` : preflightScript(), { timeoutMs: 30_000, retrySafe: true });
   if (r.code !== 0 && /sudo/.test(r.stderr)) {
     throw new LabError(`sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`, EXIT.cannotRun, "sudo", host.name, "preflight");
   }
@@ -110,5 +145,13 @@ export async function preflight(lab: Lab, transport: Transport, options: { vlanS
   if (need.docker && !values.docker) {
     throw new LabError("Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)", EXIT.cannotRun, "no-docker", host.name, "preflight");
   }
+  const collisions = [
+    ...lines(r.stdout, "foreign_container").map((n) => `a container named ${n} is there and not this lab's (no label lab.name=${lab.name}): rename the lab's, or remove that one`),
+    ...lines(r.stdout, "foreign_network").map((n) => `a Docker network named ${n} is there and not this lab's (no label lab.name=${lab.name}): rename the lab's, or remove that one`),
+    ...lines(r.stdout, "port_owner")
+      .filter(Boolean)
+      .map((l) => `the registry port ${lab.registry!.port} is already in use by ${portOwner(l)}: set registry.port, or stop it`),
+  ];
+  if (collisions.length > 0) throw new LabError(`${collisions.join("; ")}; nothing was changed`, EXIT.cannotRun, "collision", host.name, "preflight");
   return { facts: { os, detected: host.os !== "auto" || detected !== undefined }, features, dockerVersion: values.docker || undefined };
 }

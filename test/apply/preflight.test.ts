@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { osFamily, preflight, preflightScript, requirements } from "../../src/apply/preflight.js";
+import { collisionScript, osFamily, preflight, preflightScript, requirements } from "../../src/apply/preflight.js";
 import { EXIT, LabError } from "../../src/errors.js";
 import type { Lab } from "../../src/spec/model.js";
 import { validateFile, validateText } from "../../src/spec/validate.js";
@@ -111,7 +111,24 @@ describe("preflight (fake transport, canned output)", () => {
     const t = fake("docker01", { stdout: output() });
     const r = await preflight(labs["two-host-vlan"]!, t);
     expect(r).toEqual({ facts: { os: "rhel", detected: true }, features: { vlan: true, macvlan: true, ipvlan: true, macvtap: true }, dockerVersion: "26.1.3" });
-    expect(t.commands).toEqual([preflightScript()]);
+    expect(t.commands).toEqual([`${preflightScript()}\n${collisionScript(labs["two-host-vlan"]!, "docker01")}`]);
+  });
+
+  it("a Docker object of the lab's name that something else owns, or the registry port taken, stops it before any change (exit 3)", async () => {
+    const lab = labs["two-host-vlan"]!;
+    const script = collisionScript(lab, "docker01");
+    expect(script).toContain(`docker container inspect -f '{{index .Config.Labels "lab.name"}}' bbox10`);
+    expect(script).toContain(`docker network inspect -f '{{index .Labels "lab.name"}}' mac_net10`);
+    const taken = fake("docker01", { stdout: output() + "foreign_container=bbox10\nforeign_network=mac_net10\n" });
+    const err = await failure(preflight(lab, taken));
+    expect(err.exitCode).toBe(3);
+    expect(err.located).toBe(
+      "docker01: preflight: a container named bbox10 is there and not this lab's (no label lab.name=two-host-vlan): rename the lab's, or remove that one; a Docker network named mac_net10 is there and not this lab's (no label lab.name=two-host-vlan): rename the lab's, or remove that one; nothing was changed",
+    );
+    const single = labs["single-network"]!;
+    const port = fake("docker01", { stdout: output() + 'port_owner=LISTEN 0 5 0.0.0.0:5000 0.0.0.0:* users:(("socat",pid=4321,fd=5))\n' });
+    expect((await failure(preflight(single, port))).located).toBe("docker01: preflight: the registry port 5000 is already in use by socat (pid 4321): set registry.port, or stop it; nothing was changed");
+    expect((await preflight(single, fake("docker01", { stdout: output() + "port_owner=\n" }))).facts.os).toBe("rhel");
   });
 
   it("detects Debian; falls back to rhel (not detected) for an unknown OS", async () => {

@@ -90,12 +90,46 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
   it("refuses an object of the lab's name that the lab did not make, and never removes it", () => {
     on("docker02", "docker rm -f bbox2 >/dev/null && docker run -dit --name bbox2 busybox:latest >/dev/null");
     const r = lab(dir, "up", file, "--sandbox", "--no-check");
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain("container bbox2 already exists with another definition: image is busybox:latest, the lab wants 192.168.1.11:5000/busybox:latest");
+    // Seen at preflight, before anything changes anywhere.
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("docker02: preflight: a container named bbox2 is there and not this lab's (no label lab.name=t-docker): rename the lab's, or remove that one; nothing was changed");
     const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(down.code, down.stderr).toBe(0);
     expect(on("docker02", "docker ps --format '{{.Names}}'")).toContain("bbox2");
     on("docker02", "docker rm -f bbox2 >/dev/null");
+  });
+
+  it("a container the lab created but could not start (a run that failed half-way) does not hide the real error on a re-run, nor block it once fixed", () => {
+    expect(lab(dir, "up", file, "--sandbox", "--no-check").code).toBe(0);
+    // bbox2's address taken: docker run creates bbox2, then cannot start it.
+    on("docker02", "docker rm -f bbox2 >/dev/null && docker run -d --name squatter --network mac_net1 --ip 172.22.16.11 busybox:latest sleep 3600 >/dev/null");
+    try {
+      const first = lab(dir, "up", file, "--sandbox", "--no-check");
+      expect(first.code).toBe(1);
+      // The re-run meets the container the failed run left, and still shows why it fails.
+      const again = lab(dir, "up", file, "--sandbox", "--no-check");
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/docker02: run bbox2 on mac_net1 with 172\.22\.16\.11: .*[Aa]ddress already in use/);
+      expect(again.stderr).not.toMatch(/is already in use by container|Conflict\. The container name/);
+    } finally {
+      on("docker02", "docker rm -f squatter >/dev/null");
+    }
+    const fixed = lab(dir, "up", file, "--sandbox", "--no-check");
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+    expect(on("docker02", "docker inspect -f '{{.State.Running}}' bbox2").trim()).toBe("true");
+  });
+
+  it("the registry port taken by another program stops lab up at preflight, naming it; nothing changed", () => {
+    expect(lab(dir, "down", file, "--sandbox", "--keep-sandbox").code).toBe(0);
+    on("docker01", "(socat TCP-LISTEN:5000,fork,reuseaddr /dev/null >/dev/null 2>&1 &) && sleep 0.3");
+    try {
+      const r = lab(dir, "up", file, "--sandbox", "--no-check");
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/docker01: preflight: the registry port 5000 is already in use by socat \(pid \d+\): set registry\.port, or stop it; nothing was changed/);
+      expect(on("docker01", "ls /var/lib/lab/t-docker.json 2>/dev/null | wc -l").trim()).toBe("0");
+    } finally {
+      on("docker01", "pkill -f '^socat TCP-LISTEN:5000'; true");
+    }
   });
 
   it("lab down leaves no lab container, network, registry, image, file or daemon setting; the user's survive", () => {

@@ -10,6 +10,16 @@ const running = (name: string) => `[ "$(docker container inspect -f '{{.State.Ru
 
 /** Remove a Docker object only if it carries this lab's label: never someone else's. */
 
+/**
+ * Start the lab's container, or run it. A `docker run` that created the container but could not
+ * start it (a port taken, an address in use) leaves it behind: the lab's own stopped container
+ * is removed before running again, so a re-run shows the real error instead of "name in use".
+ */
+function startOrRun(name: string, lab: string, run: string): string {
+  const ours = `[ "$(docker container inspect -f '{{index .Config.Labels "lab.name"}}' ${sh(name)} 2>/dev/null)" = ${sh(lab)} ]`;
+  return `docker start ${sh(name)} 2>/dev/null || { if ${ours}; then docker rm -f ${sh(name)} >/dev/null; fi; ${run}; }`;
+}
+
 const NETWORK_FIELDS = [
   "driver={{.Driver}}",
   `parent={{index .Options "parent"}}`,
@@ -153,7 +163,7 @@ export function registrySteps({ lab, host, label }: HostContext): Step[] {
       actions: [
         {
           kind: "run",
-          command: `docker start ${sh(name)} 2>/dev/null || ${sh("docker", "run", "-d", "--name", name, "--label", label, "--restart", "always", "-p", `${registry.port}:5000`, registry.image)}`,
+          command: startOrRun(name, lab.name, sh("docker", "run", "-d", "--name", name, "--label", label, "--restart", "always", "-p", `${registry.port}:5000`, registry.image)),
         },
       ],
       conflict: { what: `container ${name}`, command: inspect("container", CONTAINER_FIELDS, name), expect: { image: registry.image } },
@@ -231,7 +241,7 @@ export function containerSteps({ lab, host, label }: HostContext): Step[] {
           command: inspect("container", CONTAINER_FIELDS, c.name),
           expect: { image, networks: [c.network], ips: [c.ip, c.ipv6].filter((x): x is string => !!x) },
         },
-        actions: [{ kind: "run" as const, command: `docker start ${sh(c.name)} 2>/dev/null || ${sh(...words)}` }],
+        actions: [{ kind: "run" as const, command: startOrRun(c.name, lab.name, sh(...words)) }],
         undo: [{ kind: "remove-labelled" as const, object: "container" as const, name: c.name, lab: lab.name }],
       };
     });
