@@ -109,6 +109,17 @@ export function atomicWriteScript(path: string, options: { mode?: string; owner?
   ].join("\n");
 }
 
+/**
+ * A command with a deadline also gets it on the host: closing the channel (or a signal request,
+ * which sshd may ignore) does not stop what it started there. coreutils' timeout runs it in its
+ * own process group and kills the whole group (TERM, then KILL), background children included.
+ */
+export function boundedCommand(command: string, timeoutMs: number | undefined): string {
+  if (!timeoutMs) return command;
+  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+  return `if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 ${seconds} sh -c ${quote(command)}; else exec sh -c ${quote(command)}; fi`;
+}
+
 /** Raised for a command whose connection ended while it ran: whether it took effect is unknown. */
 class ConnectionLost extends LabError {}
 
@@ -339,7 +350,7 @@ export class SshTransport implements Transport {
   private execNow(command: string, options: ExecOptions, holdMarker: string): Promise<Held>;
   private execNow(command: string, options: ExecOptions, holdMarker?: string): Promise<ExecResult | Held> {
     const started = Date.now();
-    const wrapped = this.wrapSudo(command);
+    const wrapped = this.wrapSudo(holdMarker === undefined ? boundedCommand(command, options.timeoutMs) : command);
     this.stats.commands++;
     const client = this.client;
     return new Promise((resolve, reject) => {

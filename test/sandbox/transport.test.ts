@@ -43,11 +43,18 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     expect(killed.code).toBeNull();
   });
 
-  it("stops a command at its timeout", async () => {
+  it("stops a command at its timeout, on the host too (nothing left running there, its children included)", async () => {
     const started = Date.now();
-    const r = await t.exec("sleep 20", { timeoutMs: 500 });
+    const r = await t.exec("sleep 31.7 & sleep 31.9", { timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
+    let left = "";
+    for (let i = 0; i < 20; i++) {
+      left = sshRun(dir, name, "docker01", "ps -eo args | grep -c '^sleep 31\\.[79]' || true").trim();
+      if (left === "0") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe("0");
   });
 
   it("writes files atomically, byte for byte, with mode and owner", async () => {
