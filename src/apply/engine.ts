@@ -3,6 +3,7 @@ import { PHASES, type HostPlan, type Plan, type Step } from "../plan/types.js";
 import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
+import { undoActions } from "../plan/undo.js";
 import { guardEvents, type ApplyEvents, type StepStatus } from "./events.js";
 import { settleAll } from "../transport/settle-all.js";
 import { busyError, holderText, lockedScript } from "./lock.js";
@@ -179,10 +180,23 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
     try {
       await writeState(run.transport, run.state);
     } catch (err) {
-      // Without its record the change could not be undone: stop this host and say so.
-      error ??= { message: `changed, but the record for lab down could not be written: ${(err as Error).message}` };
+      // Without its record `lab down` could not undo the change: take it back now (the host
+      // stays as it was), stop this host and say so.
+      run.state.changed = run.state.changed.filter((c) => c.id !== step.id);
+      const undone = await undoNow(run.transport, lab.name, lab.file, step, options.commandTimeoutMs);
+      error ??= { message: `the record for lab down could not be written (${(err as Error).message}); ${undone}` };
     }
   }
   if (error) run.failed = true;
   record(host, step, error ? "failed" : "changed", error);
+}
+
+/** Undo one step at once (its record could not be kept); says how that went. */
+async function undoNow(transport: Transport, labName: string, labFile: string, step: Step, timeoutMs: number): Promise<string> {
+  try {
+    for (const undo of step.undo) for (const action of undoActions(undo)) await performAction({ transport, lab: labName, labFile, timeoutMs }, action);
+    return "the change was undone again, so the host is as it was";
+  } catch (err) {
+    return `undoing the change failed too (${(err as Error).message}): undo it by hand`;
+  }
 }

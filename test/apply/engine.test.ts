@@ -381,12 +381,16 @@ describe("applyPlan", () => {
   // state write rejects applyPlan as a whole (Promise.all): no outcomes, no summary, while the
   // other hosts' steps keep running unobserved. Expected: that host fails (its change could
   // not be recorded for `lab down`), the others finish the phase, applyPlan resolves.
-  it("a failing state write fails that host, not the whole run [BUG: writeState outside try]", async () => {
+  it("a failing state write (a full disk) fails that host, not the whole run, and takes the unrecorded change back at once", async () => {
     const plan = planFor(["a", "b"]);
-    const fakes = [hostFake(plan.hosts[0]!).failWrite(/^\/var\/lib\/lab\//, new Error("cannot write /var/lib/lab/eng.json: Read-only file system")), hostFake(plan.hosts[1]!)];
+    const fakes = [hostFake(plan.hosts[0]!).failWrite(/^\/var\/lib\/lab\//, new Error("cannot write /var/lib/lab/eng.json: No space left on device")), hostFake(plan.hosts[1]!)];
     const { result } = await apply(plan, fakes);
     expect(result.failed).toBe(true);
     expect(statusOf(result)["b-k1"]).toBe("changed");
+    const failed = result.outcomes.find((o) => o.status === "failed")!;
+    expect(failed.error!.message).toBe("the record for lab down could not be written (cannot write /var/lib/lab/eng.json: No space left on device); the change was undone again, so the host is as it was");
+    // The change, then its undo: nothing the lab did stays on a host without a record.
+    expect(fakes[0]!.commands.slice(1)).toEqual(["do a-k1", "ip link set a-k1 promisc off"]);
   });
 });
 

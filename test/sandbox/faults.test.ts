@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lab, realHostsUnavailable, sandboxLab, scratchLab, sshRun } from "../helpers/real-hosts.js";
+import { hostSnapshot, lab, realHostsUnavailable, sandboxLab, scratchLab, sshRun } from "../helpers/real-hosts.js";
 
 /** Faults against real sshd in sandbox hosts: what a user sees, and that nothing changed. */
 const skip = realHostsUnavailable();
@@ -116,6 +116,25 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     expect(sshRun(dir, name, "docker02", "ls /root/stolen /root/pwned 2>/dev/null | wc -l").trim()).toBe("0");
     // The host keeps its (refused) file for the operator to look at; removing it ends the lab there.
     sshRun(dir, name, "docker02", `rm /var/lib/lab/${name}.json`);
+  });
+
+  it("a full disk under /var/lib/lab: the change that cannot be recorded is taken back, the summary names host and step, and a re-run and lab down leave the host as it was", () => {
+    const before = hostSnapshot(dir, name, "docker01");
+    sshRun(dir, name, "docker01", "mkdir -p /var/lib/lab && mount -t tmpfs -o size=8k tmpfs /var/lib/lab && (dd if=/dev/zero of=/var/lib/lab/fill bs=1k count=64 2>/dev/null; true)");
+    try {
+      const r = lab(dir, "up", file, "--sandbox", "--no-check");
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/docker01: put ens33 in promiscuous mode: the record for lab down could not be written \(.*No space left on device.*\); the change was undone again, so the host is as it was/);
+      expect(r.stdout).toMatch(/docker02: \d+ ok, \d+ changed, 0 failed/);
+      expect(sshRun(dir, name, "docker01", "ip -o link show dev ens33")).not.toContain("PROMISC");
+    } finally {
+      sshRun(dir, name, "docker01", "rm -f /var/lib/lab/fill; umount /var/lib/lab");
+    }
+    const again = lab(dir, "up", file, "--sandbox");
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain("checks: all 12 as expected");
+    expect(lab(dir, "down", file, "--sandbox", "--keep-sandbox").code).toBe(0);
+    expect(hostSnapshot(dir, name, "docker01")).toBe(before);
   });
 
   it("lab check without a sandbox running says so (exit 3)", () => {
