@@ -1,11 +1,9 @@
-import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { closeAll, connectAll } from "../apply/connect.js";
 import { resolveEndpoints } from "../apply/endpoints.js";
 import { loadInventory, type Inventory } from "../apply/inventory.js";
 import { EXIT, LabError } from "../errors.js";
-import { createSandbox, readSandboxState, sandboxHealthy } from "../sandbox/sandbox.js";
-import { sandboxDir } from "../sandbox/paths.js";
+import { createSandbox, readSandboxState, sandboxHealthy, sandboxInventory } from "../sandbox/sandbox.js";
 import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
 import { usageError } from "./exit-codes.js";
@@ -69,7 +67,7 @@ export async function openTargets(lab: Lab, options: TargetOptions, mode: { crea
       const state = await readSandboxState(lab.name);
       throw new LabError(`no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`, EXIT.cannotRun, "no-sandbox");
     }
-    inventory = await loadInventory(join(sandboxDir(lab.name), "inventory.json"));
+    inventory = sandboxInventory(lab);
     // The sandbox wrote its hosts' keys: nothing unknown may appear.
     strict = true;
   } else if (options.inventory) {

@@ -1,6 +1,6 @@
-import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, openSync, closeSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Inventory } from "../apply/inventory.js";
 import { quote as shellQuote } from "../plan/shell.js";
 import { buildSandboxImages } from "./images.js";
@@ -39,6 +39,21 @@ export interface SandboxState {
 }
 
 
+/**
+ * Where SSH goes for the sandbox's hosts, built from the lab's names, never read back from
+ * .lab/sandbox/<lab>/inventory.json (written for people and tools): a proxy command from a
+ * file in the working directory would run as root.
+ */
+export function sandboxInventory(lab: Lab): Inventory {
+  const dir = sandboxDir(lab.name);
+  return {
+    known_hosts: join(dir, "known_hosts"),
+    hosts: Object.fromEntries(
+      lab.hosts.map((h) => [h.name, { host: h.name, port: 22, user: "root", identity_file: join(dir, "id_ed25519"), proxy_command: proxyCommand(hostNetns(lab.name, h.name)) }]),
+    ),
+  };
+}
+
 export const proxyCommand = (netns: string): string[] => ["/usr/bin/nsenter", `--net=/run/netns/${netns}`, "/usr/bin/socat", "STDIO", "TCP:127.0.0.1:22"];
 
 export async function readSandboxState(labName: string): Promise<SandboxState | undefined> {
@@ -56,6 +71,20 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/**
+ * state.json lies in the working directory, where a lab pack could bring one of its own: a
+ * host's init is trusted (kept, signalled, entered) only when it is alive in the network
+ * namespace this lab's sandbox gives that host, never a PID the file merely names.
+ */
+function sandboxInit(labName: string, host: SandboxHostState): boolean {
+  if (host.netns !== hostNetns(labName, host.name) || !Number.isInteger(host.pid1) || host.pid1 <= 1 || !alive(host.pid1)) return false;
+  try {
+    return statSync(`/proc/${host.pid1}/ns/net`).ino === statSync(`/run/netns/${host.netns}`).ino;
+  } catch {
+    return false;
+  }
+}
+
 async function netnsList(): Promise<string[]> {
   const r = await runLocal("ip", ["netns", "list"]);
   return r.stdout.split("\n").map((l) => l.split(" ")[0]!).filter(Boolean);
@@ -66,7 +95,7 @@ export async function sandboxHealthy(lab: Lab): Promise<boolean> {
   const state = await readSandboxState(lab.name);
   if (!state) return false;
   const names = new Set(state.hosts.map((h) => h.name));
-  return lab.hosts.every((h) => names.has(h.name)) && state.hosts.every((h) => alive(h.pid1));
+  return lab.hosts.every((h) => names.has(h.name)) && state.hosts.every((h) => sandboxInit(lab.name, h));
 }
 
 /** Remove every process, namespace and file of this lab's sandbox, and leftovers with its prefix. */
@@ -75,13 +104,13 @@ export async function destroySandbox(labName: string): Promise<{ removed: string
   const state = await readSandboxState(labName);
   for (const host of state?.hosts ?? []) {
     // Killing a PID namespace's init kills every process in it; its mounts go with them.
-    if (alive(host.pid1)) {
+    if (sandboxInit(labName, host)) {
       process.kill(host.pid1, "SIGKILL");
       removed.push(`${host.name}: processes`);
     }
   }
   for (const host of state?.hosts ?? []) {
-    for (let i = 0; i < 100 && alive(host.pid1); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && sandboxInit(labName, host); i++) await new Promise((r) => setTimeout(r, 20));
   }
   const prefix = sandboxPrefix(labName);
   for (const ns of await netnsList()) {
@@ -135,10 +164,16 @@ export async function createSandbox(lab: Lab, log: (line: string) => void = () =
   if (leftovers.removed.length > 0) log(`sandbox: removed leftovers (${leftovers.removed.join(", ")})`);
 
   const dir = sandboxDir(lab.name);
+  await refuseLinks(dir);
   await mkdir(join(dir, "hosts"), { recursive: true });
+  // A new key pair for every new sandbox: none that came with the working directory, and files
+  // created afresh (a link planted in their place is removed, never written through).
   const key = join(dir, "id_ed25519");
-  if (!existsSync(key)) await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `lab-sandbox-${lab.name}`, "-f", key]);
-  await writeFile(join(dir, "authorized_keys"), await readFile(`${key}.pub`));
+  await rm(key, { force: true });
+  await rm(`${key}.pub`, { force: true });
+  await rm(join(dir, "authorized_keys"), { force: true });
+  await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `lab-sandbox-${lab.name}`, "-f", key]);
+  await writeFile(join(dir, "authorized_keys"), await readFile(`${key}.pub`), { flag: "wx" });
 
   const features = await probeKernelFeatures(`${sandboxPrefix(lab.name)}probe`);
   const sw = switchNetns(lab.name);
@@ -186,10 +221,7 @@ export async function createSandbox(lab: Lab, log: (line: string) => void = () =
 
   const knownHosts = hosts.map((h) => `${h.name} ${readFileSync(join(h.dir, "host_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ")}`).join("\n") + "\n";
   await writeFile(join(dir, "known_hosts"), knownHosts);
-  const inventory: Inventory = {
-    known_hosts: join(dir, "known_hosts"),
-    hosts: Object.fromEntries(hosts.map((h) => [h.name, { host: h.name, port: 22, user: "root", identity_file: key, proxy_command: proxyCommand(h.netns) }])),
-  };
+  const inventory = sandboxInventory(lab);
   await writeFile(join(dir, "inventory.json"), JSON.stringify(inventory, null, 2) + "\n");
   // For people: `ssh -F .lab/sandbox/<lab>/ssh_config docker01`.
   const sshConfig = hosts
@@ -288,4 +320,19 @@ export async function ensureStandins(lab: Lab, state: SandboxState, log: (line: 
   }
   await writeFile(join(state.dir, "state.json"), JSON.stringify(state, null, 2) + "\n");
   if (made.length > 0) log(`sandbox: VLAN stand-ins ${made.join(", ")} (separate switch bridges, no 802.1q tagging)`);
+}
+
+/** The sandbox's files are written as root: no part of .lab/sandbox/<lab> may be a link to elsewhere. */
+async function refuseLinks(dir: string): Promise<void> {
+  const parts = relative(process.cwd(), dir).split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const path = join(process.cwd(), ...parts.slice(0, i));
+    let link = false;
+    try {
+      link = lstatSync(path).isSymbolicLink();
+    } catch {
+      return; // not there yet: mkdir makes real directories
+    }
+    if (link) throw new CliError(`sandbox: ${path} is a symbolic link; lab writes the sandbox's keys there as root and will not follow it (remove it)`, EXIT.cannotRun, "sandbox-link");
+  }
 }
