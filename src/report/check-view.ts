@@ -1,6 +1,13 @@
 import type { ProbeResult } from "../verify/run-probes.js";
 
-const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+/** XML text: escaped, and without the characters XML 1.0 forbids (a host's ping output may hold them). */
+const esc = (text: string) =>
+  text
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "?")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 
 /**
  * The ping matrix as a grid: rows ping, columns are pinged. ✔ reply as expected, · no reply

@@ -22,7 +22,9 @@ export const warning = (path: PathSegment[], message: string, atKey = false): La
 
 export function formatIssue(issue: LocatedIssue): string {
   const tag = issue.severity === "warning" ? "warning: " : "";
-  return `${issue.file}:${issue.line}:${issue.col}: ${tag}${issue.message}`;
+  // A message may quote the lab file: its control characters are shown, never sent to the terminal.
+  const shown = issue.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `${issue.file}:${issue.line}:${issue.col}: ${tag}${shown}`;
 }
 
 export function byPosition(a: LocatedIssue, b: LocatedIssue): number {

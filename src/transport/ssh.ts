@@ -120,6 +120,15 @@ export function boundedCommand(command: string, timeoutMs: number | undefined): 
   return `if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 ${seconds} sh -c ${quote(command)}; else exec sh -c ${quote(command)}; fi`;
 }
 
+/**
+ * What a host prints reaches the operator's terminal (summaries, the tree, messages): no
+ * escape sequences from it (an OSC 52 one writes the clipboard; others repaint lines). Control
+ * characters other than newline and tab become "?" (stdout keeps \r for files written on Windows).
+ */
+export function hostText(text: string, stream: "stdout" | "stderr"): string {
+  return stream === "stdout" ? text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, "?") : text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+}
+
 /** Raised for a command whose connection ended while it ran: whether it took effect is unknown. */
 class ConnectionLost extends LabError {}
 
@@ -370,13 +379,13 @@ export class SshTransport implements Transport {
           ? setTimeout(() => {
               stream.signal("KILL");
               stream.close();
-              finish({ code: null, signal: undefined, stdout, stderr, timedOut: true, durationMs: Date.now() - started });
+              finish({ code: null, signal: undefined, stdout: hostText(stdout, "stdout"), stderr: hostText(stderr, "stderr"), timedOut: true, durationMs: Date.now() - started });
             }, options.timeoutMs)
           : undefined;
         // ssh2 emits close only once both streams are consumed.
         stream.on("data", (d: Buffer) => {
           stdout += d.toString();
-          options.onOutput?.(d.toString(), "stdout");
+          options.onOutput?.(hostText(d.toString(), "stderr"), "stdout");
           if (holdMarker !== undefined && !settled && stdout.includes(holdMarker)) {
             settled = true;
             clearTimeout(timer);
@@ -387,7 +396,7 @@ export class SshTransport implements Transport {
                 // A host that does not answer must not keep lab from ending.
                 setTimeout(done, 5000).unref();
               });
-            resolve({ code: null, stdout, stderr, timedOut: false, durationMs: Date.now() - started, release } as Held);
+            resolve({ code: null, stdout: hostText(stdout, "stdout"), stderr: hostText(stderr, "stderr"), timedOut: false, durationMs: Date.now() - started, release } as Held);
           }
         });
         // A held command reads its input until released: it is never ended here.
@@ -407,7 +416,7 @@ export class SshTransport implements Transport {
               endInput();
               if (after) {
                 stderr += after;
-                options.onOutput?.(after, "stderr");
+                options.onOutput?.(hostText(after, "stderr"), "stderr");
               }
             } else if (beforeStart.includes(prompt)) {
               const prompts = beforeStart.split(prompt).length - 1;
@@ -419,7 +428,7 @@ export class SshTransport implements Transport {
             return;
           }
           stderr += d.toString();
-          options.onOutput?.(d.toString(), "stderr");
+          options.onOutput?.(hostText(d.toString(), "stderr"), "stderr");
         });
         stream.on("close", (code: number | null, signal?: string) => {
           // A channel closed by the connection ending has neither exit code nor signal.
@@ -430,7 +439,7 @@ export class SshTransport implements Transport {
           }
           // sudo's own messages (a refused password, say) without its prompt.
           if (beforeStart !== undefined && wrapped.sudo) stderr += beforeStart.split(wrapped.sudo.prompt).join("");
-          finish({ code: code ?? null, signal: signal ?? undefined, stdout, stderr, timedOut: false, durationMs: Date.now() - started });
+          finish({ code: code ?? null, signal: signal ?? undefined, stdout: hostText(stdout, "stdout"), stderr: hostText(stderr, "stderr"), timedOut: false, durationMs: Date.now() - started });
         });
         if (!wrapped.sudo) endInput();
       };

@@ -33,6 +33,9 @@ export function parseStatus(lab: Lab, host: string, output: string): HostStatus 
   const status: HostStatus = { host, recordedChanges: 0, interfaces: [], namespaces: [], networks: [], containers: [] };
   for (const line of output.split("\n")) {
     const words = line.trim().split(/\s+/);
+    // A line too short for its kind (a host printing what it likes) is passed over, never a crash.
+    const minimum: Record<string, number> = { if: 2, ns: 3, nons: 2, net: 3, ctr: 3 };
+    if ((minimum[words[0]!] ?? 0) > words.length) continue;
     if (words[0] === "state") status.recordedChanges = Number(words[1]) || 0;
     if (words[0] === "if") {
       const [link, addresses] = line.slice(3 + words[1]!.length + 1).split("|");

@@ -57,6 +57,12 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     expect(left).toBe("0");
   });
 
+  it("what a host prints reaches the operator without escape sequences (no clipboard write, no repainted lines)", async () => {
+    const r = await t.exec("printf 'ok\\033]52;c;Y3VybCB4fHNo\\007\\n'; printf 'err\\033[2K\\302\\233 done\\n' >&2");
+    expect(r.stdout).toBe("ok?]52;c;Y3VybCB4fHNo?\n");
+    expect(r.stderr).toBe("err?[2K? done\n");
+  });
+
   it("writes files atomically, byte for byte, with mode and owner", async () => {
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     await t.writeFile("/etc/lab-transport/blob.bin", bytes, { mode: "0640", owner: "nobody" });
