@@ -1,7 +1,6 @@
 import pLimit from "p-limit";
 import { LabError } from "../errors.js";
-import { sh } from "../plan/shell.js";
-import { undoActions, type Undo } from "../plan/undo.js";
+import { alreadyGoneCheck, undoActions } from "../plan/undo.js";
 import { settleAll } from "../transport/settle-all.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
@@ -17,31 +16,6 @@ export interface UndoOutcome {
   refused?: string;
   /** Stopped by Ctrl-C before every entry was undone. */
   interrupted?: boolean;
-}
-
-/**
- * A command that succeeds when what the record names is already gone, so a `lab down` that
- * stopped half-way (or a host changed by hand) counts it as done instead of failing on it.
- */
-function alreadyGone(undo: Undo): string | undefined {
-  const ip = (netns: string | undefined, ...words: string[]) => (netns ? sh("ip", "-n", netns, ...words) : sh("ip", ...words));
-  switch (undo.kind) {
-    case "delete-link":
-      return `! ${ip(undo.netns, "link", "show", "dev", undo.link)} >/dev/null 2>&1`;
-    case "delete-netns":
-      return `[ ! -e ${sh(`/run/netns/${undo.netns}`)} ]`;
-    case "delete-address":
-      return `! ${ip(undo.netns, "-o", "addr", "show", "dev", undo.dev)} 2>/dev/null | grep -qF ${sh(` ${undo.address} `)}`;
-    case "link-down":
-      return `! ${ip(undo.netns, "link", "show", "dev", undo.dev)} >/dev/null 2>&1`;
-    case "unload-module":
-      return `[ ! -d ${sh(`/sys/module/${undo.module}`)} ]`;
-    case "remove-image":
-      return `! docker image inspect ${sh(undo.ref)} >/dev/null 2>&1`;
-    default:
-      // The others are safe to run again (restores, labelled removals, promisc off, routes checked below).
-      return undo.kind === "delete-route" ? `! ${ip(undo.netns, "route", "show", undo.route, ...(undo.dev ? ["dev", undo.dev] : []))} 2>/dev/null | grep -q .` : undefined;
-  }
 }
 
 /**
@@ -107,7 +81,7 @@ async function undoHost(
     }
     try {
       for (const undo of entry.undo) {
-        const gone = alreadyGone(undo);
+        const gone = alreadyGoneCheck(undo);
         if (gone && (await transport.exec(gone, { timeoutMs: options.commandTimeoutMs })).code === 0) continue;
         for (const action of undoActions(undo)) await performAction(ctx, action);
       }

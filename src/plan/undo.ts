@@ -83,3 +83,27 @@ export function undoActions(undo: Undo): Action[] {
       return [run(sh("docker", "image", "rm", undo.ref))];
   }
 }
+
+/**
+ * A command that succeeds when what the record names is already gone, so a `lab down` that
+ * stopped half-way (or a host changed by hand) counts it as done instead of failing on it.
+ */
+export function alreadyGoneCheck(undo: Undo): string | undefined {
+  switch (undo.kind) {
+    case "delete-link":
+      return `! ${ipIn(undo.netns, "link", "show", "dev", undo.link)} >/dev/null 2>&1`;
+    case "delete-netns":
+      return `[ ! -e ${sh(`/run/netns/${undo.netns}`)} ]`;
+    case "delete-address":
+      return `! ${ipIn(undo.netns, "-o", "addr", "show", "dev", undo.dev)} 2>/dev/null | grep -qF ${sh(` ${undo.address} `)}`;
+    case "link-down":
+      return `! ${ipIn(undo.netns, "link", "show", "dev", undo.dev)} >/dev/null 2>&1`;
+    case "unload-module":
+      return `[ ! -d ${sh(`/sys/module/${undo.module}`)} ]`;
+    case "remove-image":
+      return `! docker image inspect ${sh(undo.ref)} >/dev/null 2>&1`;
+    default:
+      // The others are safe to run again (restores, labelled removals, promisc off, routes checked below).
+      return undo.kind === "delete-route" ? `! ${ipIn(undo.netns, "route", "show", undo.route, ...(undo.dev ? ["dev", undo.dev] : []))} 2>/dev/null | grep -q .` : undefined;
+  }
+}
