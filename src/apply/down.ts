@@ -6,7 +6,7 @@ import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import type { ApplyEvents } from "./events.js";
 import { holderText, lockHost } from "./lock.js";
-import { readState, removeState, writeState, type HostState } from "./state.js";
+import { readState, removeState, writeState, type HostState, type LabIdentity } from "./state.js";
 
 export interface UndoOutcome {
   host: string;
@@ -25,8 +25,7 @@ export interface UndoOutcome {
  * and kept for a retry; a host whose state file is refused runs nothing; other hosts go on.
  */
 export async function undoLab(
-  labName: string,
-  labFile: string,
+  lab: LabIdentity & { file: string },
   transports: Map<string, Transport>,
   options: { parallel: number; events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal; holder?: string },
 ): Promise<UndoOutcome[]> {
@@ -37,11 +36,11 @@ export async function undoLab(
         const host = transport.host;
         const outcome: UndoOutcome = { host, undone: 0, failed: [] };
         let release: (() => Promise<void>) | undefined;
-        let state: HostState;
+        let state: HostState | undefined;
         try {
           // The same per-host lock as lab up: never two runs on one host at once.
-          release = await lockHost(transport, options.holder ?? holderText(labName, "down"), options.commandTimeoutMs);
-          state = await readState(transport, labName);
+          release = await lockHost(transport, options.holder ?? holderText(lab.name, "down"), options.commandTimeoutMs);
+          state = await readState(transport, lab);
         } catch (err) {
           await release?.();
           if (!(err instanceof LabError)) throw err;
@@ -50,7 +49,7 @@ export async function undoLab(
           return outcome;
         }
         try {
-          return await undoHost(labName, labFile, transport, state, outcome, options);
+          return await undoHost(lab.name, lab.file, transport, state, outcome, options);
         } finally {
           await release();
         }
@@ -63,12 +62,12 @@ async function undoHost(
   labName: string,
   labFile: string,
   transport: Transport,
-  state: HostState,
+  state: HostState | undefined,
   outcome: UndoOutcome,
   options: { events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal },
 ): Promise<UndoOutcome> {
   const host = transport.host;
-  if (state.changed.length === 0) {
+  if (!state || state.changed.length === 0) {
     options.events.note(host, "nothing to undo: the lab changed nothing here");
     await removeState(transport, labName);
     return outcome;

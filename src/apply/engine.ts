@@ -9,7 +9,7 @@ import { settleAll } from "../transport/settle-all.js";
 import { busyError, holderText, lockedScript } from "./lock.js";
 import { PROBE_END, parseProbe, probeComplete, probeScript } from "./probe.js";
 import { EXIT, LabError } from "../errors.js";
-import { parseState, stateFile, writeState, type HostState } from "./state.js";
+import { emptyState, parseState, stateFile, writeState, type HostState } from "./state.js";
 
 export interface StepOutcome {
   host: string;
@@ -52,6 +52,8 @@ interface HostRun {
  * the phase they are in, then the run ends. Every step checks before it acts.
  */
 export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Transport>, rawOptions: ApplyOptions): Promise<ApplyResult> {
+  // Hosts only ever record a lab with an id (lab up writes one into the file first).
+  if (!lab.id) throw new Error("applyPlan needs a lab with an id");
   const limit = pLimit(Math.max(1, rawOptions.parallel));
   const viewErrors: string[] = [];
   const options = { ...rawOptions, events: guardEvents(rawOptions.events, (event, err) => viewErrors.push(`${event}: ${err.message}`)) };
@@ -104,7 +106,7 @@ async function applyLocked({ lab, plan, transports, options, limit, outcomes, re
         return {
           plan: hostPlan,
           transport,
-          state: parseState(lab.name, probe.stateText, hostPlan.host),
+          state: parseState(lab, probe.stateText, hostPlan.host) ?? emptyState(lab),
           needed: new Map(steps.map((s, i) => [s, probe.needed[i]!])),
           conflicts: new Map([...probe.conflicts].map(([i, message]) => [steps[i]!, message])),
           failed: false,

@@ -1,5 +1,6 @@
 import { EXIT, LabError } from "../errors.js";
 import { dockerHosts } from "../plan/host-context.js";
+import { labIdOf, labelTemplate, NAME_LABEL, ownedBy } from "../plan/labels.js";
 import { quote } from "../plan/shell.js";
 import type { HostFacts } from "../plan/types.js";
 import type { Lab } from "../spec/model.js";
@@ -94,15 +95,16 @@ export function osFamily(id: string, like: string): HostFacts["os"] | undefined 
  * Prints `foreign_container=NAME`, `foreign_network=NAME`, `port_owner=…` lines.
  */
 export function collisionScript(lab: Lab, host: string): string {
-  const label = quote(lab.name);
   const lines: string[] = [];
+  // Not this lab's: no lab.id label of this lab. Another lab with the same name is told apart
+  // from anything else by its lab.name label (compared on the host: no host text is printed).
+  const foreign = (object: "container" | "network", name: string) =>
+    `if docker ${object} inspect ${quote(name)} >/dev/null 2>&1 && ! ${ownedBy(object, name, labIdOf(lab))}; then ` +
+    `if [ "$(docker ${object} inspect -f ${quote(labelTemplate(object, NAME_LABEL))} ${quote(name)})" = ${quote(lab.name)} ]; then echo ${quote(`other_lab_${object}=${name}`)}; ` +
+    `else echo ${quote(`foreign_${object}=${name}`)}; fi; fi`;
   const containers = [...lab.containers.filter((c) => c.host === host).map((c) => c.name), ...(lab.registry?.host === host ? [lab.registry.containerName] : [])];
-  for (const name of containers) {
-    lines.push(`l=$(docker container inspect -f '{{index .Config.Labels "lab.name"}}' ${quote(name)} 2>/dev/null) && [ "$l" != ${label} ] && echo ${quote(`foreign_container=${name}`)}`);
-  }
-  for (const network of lab.networks.filter((n) => n.hosts.includes(host))) {
-    lines.push(`l=$(docker network inspect -f '{{index .Labels "lab.name"}}' ${quote(network.name)} 2>/dev/null) && [ "$l" != ${label} ] && echo ${quote(`foreign_network=${network.name}`)}`);
-  }
+  for (const name of containers) lines.push(foreign("container", name));
+  for (const network of lab.networks.filter((n) => n.hosts.includes(host))) lines.push(foreign("network", network.name));
   if (lab.registry?.host === host) {
     const running = `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(lab.registry.containerName)} 2>/dev/null)" = true ]`;
     lines.push(`${running} || echo "port_owner=$(ss -Hltnp ${quote(`sport = :${lab.registry.port}`)} 2>/dev/null | head -1 | tr -s ' ' | cut -c1-200)"`);
@@ -146,8 +148,11 @@ export async function preflight(lab: Lab, transport: Transport, options: { vlanS
     throw new LabError("Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)", EXIT.cannotRun, "no-docker", host.name, "preflight");
   }
   const collisions = [
-    ...lines(r.stdout, "foreign_container").map((n) => `a container named ${n} is there and not this lab's (no label lab.name=${lab.name}): rename the lab's, or remove that one`),
-    ...lines(r.stdout, "foreign_network").map((n) => `a Docker network named ${n} is there and not this lab's (no label lab.name=${lab.name}): rename the lab's, or remove that one`),
+    ...lines(r.stdout, "foreign_container").map((n) => `a container named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`),
+    ...lines(r.stdout, "foreign_network").map((n) => `a Docker network named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`),
+    ...[...lines(r.stdout, "other_lab_container"), ...lines(r.stdout, "other_lab_network")].map(
+      (n) => `${n} belongs to another lab also named ${lab.name} (its lab.id is not ${labIdOf(lab)}): take that lab down with its own lab file, or give this lab another name`,
+    ),
     ...lines(r.stdout, "port_owner")
       .filter(Boolean)
       .map((l) => `the registry port ${lab.registry!.port} is already in use by ${portOwner(l)}: set registry.port, or stop it`),

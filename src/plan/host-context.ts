@@ -7,8 +7,6 @@ export interface HostContext {
   host: HostSpec;
   facts: HostFacts;
   persist: PersistMode;
-  /** Label every Docker object carries, so `lab down` removes only the lab's own. */
-  label: string;
   runsDocker: boolean;
   options: PlanOptions;
 }
@@ -21,7 +19,7 @@ export interface PlanOptions {
 
 export function makeHostContext(lab: Lab, host: HostSpec, facts: HostFacts, options: PlanOptions = {}): HostContext {
   const persist: PersistMode = host.persist === "auto" ? (facts.os === "rhel" ? "ifcfg" : "debian") : host.persist;
-  return { lab, host, facts, persist, label: `lab.name=${lab.name}`, runsDocker: dockerHosts(lab).includes(host.name), options };
+  return { lab, host, facts, persist, runsDocker: dockerHosts(lab).includes(host.name), options };
 }
 
 /** Hosts that take part in Docker work: a network, a container or the registry. */

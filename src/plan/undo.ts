@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseCidr, parseIp } from "../net/cidr.js";
 import { patterns } from "../spec/patterns.js";
+import { ownedBy } from "./labels.js";
 import { sh } from "./shell.js";
 import type { Action } from "./types.js";
 
@@ -15,7 +16,7 @@ const name = (p: { regex: RegExp }) => z.string().regex(p.regex);
 const iface = name(patterns.interfaceName).max(15);
 const netns = name(patterns.namespaceName);
 const object = name(patterns.objectName);
-const labName = name(patterns.labName);
+const labId = name(patterns.labId);
 const address = z.string().refine((v) => parseCidr(v) !== undefined, "an address with prefix length");
 const ip = z.string().refine((v) => parseIp(v) !== undefined, "an IP address");
 const route = z.string().refine((v) => v === "default" || parseCidr(v) !== undefined, "a prefix or default");
@@ -42,7 +43,7 @@ export const undoSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("delete-route"), route, dev: iface.optional(), via: ip.optional(), netns: netns.optional() }),
   z.strictObject({ kind: z.literal("delete-netns"), netns }),
   /** Removed only while it still carries the lab's label: never a same-named object of someone else. */
-  z.strictObject({ kind: z.literal("remove-labelled"), object: z.enum(["container", "network"]), name: object, lab: labName }),
+  z.strictObject({ kind: z.literal("remove-labelled"), object: z.enum(["container", "network"]), name: object, id: labId }),
   z.strictObject({ kind: z.literal("remove-image"), ref: image }),
 ]);
 export type Undo = z.infer<typeof undoSchema>;
@@ -75,9 +76,8 @@ export function undoActions(undo: Undo): Action[] {
     case "delete-netns":
       return [run(sh("ip", "netns", "del", undo.netns))];
     case "remove-labelled": {
-      const label = undo.object === "container" ? `{{index .Config.Labels "lab.name"}}` : `{{index .Labels "lab.name"}}`;
       const remove = undo.object === "container" ? sh("docker", "rm", "-f", "-v", undo.name) : sh("docker", "network", "rm", undo.name);
-      return [run(`if [ "$(docker ${undo.object} inspect -f ${sh(label)} ${sh(undo.name)} 2>/dev/null)" = ${sh(undo.lab)} ]; then ${remove}; fi`)];
+      return [run(`if ${ownedBy(undo.object, undo.name, undo.id)}; then ${remove}; fi`)];
     }
     case "remove-image":
       return [run(sh("docker", "image", "rm", undo.ref))];

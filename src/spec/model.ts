@@ -121,6 +121,8 @@ export interface ChecksSpec {
 
 export interface Lab {
   name: string;
+  /** Written into the lab file by the first `lab up` (src/spec/lab-id.ts); recorded in host state and labels. */
+  id?: string;
   description?: string;
   file: string;
   hosts: HostSpec[];
@@ -209,6 +211,7 @@ export function resolveLab(raw: RawLab, file: string): Lab {
 
   return {
     name: raw.name,
+    id: raw.id,
     description: raw.description?.trim(),
     file,
     hosts,

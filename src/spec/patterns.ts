@@ -13,6 +13,7 @@ const p = (regex: RegExp, describe: string): SafePattern => ({ regex, describe }
 
 export const patterns = {
   labName: p(/^[a-z][a-z0-9-]{0,23}$/, "a lowercase name of at most 24 characters: letters, digits and '-', starting with a letter"),
+  labId: p(/^[a-z][a-z0-9-]{7,39}$/, "8 to 40 lowercase letters, digits and '-', starting with a letter, such as k3f9a0c1e7b2 (lab up writes one when the file has none)"),
   hostName: p(/^[a-zA-Z][a-zA-Z0-9-]{0,31}$/, "a host name of at most 32 characters: letters, digits and '-', starting with a letter"),
   objectName: p(/^[a-zA-Z][a-zA-Z0-9_.-]{0,62}$/, "a name of letters, digits, '_', '.' and '-', starting with a letter (at most 63 characters)"),
   namespaceName: p(/^[a-zA-Z][a-zA-Z0-9_.-]{0,31}$/, "a namespace name of letters, digits, '_', '.' and '-', starting with a letter (at most 32 characters)"),

@@ -176,6 +176,9 @@ const timeouts = z.strictObject({
 export const labSchema = z
   .strictObject({
     name: safe(patterns.labName).describe("Prefix for labels, state and sandbox objects"),
+    id: safe(patterns.labId)
+      .describe("Keeps this lab apart from another lab with the same name on the same hosts; lab up writes a fresh one when it is missing")
+      .optional(),
     description: z.string().optional(),
     defaults: defaults.optional(),
     hosts: z.record(hostName, host),

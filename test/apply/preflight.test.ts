@@ -117,18 +117,29 @@ describe("preflight (fake transport, canned output)", () => {
   it("a Docker object of the lab's name that something else owns, or the registry port taken, stops it before any change (exit 3)", async () => {
     const lab = labs["two-host-vlan"]!;
     const script = collisionScript(lab, "docker01");
-    expect(script).toContain(`docker container inspect -f '{{index .Config.Labels "lab.name"}}' bbox10`);
-    expect(script).toContain(`docker network inspect -f '{{index .Labels "lab.name"}}' mac_net10`);
+    expect(script).toContain(`docker container inspect -f '{{index .Config.Labels "lab.id"}}' bbox10`);
+    expect(script).toContain(`docker network inspect -f '{{index .Labels "lab.id"}}' mac_net10`);
     const taken = fake("docker01", { stdout: output() + "foreign_container=bbox10\nforeign_network=mac_net10\n" });
     const err = await failure(preflight(lab, taken));
     expect(err.exitCode).toBe(3);
     expect(err.located).toBe(
-      "docker01: preflight: a container named bbox10 is there and not this lab's (no label lab.name=two-host-vlan): rename the lab's, or remove that one; a Docker network named mac_net10 is there and not this lab's (no label lab.name=two-host-vlan): rename the lab's, or remove that one; nothing was changed",
+      "docker01: preflight: a container named bbox10 is there and not this lab's (no label lab.id=wdryjx3yec2f): rename the lab's, or remove that one; a Docker network named mac_net10 is there and not this lab's (no label lab.id=wdryjx3yec2f): rename the lab's, or remove that one; nothing was changed",
     );
     const single = labs["single-network"]!;
     const port = fake("docker01", { stdout: output() + 'port_owner=LISTEN 0 5 0.0.0.0:5000 0.0.0.0:* users:(("socat",pid=4321,fd=5))\n' });
     expect((await failure(preflight(single, port))).located).toBe("docker01: preflight: the registry port 5000 is already in use by socat (pid 4321): set registry.port, or stop it; nothing was changed");
     expect((await preflight(single, fake("docker01", { stdout: output() + "port_owner=\n" }))).facts.os).toBe("rhel");
+  });
+
+  it("a Docker object of another lab with the same name is named as such (its lab.name label, another lab.id)", async () => {
+    const lab = labs["two-host-vlan"]!;
+    const other = fake("docker01", { stdout: output() + "other_lab_container=bbox10\nother_lab_network=mac_net10\n" });
+    const err = await failure(preflight(lab, other));
+    expect(err.exitCode).toBe(3);
+    expect(err.located).toBe(
+      "docker01: preflight: bbox10 belongs to another lab also named two-host-vlan (its lab.id is not wdryjx3yec2f): take that lab down with its own lab file, or give this lab another name; " +
+        "mac_net10 belongs to another lab also named two-host-vlan (its lab.id is not wdryjx3yec2f): take that lab down with its own lab file, or give this lab another name; nothing was changed",
+    );
   });
 
   it("detects Debian; falls back to rhel (not detected) for an unknown OS", async () => {

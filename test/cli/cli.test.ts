@@ -30,7 +30,7 @@ describe("lab validate", () => {
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split("\n");
     // A schema error and a semantic error, both reported in one run.
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:14:1: unknown key 'promiscuous'.*did you mean 'promisc'`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:15:1: unknown key 'promiscuous'.*did you mean 'promisc'`)));
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: .*172.16.10.10 is used twice`)));
     expect(r.stderr).toMatch(/invalid, \d+ errors?/);
   });

@@ -88,7 +88,7 @@ describe("two-host-vlan plan", () => {
     const create = "docker network create -d macvlan --subnet 172.16.10.0/24 --gateway 172.16.10.1 -o parent=ens33.10 mac_net10";
     const onDocker01 = commands(docker01).find((c) => c.includes("mac_net10") && c.startsWith("docker network create"))!;
     const onDocker02 = commands(docker02).find((c) => c.includes("mac_net10") && c.startsWith("docker network create"))!;
-    expect(onDocker01.replace("--label lab.name=two-host-vlan ", "")).toBe(create);
+    expect(onDocker01.replace("--label lab.name=two-host-vlan --label lab.id=wdryjx3yec2f ", "")).toBe(create);
     expect(onDocker02).toBe(onDocker01);
   });
 
@@ -103,7 +103,7 @@ describe("two-host-vlan plan", () => {
   it("starts the containers with fixed IPs from the registry image, labelled", () => {
     const run = step(docker01, "container:bbox10").actions[0]!;
     expect(run.kind === "run" && run.command).toContain(
-      "docker run -dit --name bbox10 --label lab.name=two-host-vlan --network mac_net10 --ip 172.16.10.10 192.168.1.11:5000/busybox:latest",
+      "docker run -dit --name bbox10 --label lab.name=two-host-vlan --label lab.id=wdryjx3yec2f --network mac_net10 --ip 172.16.10.10 192.168.1.11:5000/busybox:latest",
     );
     expect(docker02.steps.map((s) => s.id)).toEqual(expect.arrayContaining(["container:bbox11", "container:bbox21"]));
     expect(docker02.steps.map((s) => s.id)).not.toContain("container:bbox10");

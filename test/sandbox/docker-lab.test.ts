@@ -92,7 +92,8 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     const r = lab(dir, "up", file, "--sandbox", "--no-check");
     // Seen at preflight, before anything changes anywhere.
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("docker02: preflight: a container named bbox2 is there and not this lab's (no label lab.name=t-docker): rename the lab's, or remove that one; nothing was changed");
+    const labId = /^id: (\S+)/m.exec(readFileSync(file, "utf8"))![1]!;
+    expect(r.stderr).toContain(`docker02: preflight: a container named bbox2 is there and not this lab's (no label lab.id=${labId}): rename the lab's, or remove that one; nothing was changed`);
     const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(down.code, down.stderr).toBe(0);
     expect(on("docker02", "docker ps --format '{{.Names}}'")).toContain("bbox2");

@@ -99,7 +99,8 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     // What root on docker02 could plant: a command of its own, and an upload of a file on the operator's side.
     const planted = {
       lab: name,
-      version: 2,
+      id: /^id: (\S+)/m.exec(readFileSync(file, "utf8"))![1],
+      version: 3,
       updatedAt: "t",
       changed: [
         { id: "x", title: "x", undo: [{ kind: "upload", from: canary, to: "cat > /root/stolen" }], at: "t" },

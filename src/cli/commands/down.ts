@@ -40,6 +40,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
       }
       let failed = false;
       let interrupted = false;
+      let refused = false;
       // As in `lab up`: Ctrl-C lets the running undo finish, records it, and stops.
       const abort = new AbortController();
       const onSigint = () => {
@@ -50,9 +51,10 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
       process.on("SIGINT", onSigint);
       try {
         const events = logFileEvents(`.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`, view);
-        const outcomes = await undoLab(lab.name, lab.file, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
+        const outcomes = await undoLab(lab, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
         failed = outcomes.some((o) => o.failed.length > 0 || o.refused);
         interrupted = outcomes.some((o) => o.interrupted);
+        refused = outcomes.some((o) => o.refused);
         for (const o of outcomes) write(o.refused ? `${o.host}: nothing undone (see below)` : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`);
         for (const o of outcomes.filter((o) => o.refused)) process.stderr.write(`${o.host}: ${o.refused}\n`);
         if (failed) process.stderr.write("lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n");
@@ -62,7 +64,10 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         await targets.close();
       }
       if (interrupted) return setExit(EXIT.labProblem);
-      if (removeSandboxAfter) {
+      if (removeSandboxAfter && refused) {
+        // A refused state may be another lab's (same name, another id) on these sandbox hosts.
+        write(`sandbox: kept, since a host refused its state; lab sandbox destroy ${file} removes it`);
+      } else if (removeSandboxAfter) {
         const { removed } = await destroySandbox(lab.name);
         write(`sandbox: removed ${removed.join(", ")}`);
       }

@@ -7,7 +7,7 @@ import { logFileEvents } from "../../report/log-file.js";
 import { plainEvents, summaryLines } from "../../report/plain.js";
 import { ttyEvents, type TtyView } from "../../report/tty.js";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
-import { loadValidLab } from "../read-lab.js";
+import { loadValidLabWithId } from "../read-lab.js";
 import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
 import { checkExitCode, printCheckResults, runChecks } from "./check.js";
 
@@ -41,9 +41,9 @@ Examples:
   lab up labs/two-host-vlan.yaml --inventory vms.yaml --verbose`,
     )
     .action(async (file: string, opts: UpOptions) => {
-      const lab = await loadValidLab(file, policyOf(opts));
-      if (!lab) return setExit(EXIT.labProblem);
       const write = (line: string) => process.stdout.write(line + "\n");
+      const lab = await loadValidLabWithId(file, policyOf(opts), write);
+      if (!lab) return setExit(EXIT.labProblem);
       const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}`;
       const targets = await openTargets(lab, opts, { create: true }, write);
       const abort = new AbortController();

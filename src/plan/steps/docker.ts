@@ -1,5 +1,6 @@
 import { defaultMode, type NetworkSpec } from "../../spec/model.js";
 import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
+import { labelArgs, labIdOf, ownedBy } from "../labels.js";
 import { sh } from "../shell.js";
 import type { Step } from "../types.js";
 import { RELOAD_DOCKER } from "../undo.js";
@@ -8,16 +9,13 @@ const DAEMON_JSON = "/etc/docker/daemon.json";
 // SIGHUP makes dockerd re-read insecure-registries; a restart would kill running containers.
 const running = (name: string) => `[ "$(docker container inspect -f '{{.State.Running}}' ${sh(name)} 2>/dev/null)" = true ]`;
 
-/** Remove a Docker object only if it carries this lab's label: never someone else's. */
-
 /**
  * Start the lab's container, or run it. A `docker run` that created the container but could not
  * start it (a port taken, an address in use) leaves it behind: the lab's own stopped container
  * is removed before running again, so a re-run shows the real error instead of "name in use".
  */
-function startOrRun(name: string, lab: string, run: string): string {
-  const ours = `[ "$(docker container inspect -f '{{index .Config.Labels "lab.name"}}' ${sh(name)} 2>/dev/null)" = ${sh(lab)} ]`;
-  return `docker start ${sh(name)} 2>/dev/null || { if ${ours}; then docker rm -f ${sh(name)} >/dev/null; fi; ${run}; }`;
+function startOrRun(name: string, labId: string, run: string): string {
+  return `docker start ${sh(name)} 2>/dev/null || { if ${ownedBy("container", name, labId)}; then docker rm -f ${sh(name)} >/dev/null; fi; ${run}; }`;
 }
 
 const NETWORK_FIELDS = [
@@ -65,8 +63,8 @@ export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
 }
 
 /** The docker network create command; identical on every host. */
-export function networkCreateCommand(network: NetworkSpec, label: string): string {
-  const words = ["docker", "network", "create", "--label", label, "-d", network.driver];
+export function networkCreateCommand(network: NetworkSpec, labels: string[]): string {
+  const words = ["docker", "network", "create", ...labels, "-d", network.driver];
   if (network.subnets.some((s) => s.subnet.includes(":"))) words.push("--ipv6");
   for (const s of network.subnets) {
     words.push("--subnet", s.subnet);
@@ -82,7 +80,7 @@ export function networkCreateCommand(network: NetworkSpec, label: string): strin
 }
 
 export function networkSteps(ctx: HostContext): Step[] {
-  const { lab, host, label } = ctx;
+  const { lab, host } = ctx;
   const steps: Step[] = [];
   for (const network of lab.networks.filter((n) => n.hosts.includes(host.name))) {
     const trunk = /^(.+)\.(\d+)$/.exec(network.parent);
@@ -104,8 +102,8 @@ export function networkSteps(ctx: HostContext): Step[] {
           gateways: network.subnets.flatMap((s) => (s.gateway ? [s.gateway] : [])),
         },
       },
-      actions: [{ kind: "run", command: networkCreateCommand(network, label) }],
-      undo: [{ kind: "remove-labelled", object: "network", name: network.name, lab: lab.name }],
+      actions: [{ kind: "run", command: networkCreateCommand(network, labelArgs(lab)) }],
+      undo: [{ kind: "remove-labelled", object: "network", name: network.name, id: labIdOf(lab) }],
       note: dockerMakesParent
         ? `trunk mode: Docker creates the 802.1q sub-interface ${network.parent} itself and removes it with the network`
         : network.mode === undefined || network.mode === "bridge" || network.mode === "l2"
@@ -150,7 +148,7 @@ function shimSteps({ lab, host }: HostContext): Step[] {
   return steps;
 }
 
-export function registrySteps({ lab, host, label }: HostContext): Step[] {
+export function registrySteps({ lab, host }: HostContext): Step[] {
   const registry = lab.registry;
   if (!registry || registry.host !== host.name) return [];
   const name = registry.containerName;
@@ -163,12 +161,12 @@ export function registrySteps({ lab, host, label }: HostContext): Step[] {
       actions: [
         {
           kind: "run",
-          command: startOrRun(name, lab.name, sh("docker", "run", "-d", "--name", name, "--label", label, "--restart", "always", "-p", `${registry.port}:5000`, registry.image)),
+          command: startOrRun(name, labIdOf(lab), sh("docker", "run", "-d", "--name", name, ...labelArgs(lab), "--restart", "always", "-p", `${registry.port}:5000`, registry.image)),
         },
       ],
       conflict: { what: `container ${name}`, command: inspect("container", CONTAINER_FIELDS, name), expect: { image: registry.image } },
       // -v: registry:2 keeps its images in an anonymous volume that would otherwise outlive it.
-      undo: [{ kind: "remove-labelled", object: "container", name, lab: lab.name }],
+      undo: [{ kind: "remove-labelled", object: "container", name, id: labIdOf(lab) }],
       note: `insecure (plain HTTP) registry reachable at ${registry.endpoint}`,
     },
   ];
@@ -218,13 +216,13 @@ export function distributeSteps({ lab, host, runsDocker }: HostContext): Step[] 
   });
 }
 
-export function containerSteps({ lab, host, label }: HostContext): Step[] {
+export function containerSteps({ lab, host }: HostContext): Step[] {
   return lab.containers
     .filter((c) => c.host === host.name)
     .map((c) => {
       const image = imageFor(lab, c.image);
       // busybox's default command is sh, which exits at once without a terminal: keep one open.
-      const words = ["docker", "run", c.command === undefined ? "-dit" : "-d", "--name", c.name, "--label", label, "--network", c.network];
+      const words = ["docker", "run", c.command === undefined ? "-dit" : "-d", "--name", c.name, ...labelArgs(lab), "--network", c.network];
       if (c.ip) words.push("--ip", c.ip);
       if (c.ipv6) words.push("--ip6", c.ipv6);
       words.push(image);
@@ -241,8 +239,8 @@ export function containerSteps({ lab, host, label }: HostContext): Step[] {
           command: inspect("container", CONTAINER_FIELDS, c.name),
           expect: { image, networks: [c.network], ips: [c.ip, c.ipv6].filter((x): x is string => !!x) },
         },
-        actions: [{ kind: "run" as const, command: startOrRun(c.name, lab.name, sh(...words)) }],
-        undo: [{ kind: "remove-labelled" as const, object: "container" as const, name: c.name, lab: lab.name }],
+        actions: [{ kind: "run" as const, command: startOrRun(c.name, labIdOf(lab), sh(...words)) }],
+        undo: [{ kind: "remove-labelled" as const, object: "container" as const, name: c.name, id: labIdOf(lab) }],
       };
     });
 }
