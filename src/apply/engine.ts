@@ -175,8 +175,11 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
     }
   } catch (err) {
     error = err instanceof ActionError ? { command: err.command, message: err.message } : { message: (err as Error).message };
+    // A command cut off (its connection lost, its deadline passed) may have taken effect.
+    if (outcomeUnknown(err)) done++;
   }
-  // Recorded once any action took effect, so `lab down` can undo a half-done step too.
+  // Recorded once any action took effect (or may have), so `lab down` can undo a half-done
+  // step too; every undo record is safe where its object was never made.
   if (done > 0 && !run.state.changed.some((c) => c.id === step.id)) {
     run.state.changed.push({ id: step.id, title: step.title, undo: step.undo, at: new Date().toISOString() });
     try {
@@ -191,6 +194,10 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
   }
   if (error) run.failed = true;
   record(host, step, error ? "failed" : "changed", error);
+}
+
+function outcomeUnknown(err: unknown): boolean {
+  return (err instanceof ActionError && err.result.timedOut) || (err instanceof LabError && err.code === "connection-lost");
 }
 
 /** Undo one step at once (its record could not be kept); says how that went. */

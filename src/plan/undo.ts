@@ -51,6 +51,13 @@ export type Undo = z.infer<typeof undoSchema>;
 const DAEMON_JSON = "/etc/docker/daemon.json";
 export const RELOAD_DOCKER = `systemctl reload docker 2>/dev/null || kill -s HUP "$(pidof dockerd)"`;
 
+/**
+ * Before a Docker undo: with dockerd stopped, `docker inspect` fails as if the object were
+ * gone, and the record would be dropped while the object comes back with the daemon. Fail
+ * instead, so the record stays for the next `lab down`.
+ */
+const DOCKER_REACHABLE = `docker info >/dev/null 2>&1 || { echo 'cannot reach dockerd on this host (is it running?); kept for the next lab down' >&2; exit 1; }`;
+
 const ipIn = (netns: string | undefined, ...words: string[]): string => (netns ? sh("ip", "-n", netns, ...words) : sh("ip", ...words));
 
 /** The actions that undo one record; every value quoted. */
@@ -77,7 +84,7 @@ export function undoActions(undo: Undo): Action[] {
       return [run(sh("ip", "netns", "del", undo.netns))];
     case "remove-labelled": {
       const remove = undo.object === "container" ? sh("docker", "rm", "-f", "-v", undo.name) : sh("docker", "network", "rm", undo.name);
-      return [run(`if ${ownedBy(undo.object, undo.name, undo.id)}; then ${remove}; fi`)];
+      return [run(`${DOCKER_REACHABLE}\nif ${ownedBy(undo.object, undo.name, undo.id)}; then ${remove}; fi`)];
     }
     case "remove-image":
       return [run(sh("docker", "image", "rm", undo.ref))];
@@ -101,7 +108,7 @@ export function alreadyGoneCheck(undo: Undo): string | undefined {
     case "unload-module":
       return `[ ! -d ${sh(`/sys/module/${undo.module}`)} ]`;
     case "remove-image":
-      return `! docker image inspect ${sh(undo.ref)} >/dev/null 2>&1`;
+      return `docker info >/dev/null 2>&1 && ! docker image inspect ${sh(undo.ref)} >/dev/null 2>&1`;
     default:
       // The others are safe to run again (restores, labelled removals, promisc off, routes checked below).
       return undo.kind === "delete-route" ? `! ${ipIn(undo.netns, "route", "show", undo.route, ...(undo.dev ? ["dev", undo.dev] : []))} 2>/dev/null | grep -q .` : undefined;

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { Duplex } from "node:stream";
 import pLimit from "p-limit";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
@@ -55,6 +55,44 @@ function proxySocket(command: string[]): Duplex {
   return duplex;
 }
 
+/** Private keys are a few KiB: a device (/dev/zero) or a huge file is refused, never read whole. */
+const MAX_KEY_FILE = 64 * 1024;
+async function readKeyFile(path: string): Promise<Buffer> {
+  const file = await open(path, "r");
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) throw new Error("not a regular file");
+    if (info.size > MAX_KEY_FILE) throw new Error(`${info.size} bytes, more than a key file holds (${MAX_KEY_FILE})`);
+    return await file.readFile();
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * What lab keeps of one command's output, per stream: a host that prints without end (root on
+ * it, or a runaway command) cannot exhaust the operator's memory. The rest is dropped, with a note.
+ */
+export const MAX_OUTPUT = 16 * 1024 * 1024;
+class OutputBuffer {
+  private text = "";
+  private dropped = 0;
+  add(chunk: string): void {
+    const room = MAX_OUTPUT - this.text.length;
+    if (chunk.length <= room) this.text += chunk;
+    else {
+      this.text += chunk.slice(0, Math.max(0, room));
+      this.dropped += chunk.length - Math.max(0, room);
+    }
+  }
+  includes(marker: string): boolean {
+    return this.text.includes(marker);
+  }
+  toString(): string {
+    return this.dropped ? `${this.text}\n[lab: ${this.dropped} more characters of output dropped]\n` : this.text;
+  }
+}
+
 const prompted = new Map<string, Promise<string>>();
 let promptQueue: Promise<string> = Promise.resolve("");
 
@@ -63,7 +101,7 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
   if (endpoint.identityFile) {
     const path = endpoint.identityFile.replace(/^~(?=\/)/, env.HOME ?? "");
     try {
-      config.privateKey = await readFile(path);
+      config.privateKey = await readKeyFile(path);
       if (endpoint.passphraseEnv) config.passphrase = env[endpoint.passphraseEnv];
       config.tried.push(`key ${path}`);
     } catch (err) {
@@ -132,6 +170,16 @@ export function hostText(text: string, stream: "stdout" | "stderr"): string {
 /** Raised for a command whose connection ended while it ran: whether it took effect is unknown. */
 class ConnectionLost extends LabError {}
 
+/** How often a held command is tried again on a new connection (0.3 s apart). */
+const RETAKE_TRIES = 10;
+
+interface HeldCommand {
+  command: string;
+  marker: string;
+  options: ExecOptions;
+  current: Held;
+}
+
 /**
  * One ssh2 connection with host key checking, retries, a channel limit and sudo. A connection
  * that drops is opened again for the next command; a command it cut off fails naming the host
@@ -145,6 +193,10 @@ export class SshTransport implements Transport {
   private lost?: string;
   private closing = false;
   private reconnecting?: Promise<void>;
+  /** Commands held for the run (the host's lock), taken again on a new connection. */
+  private readonly held = new Set<HeldCommand>();
+  /** Set when a held command could not be taken again: then nothing more runs here. */
+  private heldLost?: string;
 
   private constructor(
     readonly endpoint: SshEndpoint,
@@ -168,19 +220,23 @@ export class SshTransport implements Transport {
   /** Open the connection again if it dropped (the jump host's first). Shared by concurrent callers. */
   private async ensureConnected(): Promise<void> {
     if (this.closing) throw new LabError("the connection is closed", EXIT.cannotRun, "connection-lost", this.host);
+    if (this.heldLost) throw new LabError(this.heldLost, EXIT.cannotRun, "connection-lost", this.host);
     if (this.lost === undefined) return;
     this.reconnecting ??= (async () => {
       const why = this.lost!;
       this.options.log?.(`${this.host}: connection lost (${why}); connecting again`);
       try {
-        await this.jumpTransport?.ensureConnected();
-        const client = await SshTransport.openWithRetries(this.endpoint, this.options, this.jumpTransport);
-        this.client = client;
-        this.lost = undefined;
-        this.stats.connections++;
-        this.watch(client);
-      } catch (err) {
-        throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, EXIT.cannotRun, "connection-lost", this.host);
+        try {
+          await this.jumpTransport?.ensureConnected();
+          const client = await SshTransport.openWithRetries(this.endpoint, this.options, this.jumpTransport);
+          this.client = client;
+          this.lost = undefined;
+          this.stats.connections++;
+          this.watch(client);
+        } catch (err) {
+          throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, EXIT.cannotRun, "connection-lost", this.host);
+        }
+        await this.retakeHeld(why);
       } finally {
         this.reconnecting = undefined;
       }
@@ -346,13 +402,51 @@ export class SshTransport implements Transport {
       for (let attempt = 0; ; attempt++) {
         await this.ensureConnected();
         try {
-          return await this.execNow(command, options, marker);
+          const held = await this.execNow(command, options, marker);
+          if (!held.release) return held;
+          const entry: HeldCommand = { command, marker, options, current: held };
+          this.held.add(entry);
+          return {
+            ...held,
+            release: async () => {
+              this.held.delete(entry);
+              if (this.held.size === 0) this.heldLost = undefined;
+              await entry.current.release();
+            },
+          };
         } catch (err) {
           if (err instanceof ConnectionLost && options.retrySafe && attempt === 0) continue;
           throw err;
         }
       }
     });
+  }
+
+  /**
+   * A held command (the host's lock) ends with the connection that ran it: on a new
+   * connection it is taken again before anything else runs. If it cannot be (another run took
+   * the lock meanwhile), no command runs on this host until it is released.
+   */
+  private async retakeHeld(why: string): Promise<void> {
+    for (const entry of this.held) {
+      let again: Partial<Held> & ExecResult = { code: null, stdout: "", stderr: "", timedOut: false, durationMs: 0 };
+      // The command that held it on the old connection may take a moment to notice its end.
+      for (let attempt = 0; attempt < RETAKE_TRIES && !again.release; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 300));
+        try {
+          again = await this.execNow(entry.command, entry.options, entry.marker);
+        } catch (err) {
+          again = { code: null, stdout: "", stderr: (err as Error).message, timedOut: false, durationMs: 0 };
+        }
+      }
+      if (again.release) {
+        entry.current = again as Held;
+        continue;
+      }
+      const said = `${again.stdout}\n${again.stderr}`.trim().split("\n").slice(-2).join(" / ").slice(0, 300);
+      this.heldLost = `the connection was lost (${why}), and with it what lab held on this host (its lock), which could not be taken again${said ? `: ${said}` : ""}; nothing more runs here in this run`;
+      throw new LabError(this.heldLost, EXIT.cannotRun, "connection-lost", this.host);
+    }
   }
 
   private execNow(command: string, options: ExecOptions): Promise<ExecResult>;
@@ -365,8 +459,8 @@ export class SshTransport implements Transport {
     return new Promise((resolve, reject) => {
       const onChannel = (err: Error | undefined, stream: ClientChannel) => {
         if (err) return reject(new LabError(`cannot start a command: ${err.message}`, EXIT.cannotRun, "channel", this.host));
-        let stdout = "";
-        let stderr = "";
+        const stdout = new OutputBuffer();
+        const stderr = new OutputBuffer();
         let settled = false;
         const finish = (result: ExecResult) => {
           if (settled) return;
@@ -379,12 +473,12 @@ export class SshTransport implements Transport {
           ? setTimeout(() => {
               stream.signal("KILL");
               stream.close();
-              finish({ code: null, signal: undefined, stdout: hostText(stdout, "stdout"), stderr: hostText(stderr, "stderr"), timedOut: true, durationMs: Date.now() - started });
+              finish({ code: null, signal: undefined, stdout: hostText(String(stdout), "stdout"), stderr: hostText(String(stderr), "stderr"), timedOut: true, durationMs: Date.now() - started });
             }, options.timeoutMs)
           : undefined;
         // ssh2 emits close only once both streams are consumed.
         stream.on("data", (d: Buffer) => {
-          stdout += d.toString();
+          stdout.add(d.toString());
           options.onOutput?.(hostText(d.toString(), "stderr"), "stdout");
           if (holdMarker !== undefined && !settled && stdout.includes(holdMarker)) {
             settled = true;
@@ -396,7 +490,7 @@ export class SshTransport implements Transport {
                 // A host that does not answer must not keep lab from ending.
                 setTimeout(done, 5000).unref();
               });
-            resolve({ code: null, stdout: hostText(stdout, "stdout"), stderr: hostText(stderr, "stderr"), timedOut: false, durationMs: Date.now() - started, release } as Held);
+            resolve({ code: null, stdout: hostText(String(stdout), "stdout"), stderr: hostText(String(stderr), "stderr"), timedOut: false, durationMs: Date.now() - started, release } as Held);
           }
         });
         // A held command reads its input until released: it is never ended here.
@@ -411,11 +505,11 @@ export class SshTransport implements Transport {
             const at = beforeStart.indexOf(`${startMark}\n`);
             if (at >= 0) {
               const after = beforeStart.slice(at + startMark.length + 1);
-              stderr += beforeStart.slice(0, at).split(prompt).join("");
+              stderr.add(beforeStart.slice(0, at).split(prompt).join(""));
               beforeStart = undefined;
               endInput();
               if (after) {
-                stderr += after;
+                stderr.add(after);
                 options.onOutput?.(hostText(after, "stderr"), "stderr");
               }
             } else if (beforeStart.includes(prompt)) {
@@ -427,7 +521,7 @@ export class SshTransport implements Transport {
             }
             return;
           }
-          stderr += d.toString();
+          stderr.add(d.toString());
           options.onOutput?.(hostText(d.toString(), "stderr"), "stderr");
         });
         stream.on("close", (code: number | null, signal?: string) => {
@@ -438,8 +532,8 @@ export class SshTransport implements Transport {
             return reject(new ConnectionLost(`connection lost while the command ran (${this.lost}); whether it took effect is unknown`, EXIT.cannotRun, "connection-lost", this.host));
           }
           // sudo's own messages (a refused password, say) without its prompt.
-          if (beforeStart !== undefined && wrapped.sudo) stderr += beforeStart.split(wrapped.sudo.prompt).join("");
-          finish({ code: code ?? null, signal: signal ?? undefined, stdout: hostText(stdout, "stdout"), stderr: hostText(stderr, "stderr"), timedOut: false, durationMs: Date.now() - started });
+          if (beforeStart !== undefined && wrapped.sudo) stderr.add(beforeStart.split(wrapped.sudo.prompt).join(""));
+          finish({ code: code ?? null, signal: signal ?? undefined, stdout: hostText(String(stdout), "stdout"), stderr: hostText(String(stderr), "stderr"), timedOut: false, durationMs: Date.now() - started });
         });
         if (!wrapped.sudo) endInput();
       };

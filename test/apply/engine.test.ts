@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LabError } from "../../src/errors.js";
 import { undoLab } from "../../src/apply/down.js";
 import { applyPlan, type ApplyOptions, type ApplyResult } from "../../src/apply/engine.js";
 import type { ApplyEvents, StepStatus } from "../../src/apply/events.js";
@@ -280,6 +281,23 @@ describe("applyPlan", () => {
     expect(state.changed.map((c) => c.id)).toEqual(["old-step", "a-k1", "a-i1", "a-n1"]);
     expect(state.changed[1]).toMatchObject({ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }] });
     expect(Number.isNaN(Date.parse(state.changed[1]!.at))).toBe(false);
+  });
+
+  it("a step whose command was cut off (connection lost, deadline passed) is recorded: it may have taken effect, and lab down must know", async () => {
+    const plan = planFor(["a", "b"]);
+    const fakes = [
+      hostFake(plan.hosts[0]!).throwOn(/^do a-k1$/, new LabError("connection lost while the command ran (reset); whether it took effect is unknown", 3, "connection-lost", "a")),
+      hostFake(plan.hosts[1]!).failOn(/^do b-k1$/, { code: null, timedOut: true }),
+    ];
+    const { result } = await apply(plan, fakes);
+    expect(result.failed).toBe(true);
+    expect(statusOf(result)).toMatchObject({ "a-k1": "failed", "b-k1": "failed" });
+    for (const [fake, id] of [
+      [fakes[0]!, "a-k1"],
+      [fakes[1]!, "b-k1"],
+    ] as const) {
+      expect(lastState(fake).changed.map((c) => c.id)).toEqual([id]);
+    }
   });
 
   it("a step already recorded is not recorded twice", async () => {

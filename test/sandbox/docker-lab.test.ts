@@ -133,6 +133,30 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     }
   });
 
+  it("dockerd stopped on one host: lab up stops at preflight naming it; lab down undoes the other host and keeps that host's Docker records, and a retry once dockerd runs leaves both hosts as before", () => {
+    expect(lab(dir, "up", file, "--sandbox", "--no-check").code).toBe(0);
+    on("docker02", "systemctl stop docker");
+    // Through the sandbox's inventory: --sandbox itself would start dockerd again.
+    const inventory = join(dir, ".lab", "sandbox", name, "inventory.json");
+    try {
+      const up = lab(dir, "up", file, "--inventory", inventory, "--no-check");
+      expect(up.code, up.stdout + up.stderr).toBe(3);
+      expect(up.stderr).toContain("docker02: preflight: Docker is needed here but `docker version` found no running daemon");
+      const down = lab(dir, "down", file, "--inventory", inventory);
+      expect(down.code, down.stdout + down.stderr).toBe(1);
+      expect(down.stdout).toMatch(/docker01: \d+ undone, 0 failed/);
+      expect(down.stdout).toMatch(/docker02: undo: run bbox2 on mac_net1 with 172\.22\.16\.11: FAILED: .*cannot reach dockerd on this host \(is it running\?\); kept for the next lab down/);
+      expect(down.stderr).toContain("they stay recorded, so lab down can retry them");
+    } finally {
+      on("docker02", "systemctl start docker");
+    }
+    // bbox2 came back with dockerd (--restart always): the kept record removes it now.
+    const again = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(dockerObjects("docker01")).toBe(before.docker01);
+    expect(dockerObjects("docker02")).toBe(before.docker02);
+  });
+
   it("lab down leaves no lab container, network, registry, image, file or daemon setting; the user's survive", () => {
     lab(dir, "up", file, "--sandbox", "--no-check");
     const r = lab(dir, "down", file, "--sandbox", "--keep-sandbox");

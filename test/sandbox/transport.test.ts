@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnownHosts } from "../../src/transport/known-hosts.js";
-import { SshTransport } from "../../src/transport/ssh.js";
+import { MAX_OUTPUT, SshTransport } from "../../src/transport/ssh.js";
 import { lab, realHostsUnavailable, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /** The ssh2 transport against a real sshd (MaxSessions 10) in a sandbox host. */
@@ -104,5 +104,67 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     const r = await dropWhileRunning("if [ -e /tmp/lab-ran-once ]; then echo second run; else touch /tmp/lab-ran-once; echo $PPID; exec sleep 30; fi", { retrySafe: true });
     expect(r).toMatchObject({ code: 0, stdout: "second run\n" });
     expect(t.stats.connections).toBe(before + 1);
+  });
+
+  /** A lock held the way lab holds a host's lock: printing its sshd's pid, then the marker. */
+  const LOCK_FILE = "/run/lab-test-lock";
+  const holdLock = () => t.hold(`exec 9>>${LOCK_FILE}; flock -n 9 || { echo busy; exit 75; }; echo $PPID; echo --held; cat >/dev/null`, "--held\n");
+  const lockState = () => t.exec(`flock -n ${LOCK_FILE} true && echo free || echo taken`).then((r) => r.stdout.trim());
+
+  it("a held lock whose connection drops is taken again on the new connection before anything else runs there", async () => {
+    const held = await holdLock();
+    const sshdPid = held.stdout.trim().split("\n")[0]!;
+    expect(sshdPid).toMatch(/^\d+$/);
+    const before = t.stats.connections;
+    sshRun(dir, name, "docker01", `kill -9 ${sshdPid}`);
+    await new Promise((r) => setTimeout(r, 300));
+    // The next command reconnects; the lock is held again by then.
+    expect(await lockState()).toBe("taken");
+    expect(t.stats.connections).toBe(before + 1);
+    await held.release!();
+    expect(await lockState()).toBe("free");
+  });
+
+  it("a held lock that another run took in between: nothing more runs on that host until it is released", async () => {
+    const held = await holdLock();
+    const sshdPid = held.stdout.trim().split("\n")[0]!;
+    sshRun(dir, name, "docker01", `kill -9 ${sshdPid}; sleep 0.5; (flock ${LOCK_FILE} sleep 8 >/dev/null 2>&1 &) ; sleep 0.3`);
+    const error = await t.exec("touch /run/lab-should-not-run").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/^the connection was lost \(.+\), and with it what lab held on this host \(its lock\), which could not be taken again: busy; nothing more runs here in this run$/);
+    await expect(t.exec("true")).rejects.toThrow(/could not be taken again/);
+    expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run 2>/dev/null || echo absent").trim()).toBe("absent");
+    await held.release!();
+    sshRun(dir, name, "docker01", `pkill -f '^flock ${LOCK_FILE}'; pkill -f '^sleep 8$'; true`);
+    expect(await t.exec("echo works again")).toMatchObject({ code: 0, stdout: "works again\n" });
+  });
+
+  it("a host that prints without end cannot exhaust lab's memory: each stream keeps at most MAX_OUTPUT characters, and says what it dropped", async () => {
+    const r = await t.exec(`head -c ${MAX_OUTPUT + 1000} /dev/zero | tr '\\0' a`);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeLessThan(MAX_OUTPUT + 100);
+    expect(r.stdout.endsWith("\n[lab: 1000 more characters of output dropped]\n")).toBe(true);
+  });
+
+  it("an identity file that is a device or far too big is refused without reading it (no hang on /dev/zero)", async () => {
+    const inventory = JSON.parse(readFileSync(join(dir, ".lab", "sandbox", name, "inventory.json"), "utf8"));
+    const h = inventory.hosts.docker01;
+    const huge = join(dir, "huge-key");
+    writeFileSync(huge, Buffer.alloc(100_000, 65));
+    for (const [identityFile, why] of [
+      ["/dev/zero", "not a regular file"],
+      [huge, "100000 bytes, more than a key file holds (65536)"],
+    ] as const) {
+      const started = Date.now();
+      await expect(
+        SshTransport.connect(
+          { name: "docker01", host: h.host, port: 22, user: "root", identityFile, agent: false, proxyCommand: h.proxy_command, connectTimeoutS: 10, sudo: false },
+          { knownHosts: new KnownHosts(inventory.known_hosts), hostKeyPolicy: "strict" },
+        ),
+      ).rejects.toThrow(`cannot read identity file ${identityFile}: ${why}`);
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
   });
 });
