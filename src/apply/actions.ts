@@ -1,5 +1,6 @@
 import { isDockerSaveArchive, labLocalFile } from "../spec/local-policy.js";
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { resolve, dirname } from "node:path";
 import { quote } from "../plan/shell.js";
 import type { Action } from "../plan/types.js";
@@ -75,6 +76,28 @@ export function uploadScript(command: string): string {
   ].join("\n");
 }
 
+/**
+ * The content of a file a lab uploads, read through one open file: the file checked (inside
+ * the lab file's directory, a regular file, a `docker save` archive) is the file sent, even if
+ * the path is swapped for a link meanwhile (O_NOFOLLOW, and the same inode as the path checked).
+ */
+async function readUpload(labFile: string, written: string): Promise<Buffer> {
+  const local = await labLocalFile(labFile, written);
+  if ("problem" in local) throw new Error(`upload refused: ${local.problem}`);
+  const handle = await open(local.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: Error) => {
+    throw new Error(`upload refused: cannot open ${written}: ${err.message}`);
+  });
+  try {
+    const opened = await handle.stat();
+    const checked = await stat(local.path);
+    if (opened.dev !== checked.dev || opened.ino !== checked.ino) throw new Error(`upload refused: ${written} changed while lab read it`);
+    if (!(await isDockerSaveArchive(handle))) throw new Error(`upload refused: ${written} is not a \`docker save\` archive`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Union of arrays, override of everything else; other keys kept. */
 export function mergeJson(current: Record<string, unknown>, merge: Record<string, unknown>): Record<string, unknown> {
   const out = { ...current };
@@ -114,10 +137,7 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
     case "upload": {
       // Checked again here, whatever validation said: only a docker save archive inside the
       // lab file's directory ever leaves this machine (src/spec/local-policy.ts).
-      const local = await labLocalFile(ctx.labFile, action.from);
-      if ("problem" in local) throw new Error(`upload refused: ${local.problem}`);
-      if (!(await isDockerSaveArchive(local.path))) throw new Error(`upload refused: ${action.from} is not a \`docker save\` archive`);
-      await run(ctx, uploadScript(action.to), await readFile(local.path));
+      await run(ctx, uploadScript(action.to), await readUpload(ctx.labFile, action.from));
       return;
     }
     case "restore": {

@@ -1,11 +1,22 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, writeSync } from "node:fs";
+import { refuseLinks } from "../local-dirs.js";
 import { join } from "node:path";
 import type { ApplyEvents } from "../apply/events.js";
 
 /** Every command with its full output, one file per host per run, under .lab/logs/. */
 export function logFileEvents(dir: string, inner: ApplyEvents): ApplyEvents {
+  refuseLinks(dir, "its logs");
   mkdirSync(dir, { recursive: true });
-  const append = (host: string | undefined, text: string) => appendFileSync(join(dir, `${host ?? "lab"}.log`), `${new Date().toISOString()} ${text}\n`);
+  // O_NOFOLLOW: a log file planted as a link is never written through.
+  const flag = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+  const append = (host: string | undefined, text: string) => {
+    const fd = openSync(join(dir, `${host ?? "lab"}.log`), flag, 0o600);
+    try {
+      writeSync(fd, `${new Date().toISOString()} ${text}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  };
   return {
     phase: (phase, title) => inner.phase(phase, title),
     stepStart: (host, step) => {

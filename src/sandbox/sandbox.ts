@@ -1,11 +1,12 @@
-import { existsSync, lstatSync, openSync, closeSync, readFileSync, statSync } from "node:fs";
+import { existsSync, openSync, closeSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import type { Inventory } from "../apply/inventory.js";
 import { quote as shellQuote } from "../plan/shell.js";
 import { buildSandboxImages } from "./images.js";
 import type { Lab } from "../spec/model.js";
 import { LabError as CliError, EXIT } from "../errors.js";
+import { refuseLinks } from "../local-dirs.js";
 import { probeKernelFeatures, type KernelFeatures } from "./features.js";
 import { mustRun, runLocal, spawnDetached } from "./local.js";
 import { templatePath } from "../package-root.js";
@@ -164,7 +165,7 @@ export async function createSandbox(lab: Lab, log: (line: string) => void = () =
   if (leftovers.removed.length > 0) log(`sandbox: removed leftovers (${leftovers.removed.join(", ")})`);
 
   const dir = sandboxDir(lab.name);
-  await refuseLinks(dir);
+  refuseLinks(dir, "the sandbox's keys");
   await mkdir(join(dir, "hosts"), { recursive: true });
   // A new key pair for every new sandbox: none that came with the working directory, and files
   // created afresh (a link planted in their place is removed, never written through).
@@ -322,17 +323,3 @@ export async function ensureStandins(lab: Lab, state: SandboxState, log: (line: 
   if (made.length > 0) log(`sandbox: VLAN stand-ins ${made.join(", ")} (separate switch bridges, no 802.1q tagging)`);
 }
 
-/** The sandbox's files are written as root: no part of .lab/sandbox/<lab> may be a link to elsewhere. */
-async function refuseLinks(dir: string): Promise<void> {
-  const parts = relative(process.cwd(), dir).split("/");
-  for (let i = 1; i <= parts.length; i++) {
-    const path = join(process.cwd(), ...parts.slice(0, i));
-    let link = false;
-    try {
-      link = lstatSync(path).isSymbolicLink();
-    } catch {
-      return; // not there yet: mkdir makes real directories
-    }
-    if (link) throw new CliError(`sandbox: ${path} is a symbolic link; lab writes the sandbox's keys there as root and will not follow it (remove it)`, EXIT.cannotRun, "sandbox-link");
-  }
-}

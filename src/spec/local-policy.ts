@@ -1,4 +1,5 @@
-import { open, realpath } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, realpath, type FileHandle } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { error, type LabIssue, type LocatedIssue, type PathSegment } from "./issues.js";
 import { locate, type LabSource } from "./source.js";
@@ -75,9 +76,11 @@ export async function labLocalFile(labFile: string, written: string): Promise<{ 
 }
 
 /** True for a tar archive holding a `docker save` image (manifest.json, or an OCI index.json). */
-export async function isDockerSaveArchive(path: string): Promise<boolean> {
-  const handle = await open(path, "r");
+export async function isDockerSaveArchive(file: string | FileHandle): Promise<boolean> {
+  const handle = typeof file === "string" ? await open(file, constants.O_RDONLY | constants.O_NONBLOCK) : file;
   try {
+    // A FIFO or a device would block or never end: only a regular file is an archive.
+    if (!(await handle.stat()).isFile()) return false;
     const header = Buffer.alloc(512);
     let offset = 0;
     // Walk the tar headers (at most a few thousand entries); the names are what we need.
@@ -93,7 +96,7 @@ export async function isDockerSaveArchive(path: string): Promise<boolean> {
     }
     return false;
   } finally {
-    await handle.close();
+    if (typeof file === "string") await handle.close();
   }
 }
 

@@ -34,5 +34,9 @@ export const patterns = {
 /** Kernel limit on interface names (IFNAMSIZ is 16 including the terminating NUL). */
 export const MAX_INTERFACE_NAME = 15;
 
-/** Printable text for container commands: quoted before it reaches a shell, but no control characters. */
-export const commandArg = /^[^\u0000-\u0008\u000b-\u001f\u007f]*$/;
+/**
+ * Printable text for container commands: quoted before it reaches a shell. Tabs and newlines
+ * (a multi-line `sh -c` script) are allowed; other control characters (C0, DEL, C1) and the
+ * bidirectional controls that make a handout read differently from what it runs are not.
+ */
+export const commandArg = /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$/;

@@ -303,6 +303,9 @@ describe("upload refuses what must not leave this machine, whatever the plan say
       await expect(performAction(ctx, { kind: "upload", from: "../id_ed25519", to: "cat" })).rejects.toThrow(/upload refused: .*outside the lab file's directory/);
       await expect(performAction(ctx, { kind: "upload", from: join(home, "id_ed25519"), to: "cat" })).rejects.toThrow(/outside the lab file's directory/);
       await expect(performAction(ctx, { kind: "upload", from: "notes.txt", to: "cat" })).rejects.toThrow(/not a `docker save` archive/);
+      // A FIFO (or a device) would block the reader or never end: refused at once.
+      execFileSync("mkfifo", [join(labDir, "image.tar")]);
+      await expect(performAction(ctx, { kind: "upload", from: "image.tar", to: "cat" })).rejects.toThrow("upload refused: image.tar is not a `docker save` archive");
       expect(fake.calls).toEqual([]);
     } finally {
       rmSync(home, { recursive: true, force: true });

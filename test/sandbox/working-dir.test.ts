@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { lab, realHostsUnavailable, scratchLab } from "../helpers/real-hosts.js";
@@ -53,5 +53,23 @@ describe.skipIf(!!skip)("a hostile .lab/ in the working directory", () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${join(dir, ".lab")} is a symbolic link; lab writes the sandbox's keys there as root and will not follow it`);
     expect(existsSync(join(elsewhere, "sandbox"))).toBe(false);
+  });
+
+  it("a .lab/logs that is a link to elsewhere is not written through: lab up stops before any change (exit 3)", () => {
+    const { dir, file } = scratchLab("labs/macvlan-netns.yaml", `${name}3`);
+    const elsewhere = scratchDir("elsewhere-logs");
+    mkdirSync(join(dir, ".lab"));
+    symlinkSync(elsewhere, join(dir, ".lab", "logs"));
+    try {
+      const r = lab(dir, "up", file, "--sandbox");
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(r.stderr).toContain(`${join(dir, ".lab", "logs")} is a symbolic link; lab writes its logs there as root and will not follow it (remove it)`);
+      expect(readdirSync(elsewhere)).toEqual([]);
+      const status = lab(dir, "status", file, "--sandbox").stdout;
+      for (const host of ["docker01", "docker02"]) expect(status).toContain(`${host}: 0 changes recorded`);
+    } finally {
+      unlinkSync(join(dir, ".lab", "logs"));
+      lab(dir, "down", file, "--sandbox");
+    }
   });
 });

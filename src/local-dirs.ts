@@ -1,0 +1,23 @@
+import { lstatSync } from "node:fs";
+import { join, relative } from "node:path";
+import { EXIT, LabError } from "./errors.js";
+
+/**
+ * lab writes under the working directory's .lab/ as root (sandbox keys, logs). A .lab/ that
+ * came with a cloned or shared directory may hold links to elsewhere (/etc, ~/.ssh): no part of
+ * `dir` below the working directory may be a symbolic link. Parts not there yet are fine:
+ * mkdir makes real directories.
+ */
+export function refuseLinks(dir: string, what: string): void {
+  const parts = relative(process.cwd(), dir).split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const path = join(process.cwd(), ...parts.slice(0, i));
+    let link = false;
+    try {
+      link = lstatSync(path).isSymbolicLink();
+    } catch {
+      return;
+    }
+    if (link) throw new LabError(`${path} is a symbolic link; lab writes ${what} there as root and will not follow it (remove it)`, EXIT.cannotRun, "local-link");
+  }
+}
