@@ -7,5 +7,7 @@ export default defineConfig({
     // The VM tier has its own config and command (npm run test:vm).
     exclude: ["test/vm/**", "node_modules/**"],
     testTimeout: 30_000,
+    // A test that asserts nothing cannot fail: it fails instead.
+    expect: { requireAssertions: true },
   },
 });

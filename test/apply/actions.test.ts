@@ -121,7 +121,7 @@ describe("performAction (fake transport: command shapes and faults)", () => {
   // A daemon.json holding a JSON array (valid JSON, not an object) is spread into an object:
   // ["x"] becomes {"0": "x", ...}. Expected: refused like invalid JSON. (src/apply/actions.ts,
   // merge-json case: the parse result is cast to Record without checking it is a plain object.)
-  it("merge-json: refuses JSON that is not an object [BUG: arrays are spread into {\"0\": …}]", async () => {
+  it("merge-json: refuses JSON that is not an object", async () => {
     const fake = new FakeTransport("h1").on(/^cat /, { stdout: '["x"]\n' });
     await expect(performAction(fakeCtx(fake), { kind: "merge-json", path: "/etc/docker/daemon.json", merge: { a: [1] } })).rejects.toBeInstanceOf(ActionError);
   });

@@ -381,12 +381,6 @@ describe("applyPlan", () => {
     expect(rec.phases.every((p, i) => i === 0 || PHASES.findIndex((x) => x.id === p) > PHASES.findIndex((x) => x.id === rec.phases[i - 1]))).toBe(true);
   });
 
-  // BUG (src/apply/probe.ts parseProbe + src/apply/engine.ts): when the probe is cut short
-  // after printing the state but before "--checks" (command timeout, e.g. a check hanging on
-  // a stuck dockerd), stateText is "" and the engine starts from an EMPTY state; the first
-  // changed step then overwrites /var/lib/lab/<lab>.json with only itself, and every change
-  // recorded by earlier runs is lost to `lab down`. Expected: the host fails (probe did not
-  // complete), or at least the recorded entries are kept.
   it("another lab with the same name (another id) on a host: lab up changes nothing on any host and says whose state it is", async () => {
     const plan = planFor(["a", "b"]);
     const theirs: HostState = { lab: "eng", id: "someone-elses", version: 3, updatedAt: "x", changed: [{ id: "their-step", title: "theirs", undo: [{ kind: "delete-netns", netns: "theirs" }], at: "then" }] };
@@ -402,6 +396,9 @@ describe("applyPlan", () => {
     }
   });
 
+  // Regression: a probe cut short after printing the state (a check hanging on a stuck
+  // dockerd) once started the run from an empty state, and the first change overwrote every
+  // record of earlier runs.
   it("a probe cut short after the state stops the run before any change, so the recorded state is never lost", async () => {
     const plan = planFor(["a"]);
     const before: HostState = { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "x", changed: [{ id: "old-step", title: "earlier", undo: [{ kind: "delete-netns", netns: "old" }], at: "then" }] };
@@ -411,10 +408,8 @@ describe("applyPlan", () => {
     expect(fake.commands).toHaveLength(1);
   });
 
-  // BUG (src/apply/engine.ts runStep, line 132): writeState is outside the try, so a failing
-  // state write rejects applyPlan as a whole (Promise.all): no outcomes, no summary, while the
-  // other hosts' steps keep running unobserved. Expected: that host fails (its change could
-  // not be recorded for `lab down`), the others finish the phase, applyPlan resolves.
+  // Regression: a failing state write once rejected the whole run while the other hosts'
+  // steps kept running unobserved.
   it("a failing state write (a full disk) fails that host, not the whole run, and takes the unrecorded change back at once", async () => {
     const plan = planFor(["a", "b"]);
     const fakes = [hostFake(plan.hosts[0]!).failWrite(/^\/var\/lib\/lab\//, new Error("cannot write /var/lib/lab/eng.json: No space left on device")), hostFake(plan.hosts[1]!)];

@@ -51,7 +51,8 @@ describe("lab validate", () => {
 });
 
 describe("lab plan", () => {
-  it("writes one shell script per host that sh accepts", () => {
+  // 16 runs of the CLI: more than the default 30 s on a busy machine.
+  it("writes one shell script per host that sh accepts", { timeout: 120_000 }, () => {
     for (const file of samples) {
       for (const os of ["rhel", "debian"]) {
         const dir = scratchDir("plan");
