@@ -8,10 +8,10 @@ import { EXIT, LabError } from "./errors.js";
  * `dir` below the working directory may be a symbolic link. Parts not there yet are fine:
  * mkdir makes real directories.
  */
-export function refuseLinks(dir: string, what: string): void {
-  const parts = relative(process.cwd(), dir).split("/");
+export function refuseLinks(dir: string, what: string, base = process.cwd()): void {
+  const parts = relative(base, dir).split("/");
   for (let i = 1; i <= parts.length; i++) {
-    const path = join(process.cwd(), ...parts.slice(0, i));
+    const path = join(base, ...parts.slice(0, i));
     let link = false;
     try {
       link = lstatSync(path).isSymbolicLink();

@@ -1,6 +1,6 @@
-import { isDockerSaveArchive, labLocalFile } from "../spec/local-policy.js";
+import { isDockerSaveArchive, isInside, labLocalFile } from "../spec/local-policy.js";
 import { constants } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open, realpath } from "node:fs/promises";
 import { resolve, dirname } from "node:path";
 import { quote } from "../plan/shell.js";
 import type { Action } from "../plan/types.js";
@@ -79,7 +79,7 @@ export function uploadScript(command: string): string {
 /**
  * The content of a file a lab uploads, read through one open file: the file checked (inside
  * the lab file's directory, a regular file, a `docker save` archive) is the file sent, even if
- * the path is swapped for a link meanwhile (O_NOFOLLOW, and the same inode as the path checked).
+ * the path is swapped for a link meanwhile (O_NOFOLLOW, and where the open file really is).
  */
 async function readUpload(labFile: string, written: string): Promise<Buffer> {
   const local = await labLocalFile(labFile, written);
@@ -88,9 +88,10 @@ async function readUpload(labFile: string, written: string): Promise<Buffer> {
     throw new Error(`upload refused: cannot open ${written}: ${err.message}`);
   });
   try {
-    const opened = await handle.stat();
-    const checked = await stat(local.path);
-    if (opened.dev !== checked.dev || opened.ino !== checked.ino) throw new Error(`upload refused: ${written} changed while lab read it`);
+    // Where the open file really is (a directory on the way may have been swapped for a link
+    // since the check): still inside the lab file's directory.
+    const opened = await realpath(`/proc/self/fd/${handle.fd}`);
+    if (!isInside(local.labDir, opened)) throw new Error(`upload refused: ${written} changed while lab read it (it is now ${opened}, outside the lab file's directory)`);
     if (!(await isDockerSaveArchive(handle))) throw new Error(`upload refused: ${written} is not a \`docker save\` archive`);
     return await handle.readFile();
   } finally {

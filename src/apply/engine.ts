@@ -43,6 +43,8 @@ interface HostRun {
   needed: Map<Step, boolean>;
   conflicts: Map<Step, string>;
   failed: boolean;
+  /** The state file as lab last read or wrote it on the host (see `retakeCheck`). */
+  onHost: { text: string };
 }
 
 /**
@@ -94,7 +96,12 @@ async function applyLocked({ lab, plan, transports, options, limit, outcomes, re
       limit(async () => {
         const transport = transports.get(hostPlan.host)!;
         const steps = hostPlan.steps;
-        const r = await transport.hold(lockedScript(holder, probeScript(steps, stateFile(lab.name))), PROBE_END, { timeoutMs: options.commandTimeoutMs, retrySafe: true });
+        const onHost = { text: "" };
+        // Taken again after a dropped connection, the lock must find the state as lab left it:
+        // otherwise another run worked here meanwhile, and lab's picture of the host is stale.
+        const retakeCheck = (stdout: string) =>
+          probeComplete(stdout) && parseProbe(steps, stdout).stateText.trim() === onHost.text.trim() ? undefined : "the host's state file changed meanwhile (another lab run?)";
+        const r = await transport.hold(lockedScript(holder, probeScript(steps, stateFile(lab.name))), PROBE_END, { timeoutMs: options.commandTimeoutMs, retrySafe: true, retakeCheck });
         if (r.release) releases.push(r.release);
         const busy = busyError(hostPlan.host, r.stdout);
         if (busy) throw busy;
@@ -103,7 +110,9 @@ async function applyLocked({ lab, plan, transports, options, limit, outcomes, re
           throw new LabError(`cannot read the host's current state (${why}); nothing was changed here`, EXIT.cannotRun, "probe", hostPlan.host, "probe");
         }
         const probe = parseProbe(steps, r.stdout);
+        onHost.text = probe.stateText;
         return {
+          onHost,
           plan: hostPlan,
           transport,
           state: parseState(lab, probe.stateText, hostPlan.host) ?? emptyState(lab),
@@ -183,7 +192,7 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
   if (done > 0 && !run.state.changed.some((c) => c.id === step.id)) {
     run.state.changed.push({ id: step.id, title: step.title, undo: step.undo, at: new Date().toISOString() });
     try {
-      await writeState(run.transport, run.state);
+      run.onHost.text = await writeState(run.transport, run.state);
     } catch (err) {
       // Without its record `lab down` could not undo the change: take it back now (the host
       // stays as it was), stop this host and say so.

@@ -53,8 +53,14 @@ export function emptyState(lab: LabIdentity): HostState {
 /** A host's state file, or a refusal naming the host and the reason; nothing runs from a refused file. */
 export function parseState(lab: LabIdentity, text: string, host: string): HostState | undefined {
   if (!text.trim()) return undefined;
+  // The reason quotes the host's own text (a key, a snippet): printable only, and short.
   const refuse = (why: string) =>
-    new LabError(`${stateFile(lab.name)} is refused (${why}); nothing was run on this host. Look at it, then move it aside to start over`, EXIT.labProblem, "state", host);
+    new LabError(
+      `${stateFile(lab.name)} is refused (${why.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 300)}); nothing was run on this host. Look at it, then move it aside to start over`,
+      EXIT.labProblem,
+      "state",
+      host,
+    );
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -94,9 +100,12 @@ export async function readState(transport: Transport, lab: LabIdentity): Promise
   return parseState(lab, r.stdout, transport.host);
 }
 
-export async function writeState(transport: Transport, state: HostState): Promise<void> {
+/** Write the state file; returns the text written. */
+export async function writeState(transport: Transport, state: HostState): Promise<string> {
   state.updatedAt = new Date().toISOString();
-  await transport.writeFile(stateFile(state.lab), JSON.stringify(state, null, 2) + "\n", { mode: "0600" });
+  const text = JSON.stringify(state, null, 2) + "\n";
+  await transport.writeFile(stateFile(state.lab), text, { mode: "0600" });
+  return text;
 }
 
 export async function removeState(transport: Transport, lab: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, writeSync } from "node:fs";
+import { refuseLinks } from "../local-dirs.js";
 import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.js";
@@ -106,6 +107,7 @@ export function reportInternalError(err: unknown, options: InternalErrorOptions 
   let where: string;
   try {
     const path = join(cwd, relativePath);
+    refuseLinks(dirname(path), "its logs", cwd);
     mkdirSync(dirname(path), { recursive: true });
     const details = [
       `lab ${safely(packageVersion)} on Node ${process.version} (${process.platform}), ${now.toISOString()}`,
@@ -115,7 +117,13 @@ export function reportInternalError(err: unknown, options: InternalErrorOptions 
       describeError(err),
       "",
     ].join("\n");
-    appendFileSync(path, details);
+    // O_NOFOLLOW: never written through a link planted where the log goes.
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, details);
+    } finally {
+      closeSync(fd);
+    }
     where = `details in ${relativePath}`;
   } catch (logError) {
     where = `the details could not be written to ${relativePath} (${oneLine(safely(() => (logError instanceof Error ? logError.message : String(logError))))})`;

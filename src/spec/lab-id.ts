@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, chown, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
 import { EXIT, LabError } from "../errors.js";
 import { patterns } from "./patterns.js";
@@ -43,23 +44,36 @@ export function withLabId(text: string, id: string): string | undefined {
 }
 
 /**
- * Give a lab file without an id its id, in place. The file is read again first: if it changed
- * since it was validated, nothing is written (the caller validates again and retries).
+ * Give a lab file without an id its id. The file is read again first: if it changed since it
+ * was validated, nothing is written (the user runs the command again).
  */
 export async function writeLabId(file: string, validatedText: string): Promise<string> {
   const id = newLabId();
-  const current = await readFile(file, "utf8");
+  const addIt = `add the line \`id: ${id}\` under \`name:\` (it keeps this lab apart from other labs with the same name on the same hosts)`;
+  const target = await realpath(file);
+  let current: string;
+  try {
+    // Fatal: a file that is not UTF-8 would be written back with its other bytes replaced.
+    current = new TextDecoder("utf-8", { fatal: true }).decode(await readFile(target));
+  } catch {
+    throw new LabError(`${file} has no id and is not UTF-8 text, so lab does not rewrite it: ${addIt}`, EXIT.usage, "usage");
+  }
   if (current !== validatedText) throw new LabError(`${file} changed while lab read it; run the command again`, EXIT.usage, "usage");
   const updated = withLabId(current, id);
-  if (updated === undefined) {
-    throw new LabError(`${file} has no id: add the line \`id: ${id}\` under \`name:\` (it keeps this lab apart from other labs with the same name on the same hosts)`, EXIT.usage, "usage");
-  }
+  if (updated === undefined) throw new LabError(`${file} has no id: ${addIt}`, EXIT.usage, "usage");
+  // A new file renamed over the old one: the lab file is never left half-written.
+  const temp = join(dirname(target), `.${basename(target)}.lab-${process.pid}`);
   try {
-    // r+: never creates a file; the new text is longer, so all of the old is overwritten.
-    await writeFile(file, updated, { flag: "r+" });
+    const { mode, uid, gid } = await stat(target);
+    await writeFile(temp, updated, { flag: "wx", mode: 0o600 });
+    // Same mode and owner as before (lab often runs as root on a user's file).
+    await chown(temp, uid, gid).catch(() => undefined);
+    await chmod(temp, mode & 0o7777);
+    await rename(temp, target);
   } catch (err) {
+    await rm(temp, { force: true });
     const why = (err as { code?: string }).code ?? (err as Error).message;
-    throw new LabError(`${file} has no id and cannot be written (${why}): add the line \`id: ${id}\` under \`name:\`, or copy the file somewhere writable`, EXIT.usage, "usage");
+    throw new LabError(`${file} has no id and cannot be written (${why}): ${addIt}, or copy the file somewhere writable`, EXIT.usage, "usage");
   }
   return id;
 }

@@ -60,7 +60,7 @@ function tarballs(data: unknown): { path: PathSegment[]; file: string }[] {
  * lie inside the lab file's directory; the reason when it does not. Used by validation and
  * again by the upload itself.
  */
-export async function labLocalFile(labFile: string, written: string): Promise<{ path: string } | { problem: string }> {
+export async function labLocalFile(labFile: string, written: string): Promise<{ path: string; labDir: string } | { problem: string }> {
   const labDir = await realpath(dirname(resolve(labFile)));
   let path: string;
   try {
@@ -68,11 +68,13 @@ export async function labLocalFile(labFile: string, written: string): Promise<{ 
   } catch {
     return { problem: `${written}: no such file (relative paths are relative to the lab file)` };
   }
-  const inside = relative(labDir, path);
-  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
-    return { problem: `${written} is outside the lab file's directory ${labDir}: a lab uploads only files that travel with it` };
-  }
-  return { path };
+  return isInside(labDir, path) ? { path, labDir } : { problem: `${written} is outside the lab file's directory ${labDir}: a lab uploads only files that travel with it` };
+}
+
+/** True when `path` (already resolved) lies below `dir`. */
+export function isInside(dir: string, path: string): boolean {
+  const inside = relative(dir, path);
+  return !(inside === "" || inside.startsWith("..") || isAbsolute(inside));
 }
 
 /** True for a tar archive holding a `docker save` image (manifest.json, or an OCI index.json). */

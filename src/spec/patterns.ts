@@ -39,4 +39,4 @@ export const MAX_INTERFACE_NAME = 15;
  * (a multi-line `sh -c` script) are allowed; other control characters (C0, DEL, C1) and the
  * bidirectional controls that make a handout read differently from what it runs are not.
  */
-export const commandArg = /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$/;
+export const commandArg = /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$/;

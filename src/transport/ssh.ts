@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { Duplex } from "node:stream";
 import pLimit from "p-limit";
@@ -8,7 +9,7 @@ import { EXIT, LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { hostKeyName, KnownHosts } from "./known-hosts.js";
 import { promptSecret } from "./prompt.js";
-import type { ExecOptions, ExecResult, Held, Transport, TransportStats } from "./types.js";
+import type { ExecOptions, ExecResult, Held, HoldOptions, Transport, TransportStats } from "./types.js";
 
 /** Everything needed to open one SSH connection (after lab file, inventory and flags are merged). */
 export interface SshEndpoint {
@@ -58,7 +59,8 @@ function proxySocket(command: string[]): Duplex {
 /** Private keys are a few KiB: a device (/dev/zero) or a huge file is refused, never read whole. */
 const MAX_KEY_FILE = 64 * 1024;
 async function readKeyFile(path: string): Promise<Buffer> {
-  const file = await open(path, "r");
+  // O_NONBLOCK: a FIFO must not block the open; it is refused below as not a regular file.
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = await file.stat();
     if (!info.isFile()) throw new Error("not a regular file");
@@ -74,6 +76,7 @@ async function readKeyFile(path: string): Promise<Buffer> {
  * it, or a runaway command) cannot exhaust the operator's memory. The rest is dropped, with a note.
  */
 export const MAX_OUTPUT = 16 * 1024 * 1024;
+const MAX_BEFORE_START = 64 * 1024;
 class OutputBuffer {
   private text = "";
   private dropped = 0;
@@ -161,10 +164,13 @@ export function boundedCommand(command: string, timeoutMs: number | undefined): 
 /**
  * What a host prints reaches the operator's terminal (summaries, the tree, messages): no
  * escape sequences from it (an OSC 52 one writes the clipboard; others repaint lines). Control
- * characters other than newline and tab become "?" (stdout keeps \r for files written on Windows).
+ * characters other than newline and tab become "?" (stdout keeps the \r of a \r\n line end, for
+ * files written on Windows; a \r elsewhere would let a line overwrite what came before it).
  */
 export function hostText(text: string, stream: "stdout" | "stderr"): string {
-  return stream === "stdout" ? text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, "?") : text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+  return stream === "stdout"
+    ? text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g, "?")
+    : text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
 
 /** Raised for a command whose connection ended while it ran: whether it took effect is unknown. */
@@ -176,7 +182,7 @@ const RETAKE_TRIES = 10;
 interface HeldCommand {
   command: string;
   marker: string;
-  options: ExecOptions;
+  options: HoldOptions;
   current: Held;
 }
 
@@ -219,8 +225,10 @@ export class SshTransport implements Transport {
 
   /** Open the connection again if it dropped (the jump host's first). Shared by concurrent callers. */
   private async ensureConnected(): Promise<void> {
-    if (this.closing) throw new LabError("the connection is closed", EXIT.cannotRun, "connection-lost", this.host);
-    if (this.heldLost) throw new LabError(this.heldLost, EXIT.cannotRun, "connection-lost", this.host);
+    if (this.closing) throw new LabError("the connection is closed", EXIT.cannotRun, "connection-closed", this.host);
+    if (this.heldLost) throw new LabError(this.heldLost, EXIT.cannotRun, "lock-lost", this.host);
+    // While a new connection is made and the lock taken again, nothing else runs.
+    if (this.reconnecting) return this.reconnecting;
     if (this.lost === undefined) return;
     this.reconnecting ??= (async () => {
       const why = this.lost!;
@@ -234,7 +242,7 @@ export class SshTransport implements Transport {
           this.stats.connections++;
           this.watch(client);
         } catch (err) {
-          throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, EXIT.cannotRun, "connection-lost", this.host);
+          throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, EXIT.cannotRun, "reconnect-failed", this.host);
         }
         await this.retakeHeld(why);
       } finally {
@@ -397,7 +405,7 @@ export class SshTransport implements Transport {
    * resolves then, with what it printed so far and `release`, which closes its input so it
    * ends. A command that exits before the marker resolves as `exec` would, with nothing held.
    */
-  hold(command: string, marker: string, options: ExecOptions = {}): Promise<Held> {
+  hold(command: string, marker: string, options: HoldOptions = {}): Promise<Held> {
     return this.limit(async () => {
       for (let attempt = 0; ; attempt++) {
         await this.ensureConnected();
@@ -440,12 +448,19 @@ export class SshTransport implements Transport {
         }
       }
       if (again.release) {
-        entry.current = again as Held;
-        continue;
+        const changed = entry.options.retakeCheck?.(again.stdout);
+        if (!this.held.has(entry) || changed) await again.release();
+        if (!this.held.has(entry)) continue; // released meanwhile
+        if (!changed) {
+          entry.current = again as Held;
+          continue;
+        }
+        this.heldLost = `the connection was lost (${why}); lab took this host's lock again, but ${changed}; nothing more runs here in this run`;
+        throw new LabError(this.heldLost, EXIT.cannotRun, "lock-lost", this.host);
       }
       const said = `${again.stdout}\n${again.stderr}`.trim().split("\n").slice(-2).join(" / ").slice(0, 300);
       this.heldLost = `the connection was lost (${why}), and with it what lab held on this host (its lock), which could not be taken again${said ? `: ${said}` : ""}; nothing more runs here in this run`;
-      throw new LabError(this.heldLost, EXIT.cannotRun, "connection-lost", this.host);
+      throw new LabError(this.heldLost, EXIT.cannotRun, "lock-lost", this.host);
     }
   }
 
@@ -502,6 +517,15 @@ export class SshTransport implements Transport {
           if (beforeStart !== undefined && wrapped.sudo) {
             const { prompt, started: startMark, password } = wrapped.sudo;
             beforeStart += d.toString();
+            // sudo prints a prompt or a line or two before the start mark: a host that streams
+            // more is cut off (never answered, never given the input).
+            if (beforeStart.length > MAX_BEFORE_START) {
+              stderr.add(beforeStart.slice(0, 2000));
+              stderr.add("\n[lab: too much output before the command started; stopped]\n");
+              beforeStart = "";
+              stream.close();
+              return;
+            }
             const at = beforeStart.indexOf(`${startMark}\n`);
             if (at >= 0) {
               const after = beforeStart.slice(at + startMark.length + 1);

@@ -21,6 +21,14 @@ export interface ExecOptions {
   retrySafe?: boolean;
 }
 
+export interface HoldOptions extends ExecOptions {
+  /**
+   * Run on the output of the held command when it is taken again on a new connection: says
+   * why the host is no longer as lab left it (another run worked there meanwhile), or undefined.
+   */
+  retakeCheck?: (stdout: string) => string | undefined;
+}
+
 export interface TransportStats {
   connections: number;
   commands: number;
@@ -39,7 +47,7 @@ export interface Transport {
    * resolves at the marker with a `release` that ends it; a command that exits before the
    * marker resolves as exec does (no `release`).
    */
-  hold(command: string, marker: string, options?: ExecOptions): Promise<ExecResult & Partial<Pick<Held, "release">>>;
+  hold(command: string, marker: string, options?: HoldOptions): Promise<ExecResult & Partial<Pick<Held, "release">>>;
   /** Atomic write: temp file in the same directory, then rename over the target. */
   writeFile(path: string, content: string | Buffer, options?: { mode?: string; owner?: string }): Promise<void>;
   close(): Promise<void>;

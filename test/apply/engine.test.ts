@@ -512,6 +512,8 @@ describe("undoLab", () => {
       "a run record": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "id" }], at: "t" }] },
       "a name outside the lab grammar": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "delete-netns", netns: "n1; reboot" }], at: "t" }] },
       "a file lab never writes": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "restore-file", path: "/root/.ssh/authorized_keys" }], at: "t" }] },
+      "terminal escapes in an unknown key": '{"lab":"eng","id":"eng-lab-1","version":3,"updatedAt":"t","changed":[],"\\u001b]52;c;eA==\\u0007":1}',
+      "terminal escapes in text that is not JSON": "\u001b[2J{",
       "terminal escapes in a title": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "\u001b]0;pwned\u0007", undo: [], at: "t" }] },
       "another lab's state": { lab: "other", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [] },
       "a state without a lab id (version 2)": { lab: "eng", version: 2, updatedAt: "t", changed: [] },
@@ -526,6 +528,7 @@ describe("undoLab", () => {
         expect(evil.released).toHaveLength(1);
         expect(evil.writes).toEqual([]);
         expect(outcomes[0]).toMatchObject({ host: "evil", undone: 0, failed: [], refused: expect.stringMatching(/^\/var\/lib\/lab\/eng\.json is refused \(.+\); nothing was run on this host/) });
+        expect(outcomes[0]!.refused).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
         expect(outcomes[1]).toEqual({ host: "good", undone: 1, failed: [] });
       });
     }

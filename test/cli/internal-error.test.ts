@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
@@ -149,5 +149,16 @@ describe("reportInternalError", () => {
     expect(reportInternalError(new Error("boom"), { cwd, now, argv: [], write: (t) => lines.push(t) })).toBe(70);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^lab: internal error \(a bug\): boom; the details could not be written to \.lab\/logs\/internal-2026-01-02T03-04-05-678Z\.log \([^\n]+\)\n$/);
+  });
+
+  it("never writes its log through a link that came with the working directory", () => {
+    const cwd = scratchDir("internal");
+    const elsewhere = scratchDir("internal-elsewhere");
+    mkdirSync(join(cwd, ".lab"));
+    symlinkSync(elsewhere, join(cwd, ".lab", "logs"));
+    const lines: string[] = [];
+    expect(reportInternalError(new Error("boom"), { cwd, now, argv: [], write: (t) => lines.push(t) })).toBe(70);
+    expect(lines[0]).toContain(`the details could not be written to .lab/logs/internal-2026-01-02T03-04-05-678Z.log (${join(cwd, ".lab", "logs")} is a symbolic link;`);
+    expect(readdirSync(elsewhere)).toEqual([]);
   });
 });

@@ -61,6 +61,9 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     const r = await t.exec("printf 'ok\\033]52;c;Y3VybCB4fHNo\\007\\n'; printf 'err\\033[2K\\302\\233 done\\n' >&2");
     expect(r.stdout).toBe("ok?]52;c;Y3VybCB4fHNo?\n");
     expect(r.stderr).toBe("err?[2K? done\n");
+    // A lone carriage return would let a line overwrite what came before it; \r\n is kept.
+    const cr = await t.exec("printf 'real\\rfake\\r\\n'");
+    expect(cr.stdout).toBe("real?fake\r\n");
   });
 
   it("writes files atomically, byte for byte, with mode and owner", async () => {
@@ -138,6 +141,22 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run 2>/dev/null || echo absent").trim()).toBe("absent");
     await held.release!();
     sshRun(dir, name, "docker01", `pkill -f '^flock ${LOCK_FILE}'; pkill -f '^sleep 8$'; true`);
+    expect(await t.exec("echo works again")).toMatchObject({ code: 0, stdout: "works again\n" });
+  });
+
+  it("a lock taken again finds the host changed meanwhile (another run worked there): nothing more runs on that host", async () => {
+    sshRun(dir, name, "docker01", "echo v1 > /run/lab-test-state");
+    const held = await t.hold(`exec 9>>${LOCK_FILE}; flock -n 9 || exit 75; echo $PPID; cat /run/lab-test-state; echo --held; cat >/dev/null`, "--held\n", {
+      retakeCheck: (stdout) => (stdout.includes("v1") ? undefined : "its state changed meanwhile"),
+    });
+    const sshdPid = held.stdout.trim().split("\n")[0]!;
+    sshRun(dir, name, "docker01", `kill -9 ${sshdPid}; echo v2 > /run/lab-test-state`);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(t.exec("touch /run/lab-should-not-run-2")).rejects.toThrow(/^the connection was lost \(.+\); lab took this host's lock again, but its state changed meanwhile; nothing more runs here in this run$/);
+    expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run-2 2>/dev/null || echo absent").trim()).toBe("absent");
+    // The lock taken again was let go at once; once lab lets go of the old one, the host works again.
+    expect(sshRun(dir, name, "docker01", `flock -n ${LOCK_FILE} true && echo free || echo taken`).trim()).toBe("free");
+    await held.release!();
     expect(await t.exec("echo works again")).toMatchObject({ code: 0, stdout: "works again\n" });
   });
 

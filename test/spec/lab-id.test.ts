@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { chownSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { newLabId, withLabId, writeLabId } from "../../src/spec/lab-id.js";
@@ -39,9 +39,21 @@ describe("lab id", () => {
   it("writeLabId writes into the file in place; it refuses a file that changed since it was validated, and a file it cannot edit line by line (telling the line to add)", async () => {
     const dir = scratchDir("lab-id");
     const file = join(dir, "lab.yaml");
-    writeFileSync(file, lab);
+    writeFileSync(file, lab, { mode: 0o640 });
+    const root = process.getuid?.() === 0;
+    if (root) chownSync(file, 1234, 1234);
     const id = await writeLabId(file, lab);
     expect(readFileSync(file, "utf8")).toBe(withLabId(lab, id));
+    // Replaced whole (never half-written), keeping mode and owner; nothing else left in the directory.
+    expect(statSync(file).mode).toBe(0o100640);
+    if (root) expect(statSync(file)).toMatchObject({ uid: 1234, gid: 1234 });
+    expect(readdirSync(dir)).toEqual(["lab.yaml"]);
+
+    // Not UTF-8 (a Latin-1 comment): never rewritten, since its other bytes would be replaced.
+    const latin1 = Buffer.concat([Buffer.from("# caf"), Buffer.from([0xe9]), Buffer.from("\n" + lab)]);
+    writeFileSync(file, latin1);
+    await expect(writeLabId(file, latin1.toString("utf8"))).rejects.toThrow(/has no id and is not UTF-8 text, so lab does not rewrite it: add the line `id: [a-z][a-z0-9]{11}` under `name:`/);
+    expect(readFileSync(file).equals(latin1)).toBe(true);
 
     writeFileSync(file, lab);
     await expect(writeLabId(file, lab.replace("demo", "edited"))).rejects.toThrow(`${file} changed while lab read it; run the command again`);
