@@ -1,6 +1,6 @@
 import { lstatSync } from "node:fs";
 import { join, relative } from "node:path";
-import { EXIT, LabError } from "./errors.js";
+import { LabError } from "./errors.js";
 
 /**
  * lab writes under the working directory's .lab/ as root (sandbox keys, logs). A .lab/ that
@@ -18,6 +18,6 @@ export function refuseLinks(dir: string, what: string, base = process.cwd()): vo
     } catch {
       return;
     }
-    if (link) throw new LabError(`${path} is a symbolic link; lab writes ${what} there as root and will not follow it (remove it)`, EXIT.cannotRun, "local-link");
+    if (link) throw new LabError(`${path} is a symbolic link; lab writes ${what} there as root and will not follow it (remove it)`, "local-link");
   }
 }

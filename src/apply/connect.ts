@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { KnownHosts } from "../transport/known-hosts.js";
 import { SshTransport, type SshEndpoint } from "../transport/ssh.js";
 import type { Transport } from "../transport/types.js";
@@ -26,12 +26,12 @@ export async function connectAll(endpoints: Map<string, SshEndpoint>, options: C
   const failures: LabError[] = [];
   for (const r of results) {
     if (r.status === "fulfilled") transports.set(r.value.host, r.value);
-    else failures.push(r.reason instanceof LabError ? r.reason : new LabError(String(r.reason?.message ?? r.reason), EXIT.cannotRun, "connect"));
+    else failures.push(r.reason instanceof LabError ? r.reason : new LabError(String(r.reason?.message ?? r.reason), "connect"));
   }
   if (failures.length > 0) {
     await closeAll(transports);
     const message = failures.map((f) => f.located).join("\n");
-    throw new LabError(message, EXIT.cannotRun, failures[0]!.code);
+    throw new LabError(message, failures[0]!.code);
   }
   return transports;
 }

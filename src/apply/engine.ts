@@ -8,7 +8,7 @@ import { guardEvents, type ApplyEvents, type StepStatus } from "./events.js";
 import { settleAll } from "../transport/settle-all.js";
 import { busyError, holderText, lockedScript } from "./lock.js";
 import { PROBE_END, parseProbe, probeComplete, probeScript } from "./probe.js";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { emptyState, parseState, stateFile, writeState, type HostState } from "./state.js";
 
 export interface StepOutcome {
@@ -107,7 +107,7 @@ async function applyLocked({ lab, plan, transports, options, limit, outcomes, re
         if (busy) throw busy;
         if (!probeComplete(r.stdout)) {
           const why = r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`;
-          throw new LabError(`cannot read the host's current state (${why}); nothing was changed here`, EXIT.cannotRun, "probe", hostPlan.host, "probe");
+          throw new LabError(`cannot read the host's current state (${why}); nothing was changed here`, "probe", hostPlan.host, "probe");
         }
         const probe = parseProbe(steps, r.stdout);
         onHost.text = probe.stateText;

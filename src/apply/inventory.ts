@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { patterns } from "../spec/patterns.js";
 
 /**
@@ -26,14 +26,14 @@ export async function loadInventory(file: string): Promise<Inventory> {
   try {
     data = parse(await readFile(file, "utf8"));
   } catch (err) {
-    throw new LabError(`--inventory ${file}: ${(err as Error).message}`, EXIT.usage, "inventory");
+    throw new LabError(`--inventory ${file}: ${(err as Error).message}`, "inventory");
   }
   const shaped = data && typeof data === "object" && "hosts" in data ? data : { hosts: data };
   const result = inventorySchema.safeParse(shaped);
   if (!result.success) {
     const first = result.error.issues[0]!;
     const where = first.path.length > 0 ? `${first.path.join(".")}: ` : "";
-    throw new LabError(`--inventory ${file}: ${where}${first.message}`, EXIT.usage, "inventory");
+    throw new LabError(`--inventory ${file}: ${where}${first.message}`, "inventory");
   }
   return result.data;
 }

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import type { Transport } from "../transport/types.js";
 import { stateDir } from "./state.js";
@@ -45,7 +45,7 @@ function busyHolder(stdout: string): string {
 
 export function busyError(host: string, stdout: string): LabError | undefined {
   if (!stdout.includes(`${BUSY}\n`)) return undefined;
-  return new LabError(`busy: ${busyHolder(stdout)} is working on this host; nothing was changed here. Run again once it has ended`, EXIT.cannotRun, "busy", host, "lock");
+  return new LabError(`busy: ${busyHolder(stdout)} is working on this host; nothing was changed here. Run again once it has ended`, "busy", host, "lock");
 }
 
 /** Take the lock on a host for a run that reads no probe (lab down); the release, or the reason it is busy. */
@@ -53,6 +53,6 @@ export async function lockHost(transport: Transport, holder: string, timeoutMs: 
   const r = await transport.hold(lockedScript(holder, "echo --locked"), LOCKED, { timeoutMs, retrySafe: true });
   const busy = busyError(transport.host, r.stdout);
   if (busy) throw busy;
-  if (!r.release) throw new LabError(`cannot take the lock ${LOCK}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, EXIT.cannotRun, "lock", transport.host);
+  if (!r.release) throw new LabError(`cannot take the lock ${LOCK}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, "lock", transport.host);
   return r.release;
 }

@@ -1,4 +1,4 @@
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { dockerHosts } from "../plan/host-context.js";
 import { labIdOf, labelTemplate, NAME_LABEL, ownedBy } from "../plan/labels.js";
 import { quote } from "../plan/shell.js";
@@ -125,13 +125,13 @@ export async function preflight(lab: Lab, transport: Transport, options: { vlanS
   const docker = requirements(lab, host.name).docker;
   const r = await transport.exec(docker ? `${preflightScript()}\n${collisionScript(lab, host.name)}` : preflightScript(), { timeoutMs: 30_000, retrySafe: true });
   if (r.code !== 0 && /sudo/.test(r.stderr)) {
-    throw new LabError(`sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`, EXIT.cannotRun, "sudo", host.name, "preflight");
+    throw new LabError(`sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`, "sudo", host.name, "preflight");
   }
   const values = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
   if (values.uid !== "0") {
-    throw new LabError(`commands run as uid ${values.uid ?? "?"}, not root: set sudo: true (or log in as root)`, EXIT.cannotRun, "not-root", host.name, "preflight");
+    throw new LabError(`commands run as uid ${values.uid ?? "?"}, not root: set sudo: true (or log in as root)`, "not-root", host.name, "preflight");
   }
-  if (values.ip !== "1") throw new LabError("the ip command (iproute2) is missing", EXIT.cannotRun, "no-iproute2", host.name, "preflight");
+  if (values.ip !== "1") throw new LabError("the ip command (iproute2) is missing", "no-iproute2", host.name, "preflight");
   const detected = osFamily(values.os_id ?? "", values.os_like ?? "");
   const os = host.os !== "auto" ? host.os : (detected ?? "rhel");
   const features = { vlan: values.vlan === "1", macvlan: values.macvlan === "1", ipvlan: values.ipvlan === "1", macvtap: values.macvtap === "1" };
@@ -142,10 +142,10 @@ export async function preflight(lab: Lab, transport: Transport, options: { vlanS
   if (missing.length > 0) {
     const list = missing.map(([f, why]) => `${FEATURE_NAMES[f]} (needed by ${why})`).join("; ");
     const hint = missing.some(([f]) => f === "vlan") && !need.trunk && !options.vlanStandin ? " (in the sandbox, --vlan-standin gives each VLAN a separate stand-in link)" : "";
-    throw new LabError(`this kernel lacks ${list}; nothing was changed${hint}`, EXIT.cannotRun, "kernel-feature", host.name, "preflight");
+    throw new LabError(`this kernel lacks ${list}; nothing was changed${hint}`, "kernel-feature", host.name, "preflight");
   }
   if (need.docker && !values.docker) {
-    throw new LabError("Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)", EXIT.cannotRun, "no-docker", host.name, "preflight");
+    throw new LabError("Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)", "no-docker", host.name, "preflight");
   }
   const collisions = [
     ...lines(r.stdout, "foreign_container").map((n) => `a container named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`),
@@ -157,6 +157,6 @@ export async function preflight(lab: Lab, transport: Transport, options: { vlanS
       .filter(Boolean)
       .map((l) => `the registry port ${lab.registry!.port} is already in use by ${portOwner(l)}: set registry.port, or stop it`),
   ];
-  if (collisions.length > 0) throw new LabError(`${collisions.join("; ")}; nothing was changed`, EXIT.cannotRun, "collision", host.name, "preflight");
+  if (collisions.length > 0) throw new LabError(`${collisions.join("; ")}; nothing was changed`, "collision", host.name, "preflight");
   return { facts: { os, detected: host.os !== "auto" || detected !== undefined }, features, dockerVersion: values.docker || undefined };
 }

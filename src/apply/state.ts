@@ -1,4 +1,4 @@
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { z } from "zod";
 import { undoSchema, type Undo } from "../plan/undo.js";
@@ -57,7 +57,6 @@ export function parseState(lab: LabIdentity, text: string, host: string): HostSt
   const refuse = (why: string) =>
     new LabError(
       `${stateFile(lab.name)} is refused (${why.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 300)}); nothing was run on this host. Look at it, then move it aside to start over`,
-      EXIT.labProblem,
       "state",
       host,
     );
@@ -82,7 +81,6 @@ export function parseState(lab: LabIdentity, text: string, host: string): HostSt
       lab.id
         ? `another lab named ${lab.name} is on this host (id ${state.id}; this lab file has id ${lab.id}); nothing was run on this host. Take that lab down with its own lab file, or give this lab another name`
         : `the lab ${lab.name} on this host has id ${state.id} and this lab file has none; nothing was run on this host. If it is that lab, add \`id: ${state.id}\` under name: in the lab file`,
-      EXIT.labProblem,
       "other-lab",
       host,
     );
@@ -95,7 +93,7 @@ export async function readState(transport: Transport, lab: LabIdentity): Promise
   // A failed read (sudo refused, timeout) must never look like "the lab changed nothing".
   const r = await transport.exec(`if [ -e ${file} ]; then cat ${file}; fi`, { timeoutMs: 60_000, retrySafe: true });
   if (r.code !== 0) {
-    throw new LabError(`cannot read ${stateFile(lab.name)}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, EXIT.cannotRun, "state", transport.host);
+    throw new LabError(`cannot read ${stateFile(lab.name)}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, "state-unreadable", transport.host);
   }
   return parseState(lab, r.stdout, transport.host);
 }

@@ -11,7 +11,7 @@ import { registerStatus } from "./commands/status.js";
 import { registerUp } from "./commands/up.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
-import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
+import { EXIT, LabError, type ExitCode } from "./exit-codes.js";
 import { registerCompletion } from "./commands/completion.js";
 import { COMPLETE_COMMAND, completeWords } from "./completion.js";
 import { packageVersion } from "../package-root.js";
@@ -36,6 +36,7 @@ Start here:
 
 Exit codes: 0 done/as expected, 1 the lab is wrong or not as expected, 2 usage,
 3 cannot run here (unreachable host, authentication, missing kernel feature),
+4 a check could not run (a container or namespace missing),
 70 internal error (a bug in lab: one line, the details in .lab/logs/internal-*.log).`;
 
 /** Every command, option and argument of the CLI: what runs, what --help shows and what completes. */
@@ -80,7 +81,7 @@ export async function runCli(argv: string[]): Promise<ExitCode> {
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof CliError) {
+    if (err instanceof LabError) {
       process.stderr.write(`lab: ${err.located}\n`);
       return err.exitCode;
     }

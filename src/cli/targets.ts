@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { closeAll, connectAll } from "../apply/connect.js";
 import { resolveEndpoints } from "../apply/endpoints.js";
 import { loadInventory, type Inventory } from "../apply/inventory.js";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { createSandbox, readSandboxState, sandboxHealthy, sandboxInventory } from "../sandbox/sandbox.js";
 import type { Lab } from "../spec/model.js";
 import type { Transport } from "../transport/types.js";
@@ -65,7 +65,7 @@ export async function openTargets(lab: Lab, options: TargetOptions, mode: { crea
     if (mode.create) await createSandbox(lab, log, { vlanStandin: options.vlanStandin });
     else if (!(await sandboxHealthy(lab))) {
       const state = await readSandboxState(lab.name);
-      throw new LabError(`no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`, EXIT.cannotRun, "no-sandbox");
+      throw new LabError(`no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`, "no-sandbox");
     }
     inventory = sandboxInventory(lab);
     // The sandbox wrote its hosts' keys: nothing unknown may appear.

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 
 /** A program the sandbox runs on this machine, and the Debian package that has it. */
 export interface Requirement {
@@ -39,14 +39,13 @@ export function missingSandboxTools(usesDocker: boolean, exists: (path: string) 
  */
 export function sandboxPreconditions(usesDocker: boolean, options: { uid?: number; exists?: (path: string) => boolean } = {}): void {
   if ((options.uid ?? process.getuid?.()) !== 0) {
-    throw new LabError("--sandbox needs root: it creates network namespaces and runs sshd for each lab host (try sudo)", EXIT.cannotRun, "sandbox-not-root");
+    throw new LabError("--sandbox needs root: it creates network namespaces and runs sshd for each lab host (try sudo)", "sandbox-not-root");
   }
   const missing = missingSandboxTools(usesDocker, options.exists);
   if (missing.length > 0) {
     const packages = [...new Set(missing.map((r) => r.pkg))];
     throw new LabError(
       `--sandbox needs ${missing.map((r) => `${r.path} (${r.pkg})`).join(", ")}: apt-get install -y --no-install-recommends ${packages.join(" ")}`,
-      EXIT.cannotRun,
       "sandbox-missing-tools",
     );
   }

@@ -5,7 +5,7 @@ import type { Inventory } from "../apply/inventory.js";
 import { quote as shellQuote } from "../plan/shell.js";
 import { buildSandboxImages } from "./images.js";
 import type { Lab } from "../spec/model.js";
-import { LabError as CliError, EXIT } from "../errors.js";
+import { LabError } from "../errors.js";
 import { refuseLinks } from "../local-dirs.js";
 import { probeKernelFeatures, type KernelFeatures } from "./features.js";
 import { mustRun, runLocal, spawnDetached } from "./local.js";
@@ -148,7 +148,7 @@ async function waitFor(what: string, test: () => Promise<boolean> | boolean, tim
     await new Promise((r) => setTimeout(r, 50));
   }
   const tail = log && existsSync(log) ? `\n${readFileSync(log, "utf8").split("\n").slice(-10).join("\n")}` : "";
-  throw new CliError(`sandbox: ${what} did not come up in ${timeoutMs / 1000}s${tail}`, EXIT.cannotRun, "sandbox-start");
+  throw new LabError(`sandbox: ${what} did not come up in ${timeoutMs / 1000}s${tail}`, "sandbox-start");
 }
 
 /** Create (or reuse, when healthy) the sandbox for a lab; returns its state. */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, chown, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { patterns } from "./patterns.js";
 
 /**
@@ -56,11 +56,11 @@ export async function writeLabId(file: string, validatedText: string): Promise<s
     // Fatal: a file that is not UTF-8 would be written back with its other bytes replaced.
     current = new TextDecoder("utf-8", { fatal: true }).decode(await readFile(target));
   } catch {
-    throw new LabError(`${file} has no id and is not UTF-8 text, so lab does not rewrite it: ${addIt}`, EXIT.usage, "usage");
+    throw new LabError(`${file} has no id and is not UTF-8 text, so lab does not rewrite it: ${addIt}`, "usage");
   }
-  if (current !== validatedText) throw new LabError(`${file} changed while lab read it; run the command again`, EXIT.usage, "usage");
+  if (current !== validatedText) throw new LabError(`${file} changed while lab read it; run the command again`, "usage");
   const updated = withLabId(current, id);
-  if (updated === undefined) throw new LabError(`${file} has no id: ${addIt}`, EXIT.usage, "usage");
+  if (updated === undefined) throw new LabError(`${file} has no id: ${addIt}`, "usage");
   // A new file renamed over the old one: the lab file is never left half-written.
   const temp = join(dirname(target), `.${basename(target)}.lab-${process.pid}`);
   try {
@@ -73,7 +73,7 @@ export async function writeLabId(file: string, validatedText: string): Promise<s
   } catch (err) {
     await rm(temp, { force: true });
     const why = (err as { code?: string }).code ?? (err as Error).message;
-    throw new LabError(`${file} has no id and cannot be written (${why}): ${addIt}, or copy the file somewhere writable`, EXIT.usage, "usage");
+    throw new LabError(`${file} has no id and cannot be written (${why}): ${addIt}, or copy the file somewhere writable`, "usage");
   }
   return id;
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair } from "yaml";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import type { LabIssue, LocatedIssue, PathSegment } from "./issues.js";
 
 /** A lab file parsed with positions, so every issue can point at its line and column. */
@@ -34,7 +34,7 @@ export async function readLabSource(file: string): Promise<LabSource> {
     const code = (err as { code?: unknown }).code;
     if (typeof code !== "string" || !Object.hasOwn(UNREADABLE, code)) throw err;
     const reason = UNREADABLE[code];
-    throw new LabError(`cannot read ${file}: ${reason}`, EXIT.usage, "usage");
+    throw new LabError(`cannot read ${file}: ${reason}`, "usage");
   }
   return parseLabSource(file, text);
 }

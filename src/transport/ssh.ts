@@ -5,7 +5,7 @@ import { open } from "node:fs/promises";
 import { Duplex } from "node:stream";
 import pLimit from "p-limit";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
-import { EXIT, LabError } from "../errors.js";
+import { LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { hostKeyName, KnownHosts } from "./known-hosts.js";
 import { promptSecret } from "./prompt.js";
@@ -110,12 +110,12 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
     } catch (err) {
       // Like OpenSSH: a missing key is fatal only when nothing else could log in.
       if (!endpoint.agent && !endpoint.passwordEnv) {
-        throw new LabError(`cannot read identity file ${path}: ${(err as Error).message}`, EXIT.cannotRun, "identity-file", endpoint.name, "connect");
+        throw new LabError(`cannot read identity file ${path}: ${(err as Error).message}`, "identity-file", endpoint.name, "connect");
       }
     }
   }
   if (endpoint.agent) {
-    if (!env.SSH_AUTH_SOCK) throw new LabError("agent: true, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add your key)", EXIT.cannotRun, "no-agent", endpoint.name, "connect");
+    if (!env.SSH_AUTH_SOCK) throw new LabError("agent: true, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add your key)", "no-agent", endpoint.name, "connect");
     config.agent = env.SSH_AUTH_SOCK;
     config.tried.push("agent");
   }
@@ -128,7 +128,7 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
       prompted.set(endpoint.passwordEnv, asked);
       password = await asked;
     }
-    if (password === undefined) throw new LabError(`password_env: ${endpoint.passwordEnv} is not set in the environment`, EXIT.cannotRun, "no-password", endpoint.name, "connect");
+    if (password === undefined) throw new LabError(`password_env: ${endpoint.passwordEnv} is not set in the environment`, "no-password", endpoint.name, "connect");
     config.password = password;
     config.tried.push(`password from $${endpoint.passwordEnv}`);
   }
@@ -225,8 +225,8 @@ export class SshTransport implements Transport {
 
   /** Open the connection again if it dropped (the jump host's first). Shared by concurrent callers. */
   private async ensureConnected(): Promise<void> {
-    if (this.closing) throw new LabError("the connection is closed", EXIT.cannotRun, "connection-closed", this.host);
-    if (this.heldLost) throw new LabError(this.heldLost, EXIT.cannotRun, "lock-lost", this.host);
+    if (this.closing) throw new LabError("the connection is closed", "connection-closed", this.host);
+    if (this.heldLost) throw new LabError(this.heldLost, "lock-lost", this.host);
     // While a new connection is made and the lock taken again, nothing else runs.
     if (this.reconnecting) return this.reconnecting;
     if (this.lost === undefined) return;
@@ -242,7 +242,7 @@ export class SshTransport implements Transport {
           this.stats.connections++;
           this.watch(client);
         } catch (err) {
-          throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, EXIT.cannotRun, "reconnect-failed", this.host);
+          throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, "reconnect-failed", this.host);
         }
         await this.retakeHeld(why);
       } finally {
@@ -294,12 +294,12 @@ export class SshTransport implements Transport {
   private static explain(endpoint: SshEndpoint, err: Error): LabError {
     const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
     if (/authentication methods failed/i.test(err.message)) {
-      return new LabError(`authentication failed for ${where}: the host refused every method tried (${(err as { tried?: string[] }).tried?.join(", ") || "none configured"})`, EXIT.cannotRun, "auth", endpoint.name, "connect");
+      return new LabError(`authentication failed for ${where}: the host refused every method tried (${(err as { tried?: string[] }).tried?.join(", ") || "none configured"})`, "auth", endpoint.name, "connect");
     }
     if (/passphrase|Encrypted private key|Cannot parse privateKey/i.test(err.message)) {
-      return new LabError(`cannot use the identity file ${endpoint.identityFile}: ${err.message} (set passphrase_env for an encrypted key)`, EXIT.cannotRun, "identity-file", endpoint.name, "connect");
+      return new LabError(`cannot use the identity file ${endpoint.identityFile}: ${err.message} (set passphrase_env for an encrypted key)`, "identity-file", endpoint.name, "connect");
     }
-    return new LabError(`cannot reach ${where}: ${err.message}`, EXIT.cannotRun, "unreachable", endpoint.name, "connect");
+    return new LabError(`cannot reach ${where}: ${err.message}`, "unreachable", endpoint.name, "connect");
   }
 
   private static async open(endpoint: SshEndpoint, options: SshOptions, jump?: SshTransport): Promise<Client> {
@@ -339,12 +339,12 @@ export class SshTransport implements Transport {
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
           void options.knownHosts.verify(hostKeyName(endpoint.host, endpoint.port), key, options.hostKeyPolicy).then(
             (verdict) => {
-              if (!verdict.ok) hostKeyError = new LabError(verdict.message, EXIT.cannotRun, `host-key-${verdict.reason}`, endpoint.name, "connect");
+              if (!verdict.ok) hostKeyError = new LabError(verdict.message, `host-key-${verdict.reason}`, endpoint.name, "connect");
               else if (verdict.added) options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
               verify(verdict.ok);
             },
             (err: Error) => {
-              hostKeyError = new LabError(`cannot check the host key: ${err.message}`, EXIT.cannotRun, "host-key-unreadable", endpoint.name, "connect");
+              hostKeyError = new LabError(`cannot check the host key: ${err.message}`, "host-key-unreadable", endpoint.name, "connect");
               verify(false);
             },
           );
@@ -372,7 +372,7 @@ export class SshTransport implements Transport {
     if (sudo === false) return { command };
     if (!sudo.passwordEnv) return { command: `sudo -n sh -c ${quote(command)}` };
     const password = (this.options.env ?? process.env)[sudo.passwordEnv];
-    if (password === undefined) throw new LabError(`sudo password_env: ${sudo.passwordEnv} is not set`, EXIT.cannotRun, "sudo", this.host);
+    if (password === undefined) throw new LabError(`sudo password_env: ${sudo.passwordEnv} is not set`, "sudo", this.host);
     const nonce = randomBytes(8).toString("hex");
     const prompt = `[lab-sudo-${nonce}]`;
     const started = `[lab-started-${nonce}]`;
@@ -456,11 +456,11 @@ export class SshTransport implements Transport {
           continue;
         }
         this.heldLost = `the connection was lost (${why}); lab took this host's lock again, but ${changed}; nothing more runs here in this run`;
-        throw new LabError(this.heldLost, EXIT.cannotRun, "lock-lost", this.host);
+        throw new LabError(this.heldLost, "lock-lost", this.host);
       }
       const said = `${again.stdout}\n${again.stderr}`.trim().split("\n").slice(-2).join(" / ").slice(0, 300);
       this.heldLost = `the connection was lost (${why}), and with it what lab held on this host (its lock), which could not be taken again${said ? `: ${said}` : ""}; nothing more runs here in this run`;
-      throw new LabError(this.heldLost, EXIT.cannotRun, "lock-lost", this.host);
+      throw new LabError(this.heldLost, "lock-lost", this.host);
     }
   }
 
@@ -473,7 +473,7 @@ export class SshTransport implements Transport {
     const client = this.client;
     return new Promise((resolve, reject) => {
       const onChannel = (err: Error | undefined, stream: ClientChannel) => {
-        if (err) return reject(new LabError(`cannot start a command: ${err.message}`, EXIT.cannotRun, "channel", this.host));
+        if (err) return reject(new LabError(`cannot start a command: ${err.message}`, "channel", this.host));
         const stdout = new OutputBuffer();
         const stderr = new OutputBuffer();
         let settled = false;
@@ -553,7 +553,7 @@ export class SshTransport implements Transport {
           if (code == null && signal == null && this.client === client && this.lost !== undefined && !settled) {
             settled = true;
             clearTimeout(timer);
-            return reject(new ConnectionLost(`connection lost while the command ran (${this.lost}); whether it took effect is unknown`, EXIT.cannotRun, "connection-lost", this.host));
+            return reject(new ConnectionLost(`connection lost while the command ran (${this.lost}); whether it took effect is unknown`, "connection-lost", this.host));
           }
           // sudo's own messages (a refused password, say) without its prompt.
           if (beforeStart !== undefined && wrapped.sudo) stderr.add(beforeStart.split(wrapped.sudo.prompt).join(""));
@@ -565,14 +565,14 @@ export class SshTransport implements Transport {
         client.exec(wrapped.command, onChannel);
       } catch (err) {
         // ssh2 throws "Not connected" at once when the socket has just gone.
-        reject(new LabError(`cannot start a command: ${(err as Error).message}`, EXIT.cannotRun, "channel", this.host));
+        reject(new LabError(`cannot start a command: ${(err as Error).message}`, "channel", this.host));
       }
     });
   }
 
   async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
     const r = await this.exec(atomicWriteScript(path, options), { stdin: content });
-    if (r.code !== 0) throw new LabError(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`, EXIT.labProblem, "write", this.host);
+    if (r.code !== 0) throw new LabError(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`, "write", this.host);
   }
 
   async close(): Promise<void> {

@@ -286,7 +286,7 @@ describe("applyPlan", () => {
   it("a step whose command was cut off (connection lost, deadline passed) is recorded: it may have taken effect, and lab down must know", async () => {
     const plan = planFor(["a", "b"]);
     const fakes = [
-      hostFake(plan.hosts[0]!).throwOn(/^do a-k1$/, new LabError("connection lost while the command ran (reset); whether it took effect is unknown", 3, "connection-lost", "a")),
+      hostFake(plan.hosts[0]!).throwOn(/^do a-k1$/, new LabError("connection lost while the command ran (reset); whether it took effect is unknown", "connection-lost", "a")),
       hostFake(plan.hosts[1]!).failOn(/^do b-k1$/, { code: null, timedOut: true }),
     ];
     const { result } = await apply(plan, fakes);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkGrid } from "../../src/report/check-view.js";
+import { checkExitCode } from "../../src/cli/commands/check.js";
 import type { ProbeResult } from "../../src/verify/run-probes.js";
 
 const result = (from: string, to: string, address: string, expect: "reachable" | "unreachable", outcome: ProbeResult["outcome"]): ProbeResult => ({
@@ -37,5 +38,17 @@ describe("checkGrid", () => {
     expect(lines.slice(v4, v6).join("\n")).not.toContain("✘");
     expect(lines[v6 + 2]).toMatch(/^a\s+-\s+✘$/);
     expect(lines[v6 + 3]).toMatch(/^b\s+✔\s+-$/);
+  });
+});
+
+describe("checkExitCode", () => {
+  it("0 all as expected; 4 when a check could not run; 1 for an unexpected result, which wins over 4", () => {
+    const fine = result("a", "b", "10.0.0.2", "reachable", "reachable");
+    const notRun = result("a", "c", "10.0.0.3", "reachable", "error");
+    const unexpected = result("b", "a", "10.0.0.1", "reachable", "unreachable");
+    expect(checkExitCode([fine])).toBe(0);
+    expect(checkExitCode([fine, notRun])).toBe(4);
+    expect(checkExitCode([fine, unexpected])).toBe(1);
+    expect(checkExitCode([notRun, unexpected])).toBe(1);
   });
 });

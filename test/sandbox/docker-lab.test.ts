@@ -50,7 +50,7 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     expect(r.stdout).toContain("docker01: 1 connection(s), 2 remote commands");
   });
 
-  it("lab check: grid, JSON, JUnit, and exit codes 1 and 2", () => {
+  it("lab check: grid, JSON, JUnit, and exit codes 1 (unexpected) and 4 (could not run)", () => {
     const junit = join(dir, "check.xml");
     const json = lab(dir, "check", file, "--sandbox", "--json", "--junit", junit);
     expect(json.code).toBe(0);
@@ -69,7 +69,7 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
 
     on("docker02", "docker stop -t 0 bbox2 >/dev/null");
     const broken = lab(dir, "check", file, "--sandbox", "--junit", junit);
-    expect(broken.code).toBe(2);
+    expect(broken.code).toBe(4);
     expect(broken.stdout).toContain("could not run: bbox2 is not running on docker02");
     expect(readFileSync(junit, "utf8")).toContain('errors="1"');
     // lab up starts it again: one step.

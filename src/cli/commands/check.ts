@@ -23,10 +23,11 @@ export async function runChecks(lab: Lab, transports: Map<string, Transport>, pa
   return runProbes(lab, byHost, transports, { parallel, timeoutMs });
 }
 
-/** 0 all as expected, 1 any unexpected result, 2 a check could not run. */
+/** 0 all as expected, 1 any unexpected result, 4 a check could not run; the worst applies: an unexpected result (1) before a check that could not run (4). */
 export function checkExitCode(results: ProbeResult[]): ExitCode {
-  if (results.some((r) => r.outcome === "error")) return EXIT.usage;
-  return results.every((r) => r.asExpected) ? EXIT.ok : EXIT.labProblem;
+  if (results.some((r) => !r.asExpected && r.outcome !== "error")) return EXIT.labProblem;
+  if (results.some((r) => r.outcome === "error")) return EXIT.checkNotRun;
+  return EXIT.ok;
 }
 
 export function printCheckResults(results: ProbeResult[], write: (line: string) => void, color = false): void {
@@ -60,14 +61,14 @@ export function registerCheck(program: Command, setExit: (code: ExitCode) => voi
       `
 Pings run as one script per source host, all targets in parallel. Each result shows the
 target's address, what was expected and why.
-Exit code: 0 every result as expected, 1 any result unexpected, 2 a check could not run
-(a container or namespace missing), 3 a host cannot be reached.`,
+Exit code: 0 every result as expected, 1 any result unexpected (it wins over 4), 4 a check
+could not run (a container or namespace missing), 3 a host cannot be reached.`,
     )
     .action(async (file: string, opts: CheckOptions) => {
       const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const deadline = opts.deadline === undefined ? undefined : Number(opts.deadline);
-      if (deadline !== undefined && !(deadline > 0)) throw new LabError(`--deadline ${opts.deadline}: expected seconds > 0`, EXIT.usage, "usage");
+      if (deadline !== undefined && !(deadline > 0)) throw new LabError(`--deadline ${opts.deadline}: expected seconds > 0`, "usage");
       const write = (line: string) => process.stdout.write(line + "\n");
       const log = opts.json ? (line: string) => process.stderr.write(line + "\n") : write;
       const started = Date.now();

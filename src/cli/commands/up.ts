@@ -62,7 +62,7 @@ Examples:
         const results = await Promise.allSettled([...targets.transports.values()].map(async (t) => [t.host, await preflight(lab, t, { vlanStandin: opts.vlanStandin })] as const));
         const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error);
         if (failures.length > 0) {
-          throw new LabError(failures.map((f) => (f instanceof LabError ? f.located : f.message)).join("\n"), EXIT.cannotRun, "preflight");
+          throw new LabError(failures.map((f) => (f instanceof LabError ? f.located : f.message)).join("\n"), "preflight");
         }
         for (const r of results) if (r.status === "fulfilled") facts[r.value[0]] = { ...r.value[1].facts, vlanStandins: targets.standins[r.value[0]] };
         const plan = buildPlan(lab, facts, { allowDockerRestart: opts.allowDockerRestart });
@@ -99,7 +99,7 @@ Examples:
         if (opts.check) {
           const checks = await runChecks(lab, targets.transports, parallelOf(opts));
           printCheckResults(checks, write, process.stdout.isTTY && !process.env.NO_COLOR);
-          return setExit(checkExitCode(checks) === EXIT.ok ? EXIT.ok : EXIT.labProblem);
+          return setExit(checkExitCode(checks));
         }
         setExit(EXIT.ok);
       } finally {
