@@ -100,3 +100,15 @@ export function checkJunit(lab: string, results: ProbeResult[], seconds: number)
     "",
   ].join("\n");
 }
+
+/** The grid, then each result that was not as expected with its command, then a summary line. */
+export function printCheckResults(results: ProbeResult[], write: (line: string) => void, color = false): void {
+  checkGrid(results, color).forEach(write);
+  for (const r of results.filter((r) => !r.asExpected)) {
+    const what = r.outcome === "error" ? `could not run: ${r.detail}` : `${r.outcome}, expected ${r.probe.expect} (${r.probe.reason})`;
+    write(`${r.fromHost}: check: ${r.probe.from} → ${r.probe.to} (${r.probe.address} on ${r.probe.toHost}): ${what}`);
+    write(`${r.fromHost}:   ${r.probe.command}`);
+  }
+  const bad = results.filter((r) => !r.asExpected).length;
+  write(bad === 0 ? `checks: all ${results.length} as expected` : `checks: ${bad} of ${results.length} NOT as expected`);
+}

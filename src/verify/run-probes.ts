@@ -16,8 +16,8 @@ export interface ProbeResult {
   detail: string;
 }
 
-/** A shell test that the source of a probe exists and runs. */
-function sourceCheck(lab: Lab, name: string): string {
+/** A shell test that a container or namespace of the lab exists and runs. */
+function presenceCheck(lab: Lab, name: string): string {
   return lab.containers.some((c) => c.name === name)
     ? `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(name)} 2>/dev/null)" = true ]`
     : `[ -e ${quote(`/run/netns/${name}`)} ]`;
@@ -25,53 +25,71 @@ function sourceCheck(lab: Lab, name: string): string {
 
 /**
  * All pings of one source host run as one remote script, in parallel: one SSH round trip
- * per host, not one per pair. A source that does not run is reported once, not as "no reply".
+ * per host, not one per pair. An endpoint of this host that does not run (a source, or a
+ * target in `targets`) is reported once as "down NAME", never as "no reply": a ping to a
+ * stopped container proves nothing about the network.
  */
-export function pingScript(lab: Lab, probes: Probe[]): string {
+export function pingScript(lab: Lab, probes: Probe[], targets: string[] = []): string {
   // Each ping's stderr goes to a file in a private directory (mktemp -d, removed at the end):
   // never a predictable /tmp path written as root.
   const lines: string[] = ["umask 077", 'errs=$(mktemp -d) || exit 1', `trap 'rm -rf "$errs"' EXIT`];
   const sources = [...new Set(probes.map((p) => p.from))];
   for (const source of sources) {
-    lines.push(`if ${sourceCheck(lab, source)}; then`);
+    lines.push(`if ${presenceCheck(lab, source)}; then`);
     probes.forEach((p, i) => {
       if (p.from !== source) return;
       const err = `"$errs/${i}"`;
       lines.push(`  { ${p.command} >/dev/null 2>${err}; echo "${i} $? $(head -c 200 ${err} | tr '\\n' ' ')"; } &`);
     });
-    lines.push(`else echo "nosrc ${source}"; fi`);
+    lines.push(`else echo ${quote(`down ${source}`)}; fi`);
+  }
+  for (const target of new Set(targets)) {
+    if (!sources.includes(target)) lines.push(`${presenceCheck(lab, target)} || echo ${quote(`down ${target}`)}`);
   }
   lines.push("wait");
   return lines.join("\n");
 }
 
-export async function runProbes(lab: Lab, byHost: Map<string, Probe[]>, transports: Map<string, Transport>, options: { parallel: number; timeoutMs: number }): Promise<ProbeResult[]> {
+/** Per host: the pings its endpoints send, and its endpoints that are pinged. */
+export interface HostProbes {
+  probes: Probe[];
+  targets: string[];
+}
+
+export async function runProbes(lab: Lab, byHost: Map<string, HostProbes>, transports: Map<string, Transport>, options: { parallel: number; timeoutMs: number }): Promise<ProbeResult[]> {
   const limit = pLimit(Math.max(1, options.parallel));
+  /** Endpoints found not running, and the host that said so. */
+  const down = new Map<string, string>();
   const perHost = await settleAll(
-    [...byHost].map(([host, probes]) =>
+    [...byHost].map(([host, { probes, targets }]) =>
       limit(async () => {
-        const r = await transports.get(host)!.exec(pingScript(lab, probes), { timeoutMs: options.timeoutMs, retrySafe: true });
+        const r = await transports.get(host)!.exec(pingScript(lab, probes, targets), { timeoutMs: options.timeoutMs, retrySafe: true });
         const codes = new Map<number, { code: number; stderr: string }>();
-        const missingSources = new Set<string>();
         for (const line of r.stdout.split("\n")) {
           const m = /^(\d+) (\d+) ?(.*)$/.exec(line);
           if (m) codes.set(Number(m[1]), { code: Number(m[2]), stderr: m[3]!.trim() });
-          if (line.startsWith("nosrc ")) missingSources.add(line.slice(6));
+          // Only names this host was asked about: a hostile host cannot mark another's endpoint down.
+          const name = line.startsWith("down ") ? line.slice(5) : undefined;
+          if (name && (probes.some((p) => p.from === name) || targets.includes(name))) down.set(name, host);
         }
-        return probes.map((probe, i): ProbeResult => {
-          const got = codes.get(i);
-          const error = (detail: string): ProbeResult => ({ probe, fromHost: host, outcome: "error", reachable: false, asExpected: false, detail });
-          if (missingSources.has(probe.from)) return error(`${probe.from} is not running on ${host}`);
-          if (!got) return error(r.timedOut ? "the check script timed out" : `no result (${r.stderr.trim() || "the check script was cut short"})`);
-          // ping: 0 reply, 1 no reply, 2 an error on the way (no route, interface down): all
-          // answers about reachability. 125–127 mean the ping itself could not be started.
-          if (got.code >= 125) return error(`the ping could not start: ${got.stderr || `exit ${got.code}`}`);
-          const reachable = got.code === 0;
-          const detail = reachable ? "reply" : got.code === 1 ? "no reply" : `ping error: ${got.stderr || `exit ${got.code}`}`;
-          return { probe, fromHost: host, outcome: reachable ? "reachable" : "unreachable", reachable, asExpected: reachable === (probe.expect === "reachable"), detail };
-        });
+        return { host, probes, codes, timedOut: r.timedOut, stderr: r.stderr };
       }),
     ),
   );
-  return perHost.flat();
+  // Results are read once every host has answered: a target's state comes from its own host.
+  return perHost.flatMap(({ host, probes, codes, timedOut, stderr }) =>
+    probes.map((probe, i): ProbeResult => {
+      const got = codes.get(i);
+      const error = (detail: string): ProbeResult => ({ probe, fromHost: host, outcome: "error", reachable: false, asExpected: false, detail });
+      if (down.has(probe.from)) return error(`${probe.from} is not running on ${host}`);
+      if (down.has(probe.to)) return error(`the target ${probe.to} is not running on ${down.get(probe.to)}`);
+      if (!got) return error(timedOut ? "the check script timed out" : `no result (${stderr.trim() || "the check script was cut short"})`);
+      // ping: 0 reply, 1 no reply, 2 an error on the way (no route, interface down): all
+      // answers about reachability. 125–127 mean the ping itself could not be started.
+      if (got.code >= 125) return error(`the ping could not start: ${got.stderr || `exit ${got.code}`}`);
+      const reachable = got.code === 0;
+      const detail = reachable ? "reply" : got.code === 1 ? "no reply" : `ping error: ${got.stderr || `exit ${got.code}`}`;
+      return { probe, fromHost: host, outcome: reachable ? "reachable" : "unreachable", reachable, asExpected: reachable === (probe.expect === "reachable"), detail };
+    }),
+  );
 }

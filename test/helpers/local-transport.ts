@@ -22,6 +22,8 @@ export class LocalTransport implements Transport {
     readonly host: string,
     private readonly cwd: string,
     private readonly rewrite: [from: string, to: string][] = [],
+    /** Extra environment for every command (e.g. a PATH with stand-in programs). */
+    private readonly env: Record<string, string> = {},
   ) {
     for (const [from, to] of rewrite) {
       if (!/^\/[A-Za-z0-9_./-]+$/.test(from) || !/^\/[A-Za-z0-9_./-]+$/.test(to)) throw new Error(`LocalTransport: rewrite ${from} → ${to}: plain absolute paths only`);
@@ -37,7 +39,7 @@ export class LocalTransport implements Transport {
     this.stats.commands++;
     this.commands.push(command);
     return new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", this.map(command)], { cwd: this.cwd, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn("sh", ["-c", this.map(command)], { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       let timedOut = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkGrid } from "../../src/report/check-view.js";
-import { checkExitCode } from "../../src/cli/commands/check.js";
+import { checkExitCode } from "../../src/verify/check.js";
 import type { ProbeResult } from "../../src/verify/run-probes.js";
 
 const result = (from: string, to: string, address: string, expect: "reachable" | "unreachable", outcome: ProbeResult["outcome"]): ProbeResult => ({

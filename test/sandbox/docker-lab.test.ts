@@ -71,7 +71,8 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     const broken = lab(dir, "check", file, "--sandbox", "--junit", junit);
     expect(broken.code).toBe(4);
     expect(broken.stdout).toContain("could not run: bbox2 is not running on docker02");
-    expect(readFileSync(junit, "utf8")).toContain('errors="1"');
+    expect(readFileSync(junit, "utf8")).toContain('errors="2"');
+    expect(broken.stdout).toContain("could not run: the target bbox2 is not running on docker02");
     // lab up starts it again: one step.
     const repair = lab(dir, "up", file, "--sandbox");
     expect(repair.stdout).toContain("docker02: containers: run bbox2 on mac_net1 with 172.22.16.11: changed");

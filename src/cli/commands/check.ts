@@ -1,45 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
-import type { Probe } from "../../plan/types.js";
-import { checkGrid, checkJson, checkJunit } from "../../report/check-view.js";
-import type { Lab } from "../../spec/model.js";
-import type { Transport } from "../../transport/types.js";
-import { expectedProbes, hostOfEndpoint } from "../../verify/expectations.js";
-import { runProbes, type ProbeResult } from "../../verify/run-probes.js";
+import { checkJson, checkJunit, printCheckResults } from "../../report/check-view.js";
+import { checkExitCode, runChecks } from "../../verify/check.js";
 import { loadValidLab } from "../read-lab.js";
 import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
-
-export async function runChecks(lab: Lab, transports: Map<string, Transport>, parallel: number, deadlineS?: number): Promise<ProbeResult[]> {
-  const byHost = new Map<string, Probe[]>();
-  for (const probe of expectedProbes(lab)) {
-    const host = hostOfEndpoint(lab, probe.from)!;
-    byHost.set(host, [...(byHost.get(host) ?? []), probe]);
-  }
-  // Every ping waits at most count × timeout seconds and they run in parallel per host, but
-  // each `docker exec` costs time of its own (seconds on a slow host): allow for it per probe.
-  const most = Math.max(0, ...[...byHost.values()].map((p) => p.length));
-  const timeoutMs = (deadlineS ?? lab.checks.count * lab.checks.timeout + 30 + 5 * most) * 1000;
-  return runProbes(lab, byHost, transports, { parallel, timeoutMs });
-}
-
-/** 0 all as expected, 1 any unexpected result, 4 a check could not run; the worst applies: an unexpected result (1) before a check that could not run (4). */
-export function checkExitCode(results: ProbeResult[]): ExitCode {
-  if (results.some((r) => !r.asExpected && r.outcome !== "error")) return EXIT.labProblem;
-  if (results.some((r) => r.outcome === "error")) return EXIT.checkNotRun;
-  return EXIT.ok;
-}
-
-export function printCheckResults(results: ProbeResult[], write: (line: string) => void, color = false): void {
-  checkGrid(results, color).forEach(write);
-  for (const r of results.filter((r) => !r.asExpected)) {
-    const what = r.outcome === "error" ? `could not run: ${r.detail}` : `${r.outcome}, expected ${r.probe.expect} (${r.probe.reason})`;
-    write(`${r.fromHost}: check: ${r.probe.from} → ${r.probe.to} (${r.probe.address} on ${r.probe.toHost}): ${what}`);
-    write(`${r.fromHost}:   ${r.probe.command}`);
-  }
-  const bad = results.filter((r) => !r.asExpected).length;
-  write(bad === 0 ? `checks: all ${results.length} as expected` : `checks: ${bad} of ${results.length} NOT as expected`);
-}
 
 interface CheckOptions extends TargetOptions {
   json?: boolean;

@@ -9,7 +9,8 @@ import { ttyEvents, type TtyView } from "../../report/tty.js";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
 import { loadValidLabWithId } from "../read-lab.js";
 import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
-import { checkExitCode, printCheckResults, runChecks } from "./check.js";
+import { printCheckResults } from "../../report/check-view.js";
+import { checkExitCode, runChecks } from "../../verify/check.js";
 
 interface UpOptions extends TargetOptions {
   check: boolean;

@@ -1,0 +1,86 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { validateFile } from "../../src/spec/validate.js";
+import { runChecks, checkExitCode } from "../../src/verify/check.js";
+import type { Transport } from "../../src/transport/types.js";
+import { LocalTransport } from "../helpers/local-transport.js";
+
+/**
+ * The generated ping scripts, run for real by sh, against a stand-in `docker` per host (the
+ * logic under test is how results are read, not Docker: the sandbox tests run real dockerd).
+ * `running` lists the containers the host's docker says run; a ping from a running container
+ * answers when the target's address is in `answering`.
+ */
+const root = mkdtempSync(join(tmpdir(), "lab-probes-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function host(name: string, running: string[], answering: string[]): Transport {
+  const bin = join(root, name, "bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(
+    join(bin, "docker"),
+    `#!/bin/sh
+case "$1 $2" in
+  "container inspect")
+    for c in ${running.join(" ")}; do [ "$c" = "$5" ] && { echo true; exit 0; }; done
+    echo false; exit 0 ;;
+  "exec "*)
+    for a in ${answering.join(" ")}; do case "$*" in *" $a"*) exit 0 ;; esac; done
+    exit 1 ;;
+esac
+exit 99
+`,
+  );
+  chmodSync(join(bin, "docker"), 0o755);
+  return new LocalTransport(name, root, [], { PATH: `${bin}:${process.env.PATH}` });
+}
+
+const lab = async () => (await validateFile("labs/single-network.yaml")).lab!;
+
+describe("lab check reads each host's answers", () => {
+  it("all running and answering: every pair as expected, exit 0", async () => {
+    const transports = new Map([
+      ["docker01", host("a1", ["bbox1"], ["172.22.16.11"])],
+      ["docker02", host("a2", ["bbox2"], ["172.22.16.10"])],
+    ]);
+    const results = await runChecks(await lab(), transports, 4);
+    expect(results.map((r) => [r.probe.from, r.probe.to, r.outcome])).toEqual([
+      ["bbox1", "bbox2", "reachable"],
+      ["bbox2", "bbox1", "reachable"],
+    ]);
+    expect(checkExitCode(results)).toBe(0);
+  });
+
+  it("a stopped target is 'could not run' from every side (exit 4), never an unexpected 'unreachable'", async () => {
+    const transports = new Map([
+      ["docker01", host("b1", ["bbox1"], [])],
+      ["docker02", host("b2", [], ["172.22.16.10"])],
+    ]);
+    const results = await runChecks(await lab(), transports, 4);
+    expect(results.map((r) => [r.probe.from, r.probe.to, r.outcome, r.detail])).toEqual([
+      ["bbox1", "bbox2", "error", "the target bbox2 is not running on docker02"],
+      ["bbox2", "bbox1", "error", "bbox2 is not running on docker02"],
+    ]);
+    expect(checkExitCode(results)).toBe(4);
+  });
+
+  it("a host cannot mark another host's container down: only names it was asked about count", async () => {
+    // docker02 is hostile: whatever the script, it answers that bbox1 (on docker01) is down.
+    const hostile: Transport = {
+      ...host("c2", [], []),
+      exec: async () => ({ code: 0, stdout: "down bbox1\n0 1 \n", stderr: "", timedOut: false, durationMs: 1 }),
+    } as Transport;
+    const transports = new Map([
+      ["docker01", host("c1", ["bbox1"], ["172.22.16.11"])],
+      ["docker02", hostile],
+    ]);
+    const results = await runChecks(await lab(), transports, 4);
+    expect(results.map((r) => [r.probe.from, r.probe.to, r.outcome])).toEqual([
+      ["bbox1", "bbox2", "reachable"],
+      ["bbox2", "bbox1", "unreachable"],
+    ]);
+    expect(checkExitCode(results)).toBe(1);
+  });
+});
