@@ -1,4 +1,4 @@
-import { isDockerSaveArchive, isInside, labLocalFile } from "../spec/local-policy.js";
+import { isDockerSaveArchive, isInside, labLocalFile } from "../labfile/local-policy.js";
 import { constants } from "node:fs";
 import { open, realpath } from "node:fs/promises";
 import { resolve, dirname } from "node:path";
@@ -137,7 +137,7 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
     }
     case "upload": {
       // Checked again here, whatever validation said: only a docker save archive inside the
-      // lab file's directory ever leaves this machine (src/spec/local-policy.ts).
+      // lab file's directory ever leaves this machine (src/labfile/local-policy.ts).
       await run(ctx, uploadScript(action.to), await readUpload(ctx.labFile, action.from));
       return;
     }

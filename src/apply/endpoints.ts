@@ -1,5 +1,5 @@
 import { LabError } from "../errors.js";
-import type { HostSpec, Lab } from "../spec/model.js";
+import type { HostSpec, Lab } from "../labfile/model.js";
 import type { SshEndpoint } from "../transport/ssh.js";
 import type { Inventory } from "./inventory.js";
 

@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import { PHASES, type HostPlan, type Plan, type Step } from "../plan/types.js";
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import { undoActions } from "../plan/undo.js";

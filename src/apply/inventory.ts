@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
 import { LabError } from "../errors.js";
-import { patterns } from "../spec/patterns.js";
+import { patterns } from "../labfile/patterns.js";
 
 /**
  * --inventory FILE: where SSH really goes, without touching the lab file (VMs behind port

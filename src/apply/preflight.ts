@@ -3,7 +3,7 @@ import { dockerHosts } from "../plan/host-context.js";
 import { labIdOf, labelTemplate, NAME_LABEL, ownedBy } from "../plan/labels.js";
 import { quote } from "../plan/shell.js";
 import type { HostFacts } from "../plan/types.js";
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
 
 export type Feature = "vlan" | "macvlan" | "ipvlan" | "macvtap";

@@ -2,7 +2,7 @@ import { LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { z } from "zod";
 import { undoSchema, type Undo } from "../plan/undo.js";
-import { patterns } from "../spec/patterns.js";
+import { patterns } from "../labfile/patterns.js";
 import type { Transport } from "../transport/types.js";
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command, Option } from "commander";
 import { parse } from "yaml";
-import { patterns } from "../spec/patterns.js";
+import { patterns } from "../labfile/patterns.js";
 
 /**
  * Shell completion, computed from the program's own definition (commands, options, their

@@ -1,10 +1,10 @@
 import { access } from "node:fs/promises";
-import { byPosition, formatIssue, type LocatedIssue } from "../spec/issues.js";
-import { checkLocalPolicy, type LocalPolicy } from "../spec/local-policy.js";
-import { writeLabId } from "../spec/lab-id.js";
-import { readLabSource } from "../spec/source.js";
-import type { Lab } from "../spec/model.js";
-import { validateSource, type ValidationResult } from "../spec/validate.js";
+import { byPosition, formatIssue, type LocatedIssue } from "../labfile/issues.js";
+import { checkLocalPolicy, type LocalPolicy } from "../labfile/local-policy.js";
+import { writeLabId } from "../labfile/lab-id.js";
+import { readLabSource } from "../labfile/source.js";
+import type { Lab } from "../labfile/model.js";
+import { validateSource, type ValidationResult } from "../labfile/validate.js";
 import { usageError } from "./exit-codes.js";
 
 export async function ensureReadable(file: string): Promise<void> {
@@ -17,7 +17,7 @@ export async function ensureReadable(file: string): Promise<void> {
 
 /**
  * Validate a lab file; with a policy (commands that read secrets or upload files, and
- * `lab validate`), also what it may take from this machine (src/spec/local-policy.ts).
+ * `lab validate`), also what it may take from this machine (src/labfile/local-policy.ts).
  */
 export async function validatePath(file: string, policy?: LocalPolicy): Promise<ValidationResult & { text: string }> {
   await ensureReadable(file);
@@ -52,7 +52,7 @@ async function loadValid(file: string, policy?: LocalPolicy): Promise<Validation
 
 /**
  * For `lab up`, which records the lab on its hosts: a lab file without an id gets a fresh one
- * written into it first (src/spec/lab-id.ts), so the hosts never hold a lab without one.
+ * written into it first (src/labfile/lab-id.ts), so the hosts never hold a lab without one.
  */
 export async function loadValidLabWithId(file: string, policy: LocalPolicy | undefined, write: (line: string) => void): Promise<Lab | undefined> {
   const result = await loadValid(file, policy);

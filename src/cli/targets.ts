@@ -4,10 +4,10 @@ import { resolveEndpoints } from "../apply/endpoints.js";
 import { loadInventory, type Inventory } from "../apply/inventory.js";
 import { LabError } from "../errors.js";
 import { createSandbox, readSandboxState, sandboxHealthy, sandboxInventory } from "../sandbox/sandbox.js";
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
 import { usageError } from "./exit-codes.js";
-import type { LocalPolicy } from "../spec/local-policy.js";
+import type { LocalPolicy } from "../labfile/local-policy.js";
 
 export interface TargetOptions {
   sandbox?: boolean;

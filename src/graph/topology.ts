@@ -1,4 +1,4 @@
-import { defaultMode, type Lab } from "../spec/model.js";
+import { defaultMode, type Lab } from "../labfile/model.js";
 
 /**
  * The lab as a picture, independent of the drawing language: one cluster per host holding its

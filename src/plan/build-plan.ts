@@ -1,11 +1,11 @@
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import { makeHostContext, type PlanOptions } from "./host-context.js";
 import { containerSteps, daemonSteps, distributeSteps, networkSteps, registrySteps, seedSteps } from "./steps/docker.js";
 import { interfaceSteps } from "./steps/interfaces.js";
 import { kernelSteps } from "./steps/kernel.js";
 import { namespaceSteps } from "./steps/namespaces.js";
 import { verifySteps } from "./steps/verify.js";
-import { expectedProbes } from "../verify/expectations.js";
+import { expectedProbes } from "./expectations.js";
 import { PHASES, type HostFacts, type Plan } from "./types.js";
 
 const builders = [kernelSteps, interfaceSteps, namespaceSteps, daemonSteps, networkSteps, registrySteps, seedSteps, distributeSteps, containerSteps];

@@ -1,4 +1,4 @@
-import type { HostSpec, Lab, PersistMode } from "../spec/model.js";
+import type { HostSpec, Lab, PersistMode } from "../labfile/model.js";
 import type { HostFacts } from "./types.js";
 
 /** What the step builders need to know about one host. */

@@ -1,4 +1,4 @@
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import { sh } from "./shell.js";
 
 /**

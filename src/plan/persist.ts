@@ -1,6 +1,6 @@
 import { parseCidr, formatIp } from "../net/cidr.js";
 import { quote } from "./shell.js";
-import type { VlanSpec } from "../spec/model.js";
+import type { VlanSpec } from "../labfile/model.js";
 
 /** Where and how a VLAN sub-interface is written down so it survives a reboot. */
 export interface PersistFile {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseCidr, parseIp } from "../net/cidr.js";
-import { patterns } from "../spec/patterns.js";
+import { patterns } from "../labfile/patterns.js";
 import { ownedBy } from "./labels.js";
 import { sh } from "./shell.js";
 import type { Action } from "./types.js";

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import type { Inventory } from "../apply/inventory.js";
 import { quote as shellQuote } from "../plan/shell.js";
 import { buildSandboxImages } from "./images.js";
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import { LabError } from "../errors.js";
 import { refuseLinks } from "../local-dirs.js";
 import { probeKernelFeatures, type KernelFeatures } from "./features.js";

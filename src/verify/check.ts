@@ -1,7 +1,7 @@
 import { EXIT, type ExitCode } from "../errors.js";
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
-import { expectedProbes, hostOfEndpoint } from "./expectations.js";
+import { expectedProbes, hostOfEndpoint } from "../plan/expectations.js";
 import { runProbes, type HostProbes, type ProbeResult } from "./run-probes.js";
 
 /** The lab's proof, run: every expected probe, one script per host (lab check, and lab up's closing check). */

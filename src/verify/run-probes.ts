@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import { settleAll } from "../transport/settle-all.js";
 import { quote } from "../plan/shell.js";
 import type { Probe } from "../plan/types.js";
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
 
 export interface ProbeResult {

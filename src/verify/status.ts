@@ -1,6 +1,6 @@
 import { quote } from "../plan/shell.js";
 import { labFilter } from "../plan/labels.js";
-import type { Lab } from "../spec/model.js";
+import type { Lab } from "../labfile/model.js";
 import { stateFile } from "../apply/state.js";
 
 /** What is deployed on one host, as read by one remote script. */

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveEndpoints } from "../../src/apply/endpoints.js";
 import { loadInventory } from "../../src/apply/inventory.js";
 import { EXIT, LabError } from "../../src/errors.js";
-import type { Lab } from "../../src/spec/model.js";
-import { validateText } from "../../src/spec/validate.js";
+import type { Lab } from "../../src/labfile/model.js";
+import { validateText } from "../../src/labfile/validate.js";
 
 /** A lab from YAML, through the real validator (so every field is resolved as lab up sees it). */
 function labFrom(yaml: string): Lab {

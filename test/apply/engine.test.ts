@@ -5,8 +5,8 @@ import { applyPlan, type ApplyOptions, type ApplyResult } from "../../src/apply/
 import type { ApplyEvents, StepStatus } from "../../src/apply/events.js";
 import { stateFile, type HostState } from "../../src/apply/state.js";
 import { PHASES, type Action, type HostPlan, type Phase, type Plan, type Step } from "../../src/plan/types.js";
-import type { Lab } from "../../src/spec/model.js";
-import { validateText } from "../../src/spec/validate.js";
+import type { Lab } from "../../src/labfile/model.js";
+import { validateText } from "../../src/labfile/validate.js";
 import type { Transport } from "../../src/transport/types.js";
 import { FakeTransport } from "../helpers/fake-transport.js";
 

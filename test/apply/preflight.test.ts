@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { collisionScript, osFamily, preflight, preflightScript, requirements } from "../../src/apply/preflight.js";
 import { EXIT, LabError } from "../../src/errors.js";
-import type { Lab } from "../../src/spec/model.js";
-import { validateFile, validateText } from "../../src/spec/validate.js";
+import type { Lab } from "../../src/labfile/model.js";
+import { validateFile, validateText } from "../../src/labfile/validate.js";
 import { FakeTransport } from "../helpers/fake-transport.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

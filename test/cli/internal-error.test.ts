@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { reportInternalError, runCli } from "../../src/cli/program.js";
-import { validateSource } from "../../src/spec/validate.js";
+import { validateSource } from "../../src/labfile/validate.js";
 import { scratchDir } from "../helpers/scratch-dir.js";
 
 /**
@@ -13,8 +13,8 @@ import { scratchDir } from "../helpers/scratch-dir.js";
  */
 
 // In-process runs below make validateSource throw as a bug would (the real one is used otherwise).
-vi.mock("../../src/spec/validate.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/spec/validate.js")>();
+vi.mock("../../src/labfile/validate.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/labfile/validate.js")>();
   return { ...real, validateSource: vi.fn(real.validateSource) };
 });
 

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkJunit } from "../../src/report/check-view.js";
-import { validateText } from "../../src/spec/validate.js";
+import { validateText } from "../../src/labfile/validate.js";
 import { parseStatus } from "../../src/verify/status.js";
 import type { ProbeResult } from "../../src/verify/run-probes.js";
 import { scratchDir } from "../helpers/scratch-dir.js";

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { toDot, toMermaid } from "../../src/graph/render.js";
 import { labTopology, type Topology } from "../../src/graph/topology.js";
-import { validateFile, validateText } from "../../src/spec/validate.js";
+import { validateFile, validateText } from "../../src/labfile/validate.js";
 
 const samples = readdirSync("labs").map((f) => `labs/${f}`);
 const load = async (file: string) => (await validateFile(file)).lab!;

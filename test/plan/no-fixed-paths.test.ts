@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { performAction } from "../../src/apply/actions.js";
 import { buildPlan } from "../../src/plan/build-plan.js";
 import type { Action, HostFacts, Plan, Step } from "../../src/plan/types.js";
-import { validateFile } from "../../src/spec/validate.js";
+import { validateFile } from "../../src/labfile/validate.js";
 import { FakeTransport } from "../helpers/fake-transport.js";
 import { pingScript } from "../../src/verify/run-probes.js";
 

@@ -5,8 +5,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseIp } from "../../src/net/cidr.js";
 import { debianFile, ifcfgFile } from "../../src/plan/persist.js";
-import type { VlanSpec } from "../../src/spec/model.js";
-import { validateText } from "../../src/spec/validate.js";
+import type { VlanSpec } from "../../src/labfile/model.js";
+import { validateText } from "../../src/labfile/validate.js";
 import { scratchDir } from "../helpers/scratch-dir.js";
 
 /**

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPlan } from "../../src/plan/build-plan.js";
 import type { HostFacts } from "../../src/plan/types.js";
-import { validateFile } from "../../src/spec/validate.js";
+import { validateFile } from "../../src/labfile/validate.js";
 
 /**
  * Data-driven plan fixtures: test/fixtures/plan/<case>/case.json names a lab and the host

@@ -2,7 +2,7 @@ import { undoActions } from "../../src/plan/undo.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildPlan } from "../../src/plan/build-plan.js";
 import type { HostPlan, Step } from "../../src/plan/types.js";
-import { validateFile } from "../../src/spec/validate.js";
+import { validateFile } from "../../src/labfile/validate.js";
 
 /** The classic exercise, as the issue states it: what docker01's and docker02's plans must show. */
 let docker01: HostPlan;

@@ -10,8 +10,8 @@ import { labTopology, type Topology } from "../../src/graph/topology.js";
 import { buildPlan } from "../../src/plan/build-plan.js";
 import type { HostPlan, Plan, Probe, Step } from "../../src/plan/types.js";
 import { hostScript } from "../../src/report/plan-sh.js";
-import { commandArg, patterns } from "../../src/spec/patterns.js";
-import { validateText } from "../../src/spec/validate.js";
+import { commandArg, patterns } from "../../src/labfile/patterns.js";
+import { validateText } from "../../src/labfile/validate.js";
 
 /**
  * The handouts (`lab plan --format sh`, `lab graph`) are safe by construction, whatever the lab

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { validateFile } from "../../src/spec/validate.js";
+import { validateFile } from "../../src/labfile/validate.js";
 import { runChecks, checkExitCode } from "../../src/verify/check.js";
 import type { Transport } from "../../src/transport/types.js";
 import { LocalTransport } from "../helpers/local-transport.js";

@@ -4,7 +4,7 @@ import { Option, type Command } from "commander";
 import { assumedFacts, buildPlan } from "../../plan/build-plan.js";
 import { planScripts } from "../../report/plan-sh.js";
 import { planText } from "../../report/plan-text.js";
-import { didYouMean } from "../../spec/did-you-mean.js";
+import { didYouMean } from "../../labfile/did-you-mean.js";
 import { EXIT, usageError, type ExitCode } from "../exit-codes.js";
 import { loadValidLab } from "../read-lab.js";
 

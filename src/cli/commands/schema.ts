@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { labJsonSchema } from "../../spec/schema.js";
+import { labJsonSchema } from "../../labfile/schema.js";
 
 export function registerSchema(program: Command): void {
   program

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Lab } from "../../spec/model.js";
+import type { Lab } from "../../labfile/model.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { printIssues, validatePath } from "../read-lab.js";
 import { collect, policyOf } from "../targets.js";

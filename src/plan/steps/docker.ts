@@ -1,4 +1,4 @@
-import { defaultMode, type NetworkSpec } from "../../spec/model.js";
+import { defaultMode, type NetworkSpec } from "../../labfile/model.js";
 import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
 import { labelArgs, labIdOf, ownedBy } from "../labels.js";
 import { sh } from "../shell.js";

@@ -1,4 +1,4 @@
-import { defaultMode } from "../../spec/model.js";
+import { defaultMode } from "../../labfile/model.js";
 import { canonicalAddress } from "../persist.js";
 import { sh } from "../shell.js";
 import type { HostContext } from "../host-context.js";

@@ -1,4 +1,4 @@
-import { expectedProbes, hostOfEndpoint } from "../../verify/expectations.js";
+import { expectedProbes, hostOfEndpoint } from "../expectations.js";
 import type { HostContext } from "../host-context.js";
 import type { Probe, Step } from "../types.js";
 

@@ -1,5 +1,5 @@
 import { cidrContains, parseCidr, parseIp } from "../net/cidr.js";
-import { defaultMode, type Lab } from "../spec/model.js";
+import { defaultMode, type Lab } from "../labfile/model.js";
 import { sh } from "../plan/shell.js";
 import type { Probe } from "../plan/types.js";
 

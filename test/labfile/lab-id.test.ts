@@ -1,8 +1,8 @@
 import { chownSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { newLabId, withLabId, writeLabId } from "../../src/spec/lab-id.js";
-import { validateText } from "../../src/spec/validate.js";
+import { newLabId, withLabId, writeLabId } from "../../src/labfile/lab-id.js";
+import { validateText } from "../../src/labfile/validate.js";
 import { scratchDir } from "../helpers/scratch-dir.js";
 
 /** The id that tells two labs with one name apart: written once into the lab file, layout kept. */

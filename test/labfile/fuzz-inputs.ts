@@ -5,10 +5,10 @@ import fc from "fast-check";
 import { Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, Pair, parse, Scalar, stringify, visit, type Node } from "yaml";
 import { assumedFacts, buildPlan } from "../../src/plan/build-plan.js";
 import type { HostFacts } from "../../src/plan/types.js";
-import { formatIssue } from "../../src/spec/issues.js";
-import { labSchema } from "../../src/spec/schema.js";
-import { parseLabSource, type LabSource } from "../../src/spec/source.js";
-import { validateSource } from "../../src/spec/validate.js";
+import { formatIssue } from "../../src/labfile/issues.js";
+import { labSchema } from "../../src/labfile/schema.js";
+import { parseLabSource, type LabSource } from "../../src/labfile/source.js";
+import { validateSource } from "../../src/labfile/validate.js";
 
 /**
  * Inputs for fuzz.test.ts, and the oracle every one of them must satisfy (check below). The

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { pathText } from "../../src/spec/issues.js";
-import { checkRules, validateText } from "../../src/spec/validate.js";
-import { labSchema } from "../../src/spec/schema.js";
+import { pathText } from "../../src/labfile/issues.js";
+import { checkRules, validateText } from "../../src/labfile/validate.js";
+import { labSchema } from "../../src/labfile/schema.js";
 
 /**
- * Unit tests per rule module (src/spec/rules/*.ts), each on a small valid lab with one
+ * Unit tests per rule module (src/labfile/rules/*.ts), each on a small valid lab with one
  * patch applied: a failing case and a near miss that must stay valid.
  */
 

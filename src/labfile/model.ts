@@ -121,7 +121,7 @@ export interface ChecksSpec {
 
 export interface Lab {
   name: string;
-  /** Written into the lab file by the first `lab up` (src/spec/lab-id.ts); recorded in host state and labels. */
+  /** Written into the lab file by the first `lab up` (src/labfile/lab-id.ts); recorded in host state and labels. */
   id?: string;
   description?: string;
   file: string;

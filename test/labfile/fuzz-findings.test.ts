@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assumedFacts, buildPlan } from "../../src/plan/build-plan.js";
-import { formatIssue } from "../../src/spec/issues.js";
-import { readLabSource } from "../../src/spec/source.js";
-import { validateText } from "../../src/spec/validate.js";
+import { formatIssue } from "../../src/labfile/issues.js";
+import { readLabSource } from "../../src/labfile/source.js";
+import { validateText } from "../../src/labfile/validate.js";
 import { LabError } from "../../src/errors.js";
 
 /** What the fuzzer (fuzz.test.ts) found, each as its smallest input: a crash or a wrong answer, fixed. */

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatIssue, type LocatedIssue } from "../../src/spec/issues.js";
-import { validateFile } from "../../src/spec/validate.js";
+import { formatIssue, type LocatedIssue } from "../../src/labfile/issues.js";
+import { validateFile } from "../../src/labfile/validate.js";
 
 /**
  * Every file in test/fixtures/invalid/ is a broken lab. Its leading comment lines say

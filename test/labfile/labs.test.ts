@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatIssue } from "../../src/spec/issues.js";
-import { labJsonSchema } from "../../src/spec/schema.js";
-import { validateFile } from "../../src/spec/validate.js";
+import { formatIssue } from "../../src/labfile/issues.js";
+import { labJsonSchema } from "../../src/labfile/schema.js";
+import { validateFile } from "../../src/labfile/validate.js";
 
 /** The sample labs are valid and clean; the committed JSON Schema matches the zod schema. */
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -33,7 +33,7 @@ describe("labs/*.yaml", () => {
 });
 
 describe("schema/lab.schema.json", () => {
-  it("is up to date with src/spec/schema.ts", () => {
+  it("is up to date with src/labfile/schema.ts", () => {
     const committed = readFileSync(join(root, "schema/lab.schema.json"), "utf8");
     const current = JSON.stringify(labJsonSchema(), null, 2) + "\n";
     expect(committed === current, "schema/lab.schema.json is stale: run `npm run lab -- schema -o schema/lab.schema.json`").toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateText } from "../../src/spec/validate.js";
+import { validateText } from "../../src/labfile/validate.js";
 
 describe("container commands", () => {
   const withCommand = (command: string) => `name: demo\nhosts:\n  a: { address: 10.0.0.1 }\nnetworks:\n  n: { driver: macvlan, parent: ens33, subnets: [{ subnet: 10.9.0.0/24 }] }\ncontainers:\n  c: { host: a, network: n, image: busybox, command: ${JSON.stringify(command)} }\n`;
