@@ -18,6 +18,10 @@ export function refuseLinks(dir: string, what: string, base = process.cwd()): vo
     } catch {
       return;
     }
-    if (link) throw new LabError(`${path} is a symbolic link; lab writes ${what} there as root and will not follow it (remove it)`, "local-link");
+    if (link)
+      throw new LabError(
+        `${path} is a symbolic link; lab writes ${what} there as root and will not follow it (remove it)`,
+        "local-link",
+      );
   }
 }

@@ -84,15 +84,21 @@ export function uploadScript(command: string): string {
 async function readUpload(labFile: string, written: string): Promise<Buffer> {
   const local = await labLocalFile(labFile, written);
   if ("problem" in local) throw new Error(`upload refused: ${local.problem}`);
-  const handle = await open(local.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: Error) => {
-    throw new Error(`upload refused: cannot open ${written}: ${err.message}`);
-  });
+  const handle = await open(local.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    (err: Error) => {
+      throw new Error(`upload refused: cannot open ${written}: ${err.message}`);
+    },
+  );
   try {
     // Where the open file really is (a directory on the way may have been swapped for a link
     // since the check): still inside the lab file's directory.
     const opened = await realpath(`/proc/self/fd/${handle.fd}`);
-    if (!isInside(local.labDir, opened)) throw new Error(`upload refused: ${written} changed while lab read it (it is now ${opened}, outside the lab file's directory)`);
-    if (!(await isDockerSaveArchive(handle))) throw new Error(`upload refused: ${written} is not a \`docker save\` archive`);
+    if (!isInside(local.labDir, opened))
+      throw new Error(
+        `upload refused: ${written} changed while lab read it (it is now ${opened}, outside the lab file's directory)`,
+      );
+    if (!(await isDockerSaveArchive(handle)))
+      throw new Error(`upload refused: ${written} is not a \`docker save\` archive`);
     return await handle.readFile();
   } finally {
     await handle.close();
@@ -104,7 +110,8 @@ export function mergeJson(current: Record<string, unknown>, merge: Record<string
   const out = { ...current };
   for (const [key, value] of Object.entries(merge)) {
     const before = out[key];
-    out[key] = Array.isArray(value) && Array.isArray(before) ? [...before, ...value.filter((v) => !before.includes(v))] : value;
+    out[key] =
+      Array.isArray(value) && Array.isArray(before) ? [...before, ...value.filter((v) => !before.includes(v))] : value;
   }
   return out;
 }
@@ -125,10 +132,18 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
         try {
           parsed = JSON.parse(r.stdout);
         } catch (err) {
-          throw new ActionError(`read ${action.path}`, { code: 1, stderr: `${action.path} is not valid JSON (${(err as Error).message}); fix it by hand first`, timedOut: false });
+          throw new ActionError(`read ${action.path}`, {
+            code: 1,
+            stderr: `${action.path} is not valid JSON (${(err as Error).message}); fix it by hand first`,
+            timedOut: false,
+          });
         }
         if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-          throw new ActionError(`read ${action.path}`, { code: 1, stderr: `${action.path} holds JSON that is not an object; fix it by hand first`, timedOut: false });
+          throw new ActionError(`read ${action.path}`, {
+            code: 1,
+            stderr: `${action.path} holds JSON that is not an object; fix it by hand first`,
+            timedOut: false,
+          });
         }
         current = parsed as Record<string, unknown>;
       }

@@ -14,19 +14,31 @@ export interface ConnectOptions {
 }
 
 /** One connection per host, all at once; if any host fails, close the rest and say why for each. */
-export async function connectAll(endpoints: Map<string, SshEndpoint>, options: ConnectOptions): Promise<Map<string, Transport>> {
+export async function connectAll(
+  endpoints: Map<string, SshEndpoint>,
+  options: ConnectOptions,
+): Promise<Map<string, Transport>> {
   const knownHosts = new KnownHosts(options.knownHostsFile ?? join(homedir(), ".ssh", "known_hosts"));
   const limit = pLimit(Math.max(1, options.parallel));
   const results = await Promise.allSettled(
     [...endpoints.values()].map((endpoint) =>
-      limit(() => SshTransport.connect(endpoint, { knownHosts, hostKeyPolicy: options.strictHostKeys ? "strict" : "accept-new", log: options.log })),
+      limit(() =>
+        SshTransport.connect(endpoint, {
+          knownHosts,
+          hostKeyPolicy: options.strictHostKeys ? "strict" : "accept-new",
+          log: options.log,
+        }),
+      ),
     ),
   );
   const transports = new Map<string, Transport>();
   const failures: LabError[] = [];
   for (const r of results) {
     if (r.status === "fulfilled") transports.set(r.value.host, r.value);
-    else failures.push(r.reason instanceof LabError ? r.reason : new LabError(String(r.reason?.message ?? r.reason), "connect"));
+    else
+      failures.push(
+        r.reason instanceof LabError ? r.reason : new LabError(String(r.reason?.message ?? r.reason), "connect"),
+      );
   }
   if (failures.length > 0) {
     await closeAll(transports);

@@ -72,7 +72,14 @@ async function undoHost(
     await removeState(transport, labName);
     return outcome;
   }
-  const ctx = { transport, lab: labName, labFile, timeoutMs: options.commandTimeoutMs, onCommand: (c: string, r: Parameters<NonNullable<ApplyEvents["command"]>>[2]) => options.events.command?.(host, c, r) };
+  const ctx = {
+    transport,
+    lab: labName,
+    labFile,
+    timeoutMs: options.commandTimeoutMs,
+    onCommand: (c: string, r: Parameters<NonNullable<ApplyEvents["command"]>>[2]) =>
+      options.events.command?.(host, c, r),
+  };
   for (const entry of [...state.changed].reverse()) {
     if (options.signal?.aborted) {
       outcome.interrupted = true;

@@ -6,7 +6,8 @@ import type { Inventory } from "./inventory.js";
 /** The SSH endpoint of every host: lab file settings, overridden by the inventory. */
 export function resolveEndpoints(lab: Lab, inventory?: Inventory): Map<string, SshEndpoint> {
   const unknown = Object.keys(inventory?.hosts ?? {}).filter((name) => !lab.hosts.some((h) => h.name === name));
-  if (unknown.length > 0) throw new LabError(`the inventory names hosts the lab does not have: ${unknown.join(", ")}`, "inventory");
+  if (unknown.length > 0)
+    throw new LabError(`the inventory names hosts the lab does not have: ${unknown.join(", ")}`, "inventory");
   const endpoints = new Map<string, SshEndpoint>();
   const build = (host: HostSpec, seen: string[]): SshEndpoint => {
     const over = inventory?.hosts[host.name] ?? {};
@@ -23,17 +24,25 @@ export function resolveEndpoints(lab: Lab, inventory?: Inventory): Map<string, S
       connectTimeoutS: host.ssh.connectTimeout,
       sudo: host.sudo,
     };
-    if (host.ssh.jump && !over.proxy_command) endpoint.jump = jumpEndpoint(lab, host, host.ssh.jump, [...seen, host.name], build);
+    if (host.ssh.jump && !over.proxy_command)
+      endpoint.jump = jumpEndpoint(lab, host, host.ssh.jump, [...seen, host.name], build);
     return endpoint;
   };
   for (const host of lab.hosts) endpoints.set(host.name, build(host, []));
   return endpoints;
 }
 
-function jumpEndpoint(lab: Lab, host: HostSpec, jump: string, seen: string[], build: (h: HostSpec, seen: string[]) => SshEndpoint): SshEndpoint {
+function jumpEndpoint(
+  lab: Lab,
+  host: HostSpec,
+  jump: string,
+  seen: string[],
+  build: (h: HostSpec, seen: string[]) => SshEndpoint,
+): SshEndpoint {
   const labHost = lab.hosts.find((h) => h.name === jump);
   if (labHost) {
-    if (seen.includes(labHost.name)) throw new LabError(`jump hosts loop: ${[...seen, labHost.name].join(" → ")}`, "jump-loop", host.name);
+    if (seen.includes(labHost.name))
+      throw new LabError(`jump hosts loop: ${[...seen, labHost.name].join(" → ")}`, "jump-loop", host.name);
     return build(labHost, seen);
   }
   const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(jump)!;

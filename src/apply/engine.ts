@@ -53,16 +53,30 @@ interface HostRun {
  * others pull; checks run once everything is up). A failing host stops; the others finish
  * the phase they are in, then the run ends. Every step checks before it acts.
  */
-export async function applyPlan(lab: Lab, plan: Plan, transports: Map<string, Transport>, rawOptions: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(
+  lab: Lab,
+  plan: Plan,
+  transports: Map<string, Transport>,
+  rawOptions: ApplyOptions,
+): Promise<ApplyResult> {
   // Hosts only ever record a lab with an id (lab up writes one into the file first).
   if (!lab.id) throw new Error("applyPlan needs a lab with an id");
   const limit = pLimit(Math.max(1, rawOptions.parallel));
   const viewErrors: string[] = [];
-  const options = { ...rawOptions, events: guardEvents(rawOptions.events, (event, err) => viewErrors.push(`${event}: ${err.message}`)) };
+  const options = {
+    ...rawOptions,
+    events: guardEvents(rawOptions.events, (event, err) => viewErrors.push(`${event}: ${err.message}`)),
+  };
   const outcomes: StepOutcome[] = [];
   const record = (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => {
     outcomes.push({ host, step, status, error });
-    options.events.step(host, step, status, error ? `${error.command ? `${error.command}: ` : ""}${error.message}` : undefined, error);
+    options.events.step(
+      host,
+      step,
+      status,
+      error ? `${error.command ? `${error.command}: ` : ""}${error.message}` : undefined,
+      error,
+    );
   };
 
   // Read every host's state in one batched command each, which also takes the host's lock and
@@ -89,7 +103,17 @@ interface RunContext {
   viewErrors: string[];
 }
 
-async function applyLocked({ lab, plan, transports, options, limit, outcomes, record, releases, viewErrors }: RunContext): Promise<ApplyResult> {
+async function applyLocked({
+  lab,
+  plan,
+  transports,
+  options,
+  limit,
+  outcomes,
+  record,
+  releases,
+  viewErrors,
+}: RunContext): Promise<ApplyResult> {
   const holder = options.holder ?? holderText(lab.name, "up");
   const runs: HostRun[] = await settleAll(
     plan.hosts.map((hostPlan) =>
@@ -100,14 +124,25 @@ async function applyLocked({ lab, plan, transports, options, limit, outcomes, re
         // Taken again after a dropped connection, the lock must find the state as lab left it:
         // otherwise another run worked here meanwhile, and lab's picture of the host is stale.
         const retakeCheck = (stdout: string) =>
-          probeComplete(stdout) && parseProbe(steps, stdout).stateText.trim() === onHost.text.trim() ? undefined : "the host's state file changed meanwhile (another lab run?)";
-        const r = await transport.hold(lockedScript(holder, probeScript(steps, stateFile(lab.name))), PROBE_END, { timeoutMs: options.commandTimeoutMs, retrySafe: true, retakeCheck });
+          probeComplete(stdout) && parseProbe(steps, stdout).stateText.trim() === onHost.text.trim()
+            ? undefined
+            : "the host's state file changed meanwhile (another lab run?)";
+        const r = await transport.hold(lockedScript(holder, probeScript(steps, stateFile(lab.name))), PROBE_END, {
+          timeoutMs: options.commandTimeoutMs,
+          retrySafe: true,
+          retakeCheck,
+        });
         if (r.release) releases.push(r.release);
         const busy = busyError(hostPlan.host, r.stdout);
         if (busy) throw busy;
         if (!probeComplete(r.stdout)) {
           const why = r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`;
-          throw new LabError(`cannot read the host's current state (${why}); nothing was changed here`, "probe", hostPlan.host, "probe");
+          throw new LabError(
+            `cannot read the host's current state (${why}); nothing was changed here`,
+            "probe",
+            hostPlan.host,
+            "probe",
+          );
         }
         const probe = parseProbe(steps, r.stdout);
         onHost.text = probe.stateText;
@@ -127,7 +162,9 @@ async function applyLocked({ lab, plan, transports, options, limit, outcomes, re
   let stop = false;
   for (const phase of PHASES) {
     if (phase.id === "verify") continue;
-    const inPhase = runs.map((run) => ({ run, steps: run.plan.steps.filter((s) => s.phase === phase.id) })).filter((x) => x.steps.length > 0);
+    const inPhase = runs
+      .map((run) => ({ run, steps: run.plan.steps.filter((s) => s.phase === phase.id) }))
+      .filter((x) => x.steps.length > 0);
     if (inPhase.length === 0) continue;
     if (stop || options.signal?.aborted) {
       for (const { run, steps } of inPhase) for (const step of steps) record(run.plan.host, step, "skipped");
@@ -162,7 +199,13 @@ async function applyLocked({ lab, plan, transports, options, limit, outcomes, re
   return { outcomes, failed: runs.some((r) => r.failed), interrupted: !!options.signal?.aborted, viewErrors };
 }
 
-async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions, record: (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => void): Promise<void> {
+async function runStep(
+  lab: Lab,
+  run: HostRun,
+  step: Step,
+  options: ApplyOptions,
+  record: (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => void,
+): Promise<void> {
   const host = run.plan.host;
   options.events.stepStart?.(host, step);
   let done = 0;
@@ -183,7 +226,8 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
       done++;
     }
   } catch (err) {
-    error = err instanceof ActionError ? { command: err.command, message: err.message } : { message: (err as Error).message };
+    error =
+      err instanceof ActionError ? { command: err.command, message: err.message } : { message: (err as Error).message };
     // A command cut off (its connection lost, its deadline passed) may have taken effect.
     if (outcomeUnknown(err)) done++;
   }
@@ -206,13 +250,23 @@ async function runStep(lab: Lab, run: HostRun, step: Step, options: ApplyOptions
 }
 
 function outcomeUnknown(err: unknown): boolean {
-  return (err instanceof ActionError && err.result.timedOut) || (err instanceof LabError && err.code === "connection-lost");
+  return (
+    (err instanceof ActionError && err.result.timedOut) || (err instanceof LabError && err.code === "connection-lost")
+  );
 }
 
 /** Undo one step at once (its record could not be kept); says how that went. */
-async function undoNow(transport: Transport, labName: string, labFile: string, step: Step, timeoutMs: number): Promise<string> {
+async function undoNow(
+  transport: Transport,
+  labName: string,
+  labFile: string,
+  step: Step,
+  timeoutMs: number,
+): Promise<string> {
   try {
-    for (const undo of step.undo) for (const action of undoActions(undo)) await performAction({ transport, lab: labName, labFile, timeoutMs }, action);
+    for (const undo of step.undo)
+      for (const action of undoActions(undo))
+        await performAction({ transport, lab: labName, labFile, timeoutMs }, action);
     return "the change was undone again, so the host is as it was";
   } catch (err) {
     return `undoing the change failed too (${(err as Error).message}): undo it by hand`;

@@ -8,7 +8,13 @@ export interface ApplyEvents {
   phase(phase: Phase, title: string): void;
   stepStart?(host: string, step: Step): void;
   /** `detail`: for a failure, "command: the host's answer"; `error` holds the two apart. */
-  step(host: string, step: Step, status: StepStatus, detail?: string, error?: { command?: string; message: string }): void;
+  step(
+    host: string,
+    step: Step,
+    status: StepStatus,
+    detail?: string,
+    error?: { command?: string; message: string },
+  ): void;
   /** `lab down`: one entry of a host's recorded changes was undone (changed) or could not be (failed). */
   undo?(host: string, title: string, status: "changed" | "failed", detail?: string): void;
   command?(host: string, command: string, result: ExecResult): void;

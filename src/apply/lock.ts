@@ -39,13 +39,22 @@ export function lockedScript(holder: string, body: string): string {
 
 /** The holder a busy host named: its own text, so only printable characters, cut short. */
 function busyHolder(stdout: string): string {
-  const text = stdout.slice(stdout.indexOf(BUSY) + BUSY.length).replace(/[^\x20-\x7e]+/g, " ").trim().slice(0, 300);
+  const text = stdout
+    .slice(stdout.indexOf(BUSY) + BUSY.length)
+    .replace(/[^\x20-\x7e]+/g, " ")
+    .trim()
+    .slice(0, 300);
   return text || "another lab run";
 }
 
 export function busyError(host: string, stdout: string): LabError | undefined {
   if (!stdout.includes(`${BUSY}\n`)) return undefined;
-  return new LabError(`busy: ${busyHolder(stdout)} is working on this host; nothing was changed here. Run again once it has ended`, "busy", host, "lock");
+  return new LabError(
+    `busy: ${busyHolder(stdout)} is working on this host; nothing was changed here. Run again once it has ended`,
+    "busy",
+    host,
+    "lock",
+  );
 }
 
 /** Take the lock on a host for a run that reads no probe (lab down); the release, or the reason it is busy. */
@@ -53,6 +62,11 @@ export async function lockHost(transport: Transport, holder: string, timeoutMs: 
   const r = await transport.hold(lockedScript(holder, "echo --locked"), LOCKED, { timeoutMs, retrySafe: true });
   const busy = busyError(transport.host, r.stdout);
   if (busy) throw busy;
-  if (!r.release) throw new LabError(`cannot take the lock ${LOCK}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, "lock", transport.host);
+  if (!r.release)
+    throw new LabError(
+      `cannot take the lock ${LOCK}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`,
+      "lock",
+      transport.host,
+    );
   return r.release;
 }

@@ -16,7 +16,12 @@ const FEATURE_NAMES: Record<Feature, string> = {
 };
 
 /** The kernel module behind each feature. */
-const FEATURE_MODULES: Record<Feature, string> = { vlan: "8021q", macvlan: "macvlan", ipvlan: "ipvlan", macvtap: "macvtap" };
+const FEATURE_MODULES: Record<Feature, string> = {
+  vlan: "8021q",
+  macvlan: "macvlan",
+  ipvlan: "ipvlan",
+  macvtap: "macvtap",
+};
 
 /**
  * A feature is there when its module is loaded, or modprobe could load it (built-ins are
@@ -33,7 +38,10 @@ const FEATURE_TESTS: Record<Feature, string> = {
 };
 
 /** Which kernel features and programs each host needs for this lab. */
-export function requirements(lab: Lab, host: string): { features: Map<Feature, string>; docker: boolean; trunk: boolean } {
+export function requirements(
+  lab: Lab,
+  host: string,
+): { features: Map<Feature, string>; docker: boolean; trunk: boolean } {
   const features = new Map<Feature, string>();
   const need = (f: Feature, why: string) => features.has(f) || features.set(f, why);
   const h = lab.hosts.find((x) => x.name === host)!;
@@ -49,7 +57,8 @@ export function requirements(lab: Lab, host: string): { features: Map<Feature, s
       need("vlan", `network ${n.name} on ${n.parent}`);
     }
   }
-  for (const ns of lab.namespaces.filter((n) => n.host === host)) for (const i of ns.interfaces) need(i.kind, `namespace ${ns.name}`);
+  for (const ns of lab.namespaces.filter((n) => n.host === host))
+    for (const i of ns.interfaces) need(i.kind, `namespace ${ns.name}`);
   if (h.shim) need("macvlan", `the host shim ${h.shim.name}`);
   return { features, docker: dockerHosts(lab).includes(host), trunk };
 }
@@ -79,7 +88,11 @@ export interface PreflightResult {
 }
 
 /** The values of every `key=value` line for one key (a key may repeat). */
-const lines = (stdout: string, key: string): string[] => stdout.split("\n").filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1).trim());
+const lines = (stdout: string, key: string): string[] =>
+  stdout
+    .split("\n")
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1).trim());
 
 export function osFamily(id: string, like: string): HostFacts["os"] | undefined {
   const words = `${id} ${like}`.split(/\s+/);
@@ -102,12 +115,18 @@ export function collisionScript(lab: Lab, host: string): string {
     `if docker ${object} inspect ${quote(name)} >/dev/null 2>&1 && ! ${ownedBy(object, name, labIdOf(lab))}; then ` +
     `if [ "$(docker ${object} inspect -f ${quote(labelTemplate(object, NAME_LABEL))} ${quote(name)})" = ${quote(lab.name)} ]; then echo ${quote(`other_lab_${object}=${name}`)}; ` +
     `else echo ${quote(`foreign_${object}=${name}`)}; fi; fi`;
-  const containers = [...lab.containers.filter((c) => c.host === host).map((c) => c.name), ...(lab.registry?.host === host ? [lab.registry.containerName] : [])];
+  const containers = [
+    ...lab.containers.filter((c) => c.host === host).map((c) => c.name),
+    ...(lab.registry?.host === host ? [lab.registry.containerName] : []),
+  ];
   for (const name of containers) lines.push(foreign("container", name));
-  for (const network of lab.networks.filter((n) => n.hosts.includes(host))) lines.push(foreign("network", network.name));
+  for (const network of lab.networks.filter((n) => n.hosts.includes(host)))
+    lines.push(foreign("network", network.name));
   if (lab.registry?.host === host) {
     const running = `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(lab.registry.containerName)} 2>/dev/null)" = true ]`;
-    lines.push(`${running} || echo "port_owner=$(ss -Hltnp ${quote(`sport = :${lab.registry.port}`)} 2>/dev/null | head -1 | tr -s ' ' | cut -c1-200)"`);
+    lines.push(
+      `${running} || echo "port_owner=$(ss -Hltnp ${quote(`sport = :${lab.registry.port}`)} 2>/dev/null | head -1 | tr -s ' ' | cut -c1-200)"`,
+    );
   }
   lines.push("true");
   return lines.join("\n");
@@ -120,43 +139,99 @@ function portOwner(line: string): string {
 }
 
 /** Run the preflight on one host; throws LabError (exit 3) naming what is missing. */
-export async function preflight(lab: Lab, transport: Transport, options: { vlanStandin?: boolean } = {}): Promise<PreflightResult> {
+export async function preflight(
+  lab: Lab,
+  transport: Transport,
+  options: { vlanStandin?: boolean } = {},
+): Promise<PreflightResult> {
   const host = lab.hosts.find((h) => h.name === transport.host)!;
   const docker = requirements(lab, host.name).docker;
-  const r = await transport.exec(docker ? `${preflightScript()}\n${collisionScript(lab, host.name)}` : preflightScript(), { timeoutMs: 30_000, retrySafe: true });
+  const r = await transport.exec(
+    docker ? `${preflightScript()}\n${collisionScript(lab, host.name)}` : preflightScript(),
+    { timeoutMs: 30_000, retrySafe: true },
+  );
   if (r.code !== 0 && /sudo/.test(r.stderr)) {
-    throw new LabError(`sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`, "sudo", host.name, "preflight");
+    throw new LabError(
+      `sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`,
+      "sudo",
+      host.name,
+      "preflight",
+    );
   }
-  const values = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const values = Object.fromEntries(
+    r.stdout
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
   if (values.uid !== "0") {
-    throw new LabError(`commands run as uid ${values.uid ?? "?"}, not root: set sudo: true (or log in as root)`, "not-root", host.name, "preflight");
+    throw new LabError(
+      `commands run as uid ${values.uid ?? "?"}, not root: set sudo: true (or log in as root)`,
+      "not-root",
+      host.name,
+      "preflight",
+    );
   }
-  if (values.ip !== "1") throw new LabError("the ip command (iproute2) is missing", "no-iproute2", host.name, "preflight");
+  if (values.ip !== "1")
+    throw new LabError("the ip command (iproute2) is missing", "no-iproute2", host.name, "preflight");
   const detected = osFamily(values.os_id ?? "", values.os_like ?? "");
   const os = host.os !== "auto" ? host.os : (detected ?? "rhel");
-  const features = { vlan: values.vlan === "1", macvlan: values.macvlan === "1", ipvlan: values.ipvlan === "1", macvtap: values.macvtap === "1" };
+  const features = {
+    vlan: values.vlan === "1",
+    macvlan: values.macvlan === "1",
+    ipvlan: values.ipvlan === "1",
+    macvtap: values.macvtap === "1",
+  };
   const need = requirements(lab, host.name);
   // Stand-ins replace the lab's own VLAN sub-interfaces, not the ones Docker makes in trunk mode.
   const standIn = (f: Feature) => f === "vlan" && options.vlanStandin === true && !need.trunk;
   const missing = [...need.features].filter(([f]) => !features[f] && !standIn(f));
   if (missing.length > 0) {
     const list = missing.map(([f, why]) => `${FEATURE_NAMES[f]} (needed by ${why})`).join("; ");
-    const hint = missing.some(([f]) => f === "vlan") && !need.trunk && !options.vlanStandin ? " (in the sandbox, --vlan-standin gives each VLAN a separate stand-in link)" : "";
-    throw new LabError(`this kernel lacks ${list}; nothing was changed${hint}`, "kernel-feature", host.name, "preflight");
+    const hint =
+      missing.some(([f]) => f === "vlan") && !need.trunk && !options.vlanStandin
+        ? " (in the sandbox, --vlan-standin gives each VLAN a separate stand-in link)"
+        : "";
+    throw new LabError(
+      `this kernel lacks ${list}; nothing was changed${hint}`,
+      "kernel-feature",
+      host.name,
+      "preflight",
+    );
   }
   if (need.docker && !values.docker) {
-    throw new LabError("Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)", "no-docker", host.name, "preflight");
+    throw new LabError(
+      "Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)",
+      "no-docker",
+      host.name,
+      "preflight",
+    );
   }
   const collisions = [
-    ...lines(r.stdout, "foreign_container").map((n) => `a container named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`),
-    ...lines(r.stdout, "foreign_network").map((n) => `a Docker network named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`),
+    ...lines(r.stdout, "foreign_container").map(
+      (n) =>
+        `a container named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`,
+    ),
+    ...lines(r.stdout, "foreign_network").map(
+      (n) =>
+        `a Docker network named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`,
+    ),
     ...[...lines(r.stdout, "other_lab_container"), ...lines(r.stdout, "other_lab_network")].map(
-      (n) => `${n} belongs to another lab also named ${lab.name} (its lab.id is not ${labIdOf(lab)}): take that lab down with its own lab file, or give this lab another name`,
+      (n) =>
+        `${n} belongs to another lab also named ${lab.name} (its lab.id is not ${labIdOf(lab)}): take that lab down with its own lab file, or give this lab another name`,
     ),
     ...lines(r.stdout, "port_owner")
       .filter(Boolean)
-      .map((l) => `the registry port ${lab.registry!.port} is already in use by ${portOwner(l)}: set registry.port, or stop it`),
+      .map(
+        (l) =>
+          `the registry port ${lab.registry!.port} is already in use by ${portOwner(l)}: set registry.port, or stop it`,
+      ),
   ];
-  if (collisions.length > 0) throw new LabError(`${collisions.join("; ")}; nothing was changed`, "collision", host.name, "preflight");
-  return { facts: { os, detected: host.os !== "auto" || detected !== undefined }, features, dockerVersion: values.docker || undefined };
+  if (collisions.length > 0)
+    throw new LabError(`${collisions.join("; ")}; nothing was changed`, "collision", host.name, "preflight");
+  return {
+    facts: { os, detected: host.os !== "auto" || detected !== undefined },
+    features,
+    dockerVersion: values.docker || undefined,
+  };
 }

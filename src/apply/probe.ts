@@ -11,13 +11,20 @@ import type { Step } from "../plan/types.js";
 export const PROBE_END = "--end\n";
 
 export function probeScript(steps: Step[], stateFilePath: string): string {
-  const lines = [`echo '--state'`, `if [ -e ${quote(stateFilePath)} ]; then cat ${quote(stateFilePath)} || exit 90; fi`, `echo; echo '--checks'`];
+  const lines = [
+    `echo '--state'`,
+    `if [ -e ${quote(stateFilePath)} ]; then cat ${quote(stateFilePath)} || exit 90; fi`,
+    `echo; echo '--checks'`,
+  ];
   steps.forEach((step, i) => {
-    if (step.check) lines.push(`if { ${step.check} ; } >/dev/null 2>&1; then echo 'check ${i} 0'; else echo 'check ${i} 1'; fi`);
+    if (step.check)
+      lines.push(`if { ${step.check} ; } >/dev/null 2>&1; then echo 'check ${i} 0'; else echo 'check ${i} 1'; fi`);
     // base64 keeps a multi-line inspect output on one line of the probe's answer.
-    if (step.conflict) lines.push(`echo "conflict ${i} $( { ${step.conflict.command} ; } 2>/dev/null | base64 | tr -d '\\n')"`);
+    if (step.conflict)
+      lines.push(`echo "conflict ${i} $( { ${step.conflict.command} ; } 2>/dev/null | base64 | tr -d '\\n')"`);
     step.actions.forEach((action, j) => {
-      if (action.kind === "write") lines.push(`echo "file ${i} ${j} $(sha256sum < ${quote(action.path)} 2>/dev/null | cut -c1-64)"`);
+      if (action.kind === "write")
+        lines.push(`echo "file ${i} ${j} $(sha256sum < ${quote(action.path)} 2>/dev/null | cut -c1-64)"`);
     });
   });
   lines.push("echo '--end'");
@@ -36,7 +43,12 @@ export interface ProbeResult {
 
 /** Compare an object's inspect output (key=value lines) with what the lab wants. */
 export function describeConflict(expect: Record<string, string | string[]>, output: string): string | undefined {
-  const actual = new Map(output.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]));
+  const actual = new Map(
+    output
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]),
+  );
   const differences: string[] = [];
   for (const [key, wanted] of Object.entries(expect)) {
     const have = actual.get(key) ?? "";
@@ -45,7 +57,8 @@ export function describeConflict(expect: Record<string, string | string[]>, outp
     } else {
       const words = have.split(/\s+/).filter(Boolean);
       const missing = wanted.filter((w) => !words.includes(w));
-      if (missing.length > 0) differences.push(`${key} ${words.length ? words.join(" ") : "(none)"} lacks ${missing.join(" ")}`);
+      if (missing.length > 0)
+        differences.push(`${key} ${words.length ? words.join(" ") : "(none)"} lacks ${missing.join(" ")}`);
     }
   }
   return differences.length > 0 ? differences.join("; ") : undefined;
@@ -73,14 +86,20 @@ export function parseProbe(steps: Step[], output: string): ProbeResult {
       const output = Buffer.from(a, "base64").toString("utf8");
       // An object that does not exist prints nothing (docker inspect may print a blank line).
       const difference = step?.conflict && output.trim() !== "" && describeConflict(step.conflict.expect, output);
-      if (difference) conflicts.set(Number(i), `${step!.conflict!.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`);
+      if (difference)
+        conflicts.set(
+          Number(i),
+          `${step!.conflict!.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`,
+        );
     }
   }
   const needed = steps.map((step, i) => {
     if (step.phase === "verify") return false;
     const writes = step.actions.map((action, j) => ({ action, j })).filter(({ action }) => action.kind === "write");
     if (writes.length > 0 && !step.check) {
-      return writes.some(({ action, j }) => action.kind === "write" && files.get(`${i} ${j}`) !== sha256(action.content));
+      return writes.some(
+        ({ action, j }) => action.kind === "write" && files.get(`${i} ${j}`) !== sha256(action.content),
+      );
     }
     if (step.check) return checks.get(i) !== 0;
     return true;

@@ -23,13 +23,18 @@ export interface HostState {
  * The state file as lab accepts it back from a host: data only, every name of the lab file's
  * own grammar, and text printed to the operator's terminal free of control characters.
  */
-const printable = z.string().max(400).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "printable text");
+const printable = z
+  .string()
+  .max(400)
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "printable text");
 const stateSchema = z.strictObject({
   lab: z.string().regex(patterns.labName.regex),
   id: z.string().regex(patterns.labId.regex),
   version: z.literal(3),
   updatedAt: printable,
-  changed: z.array(z.strictObject({ id: printable, title: printable, undo: z.array(undoSchema).max(20), at: printable })).max(10_000),
+  changed: z
+    .array(z.strictObject({ id: printable, title: printable, undo: z.array(undoSchema).max(20), at: printable }))
+    .max(10_000),
 });
 
 export const stateDir = "/var/lib/lab";
@@ -67,8 +72,10 @@ export function parseState(lab: LabIdentity, text: string, host: string): HostSt
     throw refuse(`not JSON: ${(err as Error).message}`);
   }
   const version = (data as { version?: unknown } | null)?.version;
-  if (version === 1) throw refuse("written by an earlier lab whose undo entries were commands, which lab no longer runs from a host");
-  if (version === 2) throw refuse("written by an earlier lab that recorded no lab id; take it down with that version of lab");
+  if (version === 1)
+    throw refuse("written by an earlier lab whose undo entries were commands, which lab no longer runs from a host");
+  if (version === 2)
+    throw refuse("written by an earlier lab that recorded no lab id; take it down with that version of lab");
   const parsed = stateSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -93,7 +100,11 @@ export async function readState(transport: Transport, lab: LabIdentity): Promise
   // A failed read (sudo refused, timeout) must never look like "the lab changed nothing".
   const r = await transport.exec(`if [ -e ${file} ]; then cat ${file}; fi`, { timeoutMs: 60_000, retrySafe: true });
   if (r.code !== 0) {
-    throw new LabError(`cannot read ${stateFile(lab.name)}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`, "state-unreadable", transport.host);
+    throw new LabError(
+      `cannot read ${stateFile(lab.name)}: ${r.stderr.trim() || (r.timedOut ? "timed out" : `exit ${r.code}`)}`,
+      "state-unreadable",
+      transport.host,
+    );
   }
   return parseState(lab, r.stdout, transport.host);
 }
@@ -108,5 +119,7 @@ export async function writeState(transport: Transport, state: HostState): Promis
 
 export async function removeState(transport: Transport, lab: string): Promise<void> {
   // /var/lib/lab goes too when no other lab keeps its state there.
-  await transport.exec(`rm -rf ${quote(stateFile(lab))} ${quote(backupDir(lab))}; rmdir ${stateDir} 2>/dev/null || true`);
+  await transport.exec(
+    `rm -rf ${quote(stateFile(lab))} ${quote(backupDir(lab))}; rmdir ${stateDir} 2>/dev/null || true`,
+  );
 }

@@ -35,7 +35,10 @@ export function completeWords(program: Command, words: string[]): string[] {
       if (option && (option.required || option.optional) && !word.includes("=")) pendingValue = option;
       continue;
     }
-    const sub = positionals.length === 0 ? command.commands.find((c) => c.name() === word || c.aliases().includes(word)) : undefined;
+    const sub =
+      positionals.length === 0
+        ? command.commands.find((c) => c.name() === word || c.aliases().includes(word))
+        : undefined;
     if (sub) command = sub;
     else positionals.push(word);
   }
@@ -46,7 +49,9 @@ export function completeWords(program: Command, words: string[]): string[] {
     const flags = command.options.flatMap((o) => (o.long ? [o.long] : o.short ? [o.short] : []));
     return startingWith([...flags, "--help"]);
   }
-  const subcommands = command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());
+  const subcommands = command.commands
+    .filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
+    .map((c) => c.name());
   if (subcommands.length > 0 && positionals.length === 0) return startingWith(subcommands);
   const args = command.registeredArguments;
   const argument = args[positionals.length] ?? (args.at(-1)?.variadic ? args.at(-1) : undefined);

@@ -102,8 +102,14 @@ export interface InternalErrorOptions {
  * details are; the stack goes to .lab/logs/internal-<time>.log. Returns the exit code (70).
  */
 export function reportInternalError(err: unknown, options: InternalErrorOptions = {}): ExitCode {
-  const { cwd = process.cwd(), now = new Date(), argv = process.argv.slice(2), write = (text) => process.stderr.write(text) } = options;
-  const message = oneLine(safely(() => (err instanceof Error ? String(err.message || err.name) : String(err)))) || "unknown error";
+  const {
+    cwd = process.cwd(),
+    now = new Date(),
+    argv = process.argv.slice(2),
+    write = (text) => process.stderr.write(text),
+  } = options;
+  const message =
+    oneLine(safely(() => (err instanceof Error ? String(err.message || err.name) : String(err)))) || "unknown error";
   const relativePath = `.lab/logs/internal-${now.toISOString().replace(/[:.]/g, "-")}.log`;
   let where: string;
   try {
@@ -119,7 +125,11 @@ export function reportInternalError(err: unknown, options: InternalErrorOptions 
       "",
     ].join("\n");
     // O_NOFOLLOW: never written through a link planted where the log goes.
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
+    const fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       writeSync(fd, details);
     } finally {
@@ -152,7 +162,9 @@ const oneLine = (text: string): string =>
 
 /** The stack, and the stacks of its causes. */
 function describeError(err: unknown, depth = 0): string {
-  const text = safely(() => (err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : `thrown: ${String(err)}`));
+  const text = safely(() =>
+    err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : `thrown: ${String(err)}`,
+  );
   const cause = err instanceof Error ? err.cause : undefined;
   return cause === undefined || depth >= 5 ? text : `${text}\ncaused by: ${describeError(cause, depth + 1)}`;
 }

@@ -31,7 +31,10 @@ export async function validatePath(file: string, policy?: LocalPolicy): Promise<
   return { ...result, issues, ok, lab: ok ? result.lab : undefined };
 }
 
-export function printIssues(issues: LocatedIssue[], write: (line: string) => void = (l) => process.stderr.write(l + "\n")): void {
+export function printIssues(
+  issues: LocatedIssue[],
+  write: (line: string) => void = (l) => process.stderr.write(l + "\n"),
+): void {
   for (const issue of issues) write(formatIssue(issue));
 }
 
@@ -54,10 +57,16 @@ async function loadValid(file: string, policy?: LocalPolicy): Promise<Validation
  * For `lab up`, which records the lab on its hosts: a lab file without an id gets a fresh one
  * written into it first (src/labfile/lab-id.ts), so the hosts never hold a lab without one.
  */
-export async function loadValidLabWithId(file: string, policy: LocalPolicy | undefined, write: (line: string) => void): Promise<Lab | undefined> {
+export async function loadValidLabWithId(
+  file: string,
+  policy: LocalPolicy | undefined,
+  write: (line: string) => void,
+): Promise<Lab | undefined> {
   const result = await loadValid(file, policy);
   if (!result.lab || result.lab.id) return result.lab;
   const id = await writeLabId(file, result.text);
-  write(`${file}: wrote \`id: ${id}\` under name: (it keeps this lab apart from other labs named ${result.lab.name} on the same hosts)`);
+  write(
+    `${file}: wrote \`id: ${id}\` under name: (it keeps this lab apart from other labs named ${result.lab.name} on the same hosts)`,
+  );
   return { ...result.lab, id };
 }

@@ -23,11 +23,22 @@ export interface TargetOptions {
 export function addTargetOptions(command: Command): Command {
   return command
     .option("--sandbox", "use this machine's sandbox hosts (namespaces with sshd; needs root)")
-    .option("--inventory <file>", "YAML/JSON map host → {host, port, user, identity_file, proxy_command} overriding where SSH goes")
-    .option("--strict-host-keys", "refuse hosts missing from known_hosts (default: accept new keys, refuse changed ones)")
+    .option(
+      "--inventory <file>",
+      "YAML/JSON map host → {host, port, user, identity_file, proxy_command} overriding where SSH goes",
+    )
+    .option(
+      "--strict-host-keys",
+      "refuse hosts missing from known_hosts (default: accept new keys, refuse changed ones)",
+    )
     .addOption(new Option("--parallel <n>", "hosts worked on at once").default("10"))
     .option("--verbose", "print every remote command")
-    .option("--allow-env <name>", "also read this variable as a secret (password_env etc.), though not named LAB_* (repeatable)", collect, []);
+    .option(
+      "--allow-env <name>",
+      "also read this variable as a secret (password_env etc.), though not named LAB_* (repeatable)",
+      collect,
+      [],
+    );
 }
 
 /** Commander's way to take a repeatable option as a list. */
@@ -55,8 +66,14 @@ export interface Targets {
  * Connect to every host of the lab: through the sandbox (made when `create` is set), an
  * inventory, or the lab file's own SSH settings.
  */
-export async function openTargets(lab: Lab, options: TargetOptions, mode: { create: boolean }, log: (line: string) => void): Promise<Targets> {
-  if (options.sandbox && options.inventory) throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
+export async function openTargets(
+  lab: Lab,
+  options: TargetOptions,
+  mode: { create: boolean },
+  log: (line: string) => void,
+): Promise<Targets> {
+  if (options.sandbox && options.inventory)
+    throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
   if (options.vlanStandin && !options.sandbox) throw usageError("--vlan-standin only works with --sandbox");
   let inventory: Inventory | undefined;
   let knownHostsFile: string | undefined;
@@ -65,7 +82,10 @@ export async function openTargets(lab: Lab, options: TargetOptions, mode: { crea
     if (mode.create) await createSandbox(lab, log, { vlanStandin: options.vlanStandin });
     else if (!(await sandboxHealthy(lab))) {
       const state = await readSandboxState(lab.name);
-      throw new LabError(`no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`, "no-sandbox");
+      throw new LabError(
+        `no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`,
+        "no-sandbox",
+      );
     }
     inventory = sandboxInventory(lab);
     // The sandbox wrote its hosts' keys: nothing unknown may appear.
@@ -74,7 +94,12 @@ export async function openTargets(lab: Lab, options: TargetOptions, mode: { crea
     inventory = await loadInventory(options.inventory);
   }
   knownHostsFile = inventory?.known_hosts;
-  const transports = await connectAll(resolveEndpoints(lab, inventory), { knownHostsFile, strictHostKeys: strict, parallel: parallelOf(options), log });
+  const transports = await connectAll(resolveEndpoints(lab, inventory), {
+    knownHostsFile,
+    strictHostKeys: strict,
+    parallel: parallelOf(options),
+    log,
+  });
   const standins = options.sandbox && options.vlanStandin ? ((await readSandboxState(lab.name))?.standins ?? {}) : {};
   return { transports, standins, close: () => closeAll(transports) };
 }

@@ -24,7 +24,6 @@ export function mermaidText(text: string): string {
   return out;
 }
 
-
 /**
  * Ids for one diagram: letters, digits and "_", starting with a letter, never a word the language
  * reserves (those get a prefix); one per topology id and never the same for two. Ids that are
@@ -47,7 +46,8 @@ function safeIds(reserved: RegExp): (id: string) => string {
 }
 
 /** Words Mermaid's flowchart lexer treats specially: an id starting with one gets a prefix. */
-const MERMAID_KEYWORDS = /^(end|subgraph|graph|flowchart|style|linkstyle|classdef|class|click|call|href|default|interpolate|direction|acctitle|accdescr)/i;
+const MERMAID_KEYWORDS =
+  /^(end|subgraph|graph|flowchart|style|linkstyle|classdef|class|click|call|href|default|interpolate|direction|acctitle|accdescr)/i;
 
 /** The front-matter title: a YAML double-quoted string, printable ASCII only. */
 function mermaidTitle(text: string): string {
@@ -127,7 +127,8 @@ export function toDot(topology: Topology): string {
   const id = safeIds(DOT_KEYWORDS);
   // Lines of a label joined by DOT's "\n" (dotString writes a newline inside a line the same way).
   const label = (lines: string[]) => `"${lines.map((l) => dotString(l).slice(1, -1)).join("\\n")}"`;
-  const node = (n: GraphNode, indent: string) => `${indent}${id(n.id)} [label=${label(n.lines)}, ${DOT_SHAPES[n.kind]}];`;
+  const node = (n: GraphNode, indent: string) =>
+    `${indent}${id(n.id)} [label=${label(n.lines)}, ${DOT_SHAPES[n.kind]}];`;
   const lines = [
     `graph ${dotString(topology.title)} {`,
     "  rankdir=BT;",
@@ -143,7 +144,10 @@ export function toDot(topology: Topology): string {
     lines.push("  }");
   }
   for (const edge of topology.edges) {
-    const attrs = [edge.label ? `label=${dotString(edge.label)}` : "", edge.style === "dotted" ? "style=dotted" : ""].filter(Boolean);
+    const attrs = [
+      edge.label ? `label=${dotString(edge.label)}` : "",
+      edge.style === "dotted" ? "style=dotted" : "",
+    ].filter(Boolean);
     lines.push(`  ${id(edge.from)} -- ${id(edge.to)}${attrs.length ? ` [${attrs.join(", ")}]` : ""};`);
   }
   lines.push("}");

@@ -64,13 +64,26 @@ export function labTopology(lab: Lab): Topology {
   for (const host of lab.hosts) {
     const nodes: GraphNode[] = [];
     const add = (node: GraphNode) => (nodes.push(node), node.id);
-    const nicId = add({ id: idOf(host.name, host.nic), kind: "nic", lines: [host.nic, host.address, ...(host.promisc ? ["promiscuous"] : [])] });
+    const nicId = add({
+      id: idOf(host.name, host.nic),
+      kind: "nic",
+      lines: [host.nic, host.address, ...(host.promisc ? ["promiscuous"] : [])],
+    });
     const vlans = lab.vlans.filter((v) => v.hosts.includes(host.name));
-    edges.push({ from: nicId, to: lan.id, label: vlans.length ? `802.1Q: VLAN ${vlans.map((v) => v.id).join(", ")}` : undefined, style: "solid" });
+    edges.push({
+      from: nicId,
+      to: lan.id,
+      label: vlans.length ? `802.1Q: VLAN ${vlans.map((v) => v.id).join(", ")}` : undefined,
+      style: "solid",
+    });
     const parents = new Map<string, string>([[host.nic, nicId]]);
     for (const vlan of vlans) {
       const device = `${host.nic}.${vlan.id}`;
-      const id = add({ id: idOf(host.name, device), kind: "vlan", lines: [device, `VLAN ${vlan.id}`, ...(vlan.addresses[host.name] ?? [])] });
+      const id = add({
+        id: idOf(host.name, device),
+        kind: "vlan",
+        lines: [device, `VLAN ${vlan.id}`, ...(vlan.addresses[host.name] ?? [])],
+      });
       edges.push({ from: id, to: nicId, style: "solid" });
       parents.set(device, id);
     }
@@ -85,28 +98,57 @@ export function labTopology(lab: Lab): Topology {
     };
 
     for (const network of lab.networks.filter((n) => n.hosts.includes(host.name))) {
-      const id = add({ id: idOf(host.name, "net", network.name), kind: "network", lines: [network.name, `${network.driver} ${network.mode ?? defaultMode(network.driver)}`, ...network.subnets.map((s) => s.subnet)] });
+      const id = add({
+        id: idOf(host.name, "net", network.name),
+        kind: "network",
+        lines: [
+          network.name,
+          `${network.driver} ${network.mode ?? defaultMode(network.driver)}`,
+          ...network.subnets.map((s) => s.subnet),
+        ],
+      });
       edges.push({ from: id, to: parentOf(network.parent), style: "solid" });
       for (const c of lab.containers.filter((c) => c.host === host.name && c.network === network.name)) {
-        const cid = add({ id: idOf(host.name, "c", c.name), kind: "container", lines: [c.name, ...[c.ip, c.ipv6].filter((a): a is string => !!a)] });
+        const cid = add({
+          id: idOf(host.name, "c", c.name),
+          kind: "container",
+          lines: [c.name, ...[c.ip, c.ipv6].filter((a): a is string => !!a)],
+        });
         edges.push({ from: cid, to: id, style: "solid" });
         endpointIds.set(c.name, cid);
       }
     }
     for (const ns of lab.namespaces.filter((n) => n.host === host.name)) {
-      const id = add({ id: idOf(host.name, "ns", ns.name), kind: "namespace", lines: [ns.name, "namespace", ...ns.interfaces.map((i) => [i.name, ...i.addresses].join(" "))] });
+      const id = add({
+        id: idOf(host.name, "ns", ns.name),
+        kind: "namespace",
+        lines: [ns.name, "namespace", ...ns.interfaces.map((i) => [i.name, ...i.addresses].join(" "))],
+      });
       for (const i of ns.interfaces) {
-        edges.push({ from: id, to: parentOf(i.parent), label: `${i.name}: ${i.kind} ${i.mode ?? defaultMode(i.kind)}`, style: "solid" });
+        edges.push({
+          from: id,
+          to: parentOf(i.parent),
+          label: `${i.name}: ${i.kind} ${i.mode ?? defaultMode(i.kind)}`,
+          style: "solid",
+        });
       }
       endpointIds.set(ns.name, id);
     }
     if (host.shim) {
       const network = lab.networks.find((n) => n.name === host.shim!.network);
-      const id = add({ id: idOf(host.name, "shim", host.shim.name), kind: "shim", lines: [host.shim.name, `${host.shim.address}/32`, "host shim"] });
+      const id = add({
+        id: idOf(host.name, "shim", host.shim.name),
+        kind: "shim",
+        lines: [host.shim.name, `${host.shim.address}/32`, "host shim"],
+      });
       if (network) edges.push({ from: id, to: parentOf(network.parent), label: "macvlan bridge", style: "solid" });
     }
     if (lab.registry?.host === host.name) {
-      const id = add({ id: idOf(host.name, "registry"), kind: "registry", lines: ["registry", lab.registry.endpoint, ...lab.registry.images.map((i) => i.ref)] });
+      const id = add({
+        id: idOf(host.name, "registry"),
+        kind: "registry",
+        lines: ["registry", lab.registry.endpoint, ...lab.registry.images.map((i) => i.ref)],
+      });
       edges.push({ from: id, to: nicId, label: "serves images", style: "dotted" });
     }
     clusters.push({ id: idOf("host", host.name), label: `${host.name} (${host.address})`, nodes });

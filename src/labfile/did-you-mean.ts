@@ -20,7 +20,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   const lower = word.toLowerCase();
   // "promiscuous" for "promisc", "net" for "networks": one is the start of the other.
   const list = [...candidates];
-  const prefix = list.find((c) => Math.min(c.length, lower.length) >= 4 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)));
+  const prefix = list.find(
+    (c) =>
+      Math.min(c.length, lower.length) >= 4 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)),
+  );
   if (prefix) return prefix;
   candidates = list;
   for (const candidate of candidates) {

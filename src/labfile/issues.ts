@@ -17,13 +17,26 @@ export interface LocatedIssue extends LabIssue {
   col: number;
 }
 
-export const error = (path: PathSegment[], message: string, atKey = false): LabIssue => ({ severity: "error", path, message, atKey });
-export const warning = (path: PathSegment[], message: string, atKey = false): LabIssue => ({ severity: "warning", path, message, atKey });
+export const error = (path: PathSegment[], message: string, atKey = false): LabIssue => ({
+  severity: "error",
+  path,
+  message,
+  atKey,
+});
+export const warning = (path: PathSegment[], message: string, atKey = false): LabIssue => ({
+  severity: "warning",
+  path,
+  message,
+  atKey,
+});
 
 export function formatIssue(issue: LocatedIssue): string {
   const tag = issue.severity === "warning" ? "warning: " : "";
   // A message may quote the lab file: its control characters are shown, never sent to the terminal.
-  const shown = issue.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const shown = issue.message.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return `${issue.file}:${issue.line}:${issue.col}: ${tag}${shown}`;
 }
 

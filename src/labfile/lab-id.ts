@@ -58,7 +58,8 @@ export async function writeLabId(file: string, validatedText: string): Promise<s
   } catch {
     throw new LabError(`${file} has no id and is not UTF-8 text, so lab does not rewrite it: ${addIt}`, "usage");
   }
-  if (current !== validatedText) throw new LabError(`${file} changed while lab read it; run the command again`, "usage");
+  if (current !== validatedText)
+    throw new LabError(`${file} changed while lab read it; run the command again`, "usage");
   const updated = withLabId(current, id);
   if (updated === undefined) throw new LabError(`${file} has no id: ${addIt}`, "usage");
   // A new file renamed over the old one: the lab file is never left half-written.
@@ -73,7 +74,10 @@ export async function writeLabId(file: string, validatedText: string): Promise<s
   } catch (err) {
     await rm(temp, { force: true });
     const why = (err as { code?: string }).code ?? (err as Error).message;
-    throw new LabError(`${file} has no id and cannot be written (${why}): ${addIt}, or copy the file somewhere writable`, "usage");
+    throw new LabError(
+      `${file} has no id and cannot be written (${why}): ${addIt}, or copy the file somewhere writable`,
+      "usage",
+    );
   }
   return id;
 }

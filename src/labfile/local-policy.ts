@@ -21,7 +21,8 @@ export interface LocalPolicy {
 const SECRET_PREFIX = "LAB_";
 
 type Raw = Record<string, unknown> | undefined;
-const obj = (v: unknown): Raw => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Raw =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** Every place a lab file names a secret's variable, with its path. */
 function secretVariables(data: unknown): { path: PathSegment[]; name: string }[] {
@@ -60,7 +61,10 @@ function tarballs(data: unknown): { path: PathSegment[]; file: string }[] {
  * lie inside the lab file's directory; the reason when it does not. Used by validation and
  * again by the upload itself.
  */
-export async function labLocalFile(labFile: string, written: string): Promise<{ path: string; labDir: string } | { problem: string }> {
+export async function labLocalFile(
+  labFile: string,
+  written: string,
+): Promise<{ path: string; labDir: string } | { problem: string }> {
   const labDir = await realpath(dirname(resolve(labFile)));
   let path: string;
   try {
@@ -68,7 +72,11 @@ export async function labLocalFile(labFile: string, written: string): Promise<{ 
   } catch {
     return { problem: `${written}: no such file (relative paths are relative to the lab file)` };
   }
-  return isInside(labDir, path) ? { path, labDir } : { problem: `${written} is outside the lab file's directory ${labDir}: a lab uploads only files that travel with it` };
+  return isInside(labDir, path)
+    ? { path, labDir }
+    : {
+        problem: `${written} is outside the lab file's directory ${labDir}: a lab uploads only files that travel with it`,
+      };
 }
 
 /** True when `path` (already resolved) lies below `dir`. */
@@ -107,7 +115,12 @@ export async function checkLocalPolicy(source: LabSource, policy: LocalPolicy): 
   const allowed = new Set(policy.allowEnv);
   for (const { path, name } of secretVariables(source.data)) {
     if (name.startsWith(SECRET_PREFIX) || allowed.has(name)) continue;
-    issues.push(error(path, `secrets are read only from variables named ${SECRET_PREFIX}* (so a lab file cannot send another secret to a host): rename ${name}, or allow it with --allow-env ${name}`));
+    issues.push(
+      error(
+        path,
+        `secrets are read only from variables named ${SECRET_PREFIX}* (so a lab file cannot send another secret to a host): rename ${name}, or allow it with --allow-env ${name}`,
+      ),
+    );
   }
   for (const { path, file } of tarballs(source.data)) {
     const local = await labLocalFile(source.file, file);
@@ -115,7 +128,8 @@ export async function checkLocalPolicy(source: LabSource, policy: LocalPolicy): 
       issues.push(error(path, local.problem));
       continue;
     }
-    if (!(await isDockerSaveArchive(local.path).catch(() => false))) issues.push(error(path, `${file} is not a \`docker save\` archive (no manifest.json in it)`));
+    if (!(await isDockerSaveArchive(local.path).catch(() => false)))
+      issues.push(error(path, `${file} is not a \`docker save\` archive (no manifest.json in it)`));
   }
   return issues.map((i) => locate(source, i));
 }

@@ -167,7 +167,12 @@ export function resolveLab(raw: RawLab, file: string): Lab {
       persist: h.persist ?? d.persist ?? "auto",
       promisc: h.promisc ?? raw.promisc ?? false,
       modules: [...new Set([...(raw.modules ?? []), ...(h.modules ?? [])])],
-      shim: h.shim && { network: h.shim.network, address: h.shim.address, name: h.shim.name ?? "lab-shim", route: h.shim.route },
+      shim: h.shim && {
+        network: h.shim.network,
+        address: h.shim.address,
+        name: h.shim.name ?? "lab-shim",
+        route: h.shim.route,
+      },
     };
   });
 
@@ -186,7 +191,12 @@ export function resolveLab(raw: RawLab, file: string): Lab {
     driver: n.driver,
     parent: n.parent,
     mode: n.mode,
-    subnets: n.subnets.map((s) => ({ subnet: s.subnet, gateway: s.gateway, ipRange: s.ip_range, auxAddresses: s.aux_addresses ?? {} })),
+    subnets: n.subnets.map((s) => ({
+      subnet: s.subnet,
+      gateway: s.gateway,
+      ipRange: s.ip_range,
+      auxAddresses: s.aux_addresses ?? {},
+    })),
     internal: n.internal ?? false,
     hosts: ctx.networkHosts(n),
   }));
@@ -196,7 +206,9 @@ export function resolveLab(raw: RawLab, file: string): Lab {
     host: raw.registry.host,
     port: raw.registry.port ?? 5000,
     image: raw.registry.image ?? "registry:2",
-    images: (raw.registry.images ?? []).map((i) => (typeof i === "string" ? { ref: i } : { ref: i.ref, tarball: i.tarball })),
+    images: (raw.registry.images ?? []).map((i) =>
+      typeof i === "string" ? { ref: i } : { ref: i.ref, tarball: i.tarball },
+    ),
     endpoint: `${bracketV6(registryHost!.address)}:${raw.registry.port ?? 5000}`,
     containerName: `${raw.name}-registry`,
   };
@@ -206,7 +218,13 @@ export function resolveLab(raw: RawLab, file: string): Lab {
     name,
     host: ns.host,
     gateway: ns.gateway,
-    interfaces: Object.entries(ns.interfaces).map(([ifname, i]) => ({ name: ifname, kind: i.kind, parent: i.parent, mode: i.mode, addresses: list(i.address) })),
+    interfaces: Object.entries(ns.interfaces).map(([ifname, i]) => ({
+      name: ifname,
+      kind: i.kind,
+      parent: i.parent,
+      mode: i.mode,
+      addresses: list(i.address),
+    })),
   }));
 
   return {

@@ -12,18 +12,42 @@ export interface SafePattern {
 const p = (regex: RegExp, describe: string): SafePattern => ({ regex, describe });
 
 export const patterns = {
-  labName: p(/^[a-z][a-z0-9-]{0,23}$/, "a lowercase name of at most 24 characters: letters, digits and '-', starting with a letter"),
-  labId: p(/^[a-z][a-z0-9-]{7,39}$/, "8 to 40 lowercase letters, digits and '-', starting with a letter, such as k3f9a0c1e7b2 (lab up writes one when the file has none)"),
-  hostName: p(/^[a-zA-Z][a-zA-Z0-9-]{0,31}$/, "a host name of at most 32 characters: letters, digits and '-', starting with a letter"),
-  objectName: p(/^[a-zA-Z][a-zA-Z0-9_.-]{0,62}$/, "a name of letters, digits, '_', '.' and '-', starting with a letter (at most 63 characters)"),
-  namespaceName: p(/^[a-zA-Z][a-zA-Z0-9_.-]{0,31}$/, "a namespace name of letters, digits, '_', '.' and '-', starting with a letter (at most 32 characters)"),
-  interfaceName: p(/^[a-zA-Z][a-zA-Z0-9_.-]*$/, "an interface name of letters, digits, '_', '.' and '-', starting with a letter"),
+  labName: p(
+    /^[a-z][a-z0-9-]{0,23}$/,
+    "a lowercase name of at most 24 characters: letters, digits and '-', starting with a letter",
+  ),
+  labId: p(
+    /^[a-z][a-z0-9-]{7,39}$/,
+    "8 to 40 lowercase letters, digits and '-', starting with a letter, such as k3f9a0c1e7b2 (lab up writes one when the file has none)",
+  ),
+  hostName: p(
+    /^[a-zA-Z][a-zA-Z0-9-]{0,31}$/,
+    "a host name of at most 32 characters: letters, digits and '-', starting with a letter",
+  ),
+  objectName: p(
+    /^[a-zA-Z][a-zA-Z0-9_.-]{0,62}$/,
+    "a name of letters, digits, '_', '.' and '-', starting with a letter (at most 63 characters)",
+  ),
+  namespaceName: p(
+    /^[a-zA-Z][a-zA-Z0-9_.-]{0,31}$/,
+    "a namespace name of letters, digits, '_', '.' and '-', starting with a letter (at most 32 characters)",
+  ),
+  interfaceName: p(
+    /^[a-zA-Z][a-zA-Z0-9_.-]*$/,
+    "an interface name of letters, digits, '_', '.' and '-', starting with a letter",
+  ),
   moduleName: p(/^[a-zA-Z0-9_-]{1,56}$/, "a kernel module name such as 8021q or macvlan"),
   envVar: p(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as LAB_PASSWORD"),
   user: p(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name such as root or student"),
   sshHost: p(/^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?|[0-9a-fA-F:]+)$/, "a host name or IP address"),
-  jump: p(/^(?:[a-z_][a-z0-9_-]{0,31}@)?(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/, "a lab host name or [user@]host[:port]"),
-  localPath: p(/^[A-Za-z0-9_.\/~+@-][A-Za-z0-9_.\/~+@ -]*$/, "a file path of letters, digits and _ . / ~ + @ - (no quotes, '$' or backquotes)"),
+  jump: p(
+    /^(?:[a-z_][a-z0-9_-]{0,31}@)?(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/,
+    "a lab host name or [user@]host[:port]",
+  ),
+  localPath: p(
+    /^[A-Za-z0-9_.\/~+@-][A-Za-z0-9_.\/~+@ -]*$/,
+    "a file path of letters, digits and _ . / ~ + @ - (no quotes, '$' or backquotes)",
+  ),
   imageRef: p(
     /^(?:[a-zA-Z0-9][a-zA-Z0-9.-]*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
     "an image reference such as busybox:latest or library/alpine:3.20",

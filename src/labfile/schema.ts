@@ -20,7 +20,9 @@ const ipv6 = z
   .refine((v) => parseIp(v)?.version === 6, { message: "expected an IPv6 address such as fd00:10::10" });
 const cidr = z
   .string()
-  .refine((v) => parseCidr(v) !== undefined, { message: "expected an address with prefix length such as 172.16.10.0/24 or fd00:10::/64" });
+  .refine((v) => parseCidr(v) !== undefined, {
+    message: "expected an address with prefix length such as 172.16.10.0/24 or fd00:10::/64",
+  });
 const interfaceName = safe(patterns.interfaceName).max(MAX_INTERFACE_NAME, {
   message: `interface names are at most ${MAX_INTERFACE_NAME} characters (the kernel's IFNAMSIZ limit)`,
 });
@@ -32,11 +34,15 @@ const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)
 export const osFamily = z.enum(["auto", "rhel", "debian"]).describe("OS family: auto-detected by lab up, or forced");
 export const persistMode = z
   .enum(["auto", "ifcfg", "debian", "none"])
-  .describe("How VLAN interfaces survive a reboot: RHEL ifcfg files, Debian ifupdown stanzas, none (runtime only), or auto (by OS family)");
+  .describe(
+    "How VLAN interfaces survive a reboot: RHEL ifcfg files, Debian ifupdown stanzas, none (runtime only), or auto (by OS family)",
+  );
 
 const sudoSettings = z.union([
   z.boolean(),
-  z.strictObject({ password_env: safe(patterns.envVar).describe("Environment variable holding the sudo password (fed on stdin)") }),
+  z.strictObject({
+    password_env: safe(patterns.envVar).describe("Environment variable holding the sudo password (fed on stdin)"),
+  }),
 ]);
 
 const sshSettings = z
@@ -86,7 +92,10 @@ const vlanId = z.string().regex(/^[1-9][0-9]{0,3}$/, { message: "a VLAN id is a 
 
 const vlan = z.strictObject({
   hosts: z.array(hostName).describe("Hosts that get this VLAN sub-interface (default: every host)").optional(),
-  addresses: z.record(hostName, oneOrMany(cidr)).describe("Per host: address(es) with prefix on the sub-interface").optional(),
+  addresses: z
+    .record(hostName, oneOrMany(cidr))
+    .describe("Per host: address(es) with prefix on the sub-interface")
+    .optional(),
   gateway: ipv4.describe("Written to the persistence file (GATEWAY=); never added as a runtime route").optional(),
   gateway6: ipv6.optional(),
 });
@@ -95,7 +104,9 @@ const imageSeed = z.union([
   safe(patterns.imageRef),
   z.strictObject({
     ref: safe(patterns.imageRef),
-    tarball: safe(patterns.localPath).describe("A `docker save` tarball on this machine, loaded on the registry host").optional(),
+    tarball: safe(patterns.localPath)
+      .describe("A `docker save` tarball on this machine, loaded on the registry host")
+      .optional(),
   }),
 ]);
 
@@ -118,7 +129,9 @@ const subnet = z.strictObject({
 
 const network = z.strictObject({
   driver: z.enum(["macvlan", "ipvlan"]),
-  parent: interfaceName.describe("A NIC, a VLAN sub-interface of this lab, or NIC.ID for Docker's own 802.1q trunk mode"),
+  parent: interfaceName.describe(
+    "A NIC, a VLAN sub-interface of this lab, or NIC.ID for Docker's own 802.1q trunk mode",
+  ),
   mode: z.enum([...macvlanModes, ...ipvlanModes]).optional(),
   subnets: z.array(subnet).min(1),
   internal: z.boolean().optional(),
@@ -177,7 +190,9 @@ export const labSchema = z
   .strictObject({
     name: safe(patterns.labName).describe("Prefix for labels, state and sandbox objects"),
     id: safe(patterns.labId)
-      .describe("Keeps this lab apart from another lab with the same name on the same hosts; lab up writes a fresh one when it is missing")
+      .describe(
+        "Keeps this lab apart from another lab with the same name on the same hosts; lab up writes a fresh one when it is missing",
+      )
       .optional(),
     description: z.string().optional(),
     defaults: defaults.optional(),
@@ -204,6 +219,9 @@ export type RawSubnet = RawNetwork["subnets"][number];
 
 /** The JSON Schema editors use (draft-07, for the yaml-language-server). */
 export function labJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(labSchema, { target: "draft-07", io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(labSchema, { target: "draft-07", io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
   return { ...schema, $id: "https://lab.invalid/schema/lab.schema.json", title: "lab file" };
 }

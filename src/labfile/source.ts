@@ -1,5 +1,17 @@
 import { readFile } from "node:fs/promises";
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair } from "yaml";
+import {
+  Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Node,
+  type Pair,
+} from "yaml";
 import { LabError } from "../errors.js";
 import type { LabIssue, LocatedIssue, PathSegment } from "./issues.js";
 
@@ -80,7 +92,13 @@ export function parseLabSource(file: string, text: string): LabSource {
     } catch (err) {
       // yaml's guard against alias bombs; anything else is a bug and goes on up.
       if (!(err instanceof ReferenceError)) throw err;
-      syntaxIssues.push(located(firstAliasOffset(doc), "error", `YAML: aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}): write the values out, or use fewer nested aliases`));
+      syntaxIssues.push(
+        located(
+          firstAliasOffset(doc),
+          "error",
+          `YAML: aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}): write the values out, or use fewer nested aliases`,
+        ),
+      );
     }
   }
   return { file, text, doc, lineCounter, data, syntaxIssues };
@@ -126,7 +144,8 @@ function keyClashes(doc: Document.Parsed, lineCounter: LineCounter): { offset: n
 }
 
 /** Where a pair starts: its key, or its value when the key is empty. */
-const offsetOf = (pair: Pair): number => (pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0] ?? 0;
+const offsetOf = (pair: Pair): number =>
+  (pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0] ?? 0;
 
 function firstAliasOffset(doc: Document.Parsed): number {
   let offset = 0;
@@ -142,9 +161,11 @@ function firstAliasOffset(doc: Document.Parsed): number {
 function yamlMessage(code: string, message: string): string {
   // yaml's messages end with a location and a code excerpt; keep the first sentence only.
   const first = message.split(/ at line \d+/)[0]!.trim();
-  if (code === "DUPLICATE_KEY") return `${first}: a name may appear only once in a map (each network, host and container has one definition)`;
+  if (code === "DUPLICATE_KEY")
+    return `${first}: a name may appear only once in a map (each network, host and container has one definition)`;
   if (code === "RESOURCE_EXHAUSTION") return `YAML: nested too deeply to read (${first})`;
-  if (code === "TAG_RESOLVE_FAILED") return `YAML: ${first}; a lab file holds plain values, so the value is read as written`;
+  if (code === "TAG_RESOLVE_FAILED")
+    return `YAML: ${first}; a lab file holds plain values, so the value is read as written`;
   return `YAML: ${first}`;
 }
 

@@ -35,13 +35,17 @@ const NAMED_SECTIONS = new Set(["hosts", "vlans", "networks", "containers", "nam
  * semantic rules on it too. Issues that merely follow from the set-aside entries (e.g.
  * "network 'mac_net10' is not defined") are dropped.
  */
-function rulesDespiteSchemaErrors(data: object, schemaIssues: { code: string; path: PropertyKey[]; keys?: string[] }[]): LabIssue[] {
+function rulesDespiteSchemaErrors(
+  data: object,
+  schemaIssues: { code: string; path: PropertyKey[]; keys?: string[] }[],
+): LabIssue[] {
   const copy = structuredClone(data) as Record<string, unknown>;
   const setAside = new Set<string>();
   for (const issue of schemaIssues) {
     const path = issue.path.map(String);
     if (issue.code === "unrecognized_keys") {
-      const parent = path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], copy) as Record<string, unknown> | undefined;
+      const parent = path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], copy) as
+        Record<string, unknown> | undefined;
       issue.keys?.forEach((key) => parent && delete parent[key]);
     } else if (path.length >= 2 && NAMED_SECTIONS.has(path[0]!)) {
       delete (copy[path[0]!] as Record<string, unknown>)[path[1]!];
@@ -54,8 +58,11 @@ function rulesDespiteSchemaErrors(data: object, schemaIssues: { code: string; pa
   if (Object.keys((copy.hosts as object | undefined) ?? {}).length === 0) return [];
   const retry = labSchema.safeParse(copy);
   if (!retry.success) return [];
-  const mentionsSetAside = (message: string) => [...setAside].some((name) => message.includes(`'${name}'`) || message.includes(` ${name} `));
-  return checkRules(retry.data).filter((i) => !mentionsSetAside(i.message) && !i.path.some((p) => setAside.has(String(p))));
+  const mentionsSetAside = (message: string) =>
+    [...setAside].some((name) => message.includes(`'${name}'`) || message.includes(` ${name} `));
+  return checkRules(retry.data).filter(
+    (i) => !mentionsSetAside(i.message) && !i.path.some((p) => setAside.has(String(p))),
+  );
 }
 
 /**
@@ -70,7 +77,8 @@ function protoKeys(data: unknown): LabIssue[] {
     seen.add(node);
     if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...path, i]));
     for (const key of Object.keys(node)) {
-      if (key === "__proto__") issues.push(error([...path, key], "'__proto__' cannot be a key or a name in a lab file", true));
+      if (key === "__proto__")
+        issues.push(error([...path, key], "'__proto__' cannot be a key or a name in a lab file", true));
       walk((node as Record<string, unknown>)[key], [...path, key]);
     }
   };
@@ -86,7 +94,9 @@ export function validateSource(source: LabSource): ValidationResult {
   };
   if (source.syntaxIssues.some((i) => i.severity === "error")) return done(source.syntaxIssues);
   if (source.data === null || typeof source.data !== "object" || Array.isArray(source.data)) {
-    return done([locate(source, { severity: "error", path: [], message: "a lab file is a YAML map with at least name and hosts" })]);
+    return done([
+      locate(source, { severity: "error", path: [], message: "a lab file is a YAML map with at least name and hosts" }),
+    ]);
   }
   const parsed = labSchema.safeParse(source.data);
   const badKeys = protoKeys(source.data);

@@ -10,7 +10,8 @@ function unwrap(schema: unknown): unknown {
   let s = schema;
   for (let i = 0; i < 10; i++) {
     const def = defOf(s);
-    if (def.type === "optional" || def.type === "default" || def.type === "nullable" || def.type === "prefault") s = def.innerType;
+    if (def.type === "optional" || def.type === "default" || def.type === "nullable" || def.type === "prefault")
+      s = def.innerType;
     else if (def.type === "pipe") s = def.in;
     else return s;
   }
@@ -42,10 +43,19 @@ export function allowedKeysAt(root: unknown, path: PathSegment[]): string[] {
   return [...keys];
 }
 
-const isScalarValue = (v: unknown): v is string | number | boolean => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+const isScalarValue = (v: unknown): v is string | number | boolean =>
+  typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 
 const describeValue = (v: unknown): string =>
-  v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : isScalarValue(v) ? `${typeof v} ${typeof v === "number" ? String(v) : JSON.stringify(v)}` : typeof v;
+  v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "a list"
+      : typeof v === "object"
+        ? "a map"
+        : isScalarValue(v)
+          ? `${typeof v} ${typeof v === "number" ? String(v) : JSON.stringify(v)}`
+          : typeof v;
 
 function valueAt(data: unknown, path: PathSegment[]): unknown {
   let v = data;
@@ -72,7 +82,13 @@ export function fromZodIssues(
         // "__proto__" is reported by validate.ts wherever it appears.
         for (const key of issue.keys.filter((k) => k !== "__proto__")) {
           const where = path.length ? ` in ${path.join(".")}` : "";
-          out.push(error([...path, key], `unknown key '${key}'${where}${didYouMean(key, allowed)}${allowed.length ? ` (allowed: ${allowed.join(", ")})` : ""}`, true));
+          out.push(
+            error(
+              [...path, key],
+              `unknown key '${key}'${where}${didYouMean(key, allowed)}${allowed.length ? ` (allowed: ${allowed.join(", ")})` : ""}`,
+              true,
+            ),
+          );
         }
         break;
       }
@@ -99,10 +115,26 @@ export function fromZodIssues(
         // Report the branch that got furthest; fall back to a generic message.
         const value = valueAt(data, path);
         const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
-        const sameType = branches.find((b) => b.length > 0 && b.every((i) => i.code !== "invalid_type" || i.path.length > 0));
-        if (sameType) out.push(...fromZodIssues(sameType.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), root, data, writtenAs));
+        const sameType = branches.find(
+          (b) => b.length > 0 && b.every((i) => i.code !== "invalid_type" || i.path.length > 0),
+        );
+        if (sameType)
+          out.push(
+            ...fromZodIssues(
+              sameType.map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
+              root,
+              data,
+              writtenAs,
+            ),
+          );
         else {
-          const expected = [...new Set(branches.flatMap((b) => b.filter((i) => i.code === "invalid_type").map((i) => article((i as { expected: string }).expected))))];
+          const expected = [
+            ...new Set(
+              branches.flatMap((b) =>
+                b.filter((i) => i.code === "invalid_type").map((i) => article((i as { expected: string }).expected)),
+              ),
+            ),
+          ];
           out.push(error(path, `expected ${expected.join(" or ") || "something else"}, got ${describeValue(value)}`));
         }
         break;
@@ -110,7 +142,12 @@ export function fromZodIssues(
       case "invalid_value": {
         const options = (issue as { values?: unknown[] }).values ?? [];
         if (valueAt(data, path) === undefined) {
-          out.push(error(path.slice(0, -1), `missing required key '${String(path[path.length - 1])}' (one of ${options.join(", ")})`));
+          out.push(
+            error(
+              path.slice(0, -1),
+              `missing required key '${String(path[path.length - 1])}' (one of ${options.join(", ")})`,
+            ),
+          );
           break;
         }
         const value = valueAt(data, path);
@@ -118,7 +155,12 @@ export function fromZodIssues(
           out.push(error(path, `expected one of ${options.join(", ")}, got ${describeValue(value)}`));
           break;
         }
-        out.push(error(path, `'${String(value)}' is not one of ${options.join(", ")}${didYouMean(String(value), options.map(String))}`));
+        out.push(
+          error(
+            path,
+            `'${String(value)}' is not one of ${options.join(", ")}${didYouMean(String(value), options.map(String))}`,
+          ),
+        );
         break;
       }
       case "too_small":
@@ -137,6 +179,14 @@ export function fromZodIssues(
 }
 
 const article = (type: string): string => {
-  const names: Record<string, string> = { object: "a map", record: "a map", array: "a list", tuple: "a list", string: "a string", number: "a number", boolean: "true or false" };
+  const names: Record<string, string> = {
+    object: "a map",
+    record: "a map",
+    array: "a list",
+    tuple: "a list",
+    string: "a string",
+    number: "a number",
+    boolean: "true or false",
+  };
   return names[type] ?? type;
 };

@@ -71,7 +71,8 @@ export function isNetworkAligned(cidr: Cidr): boolean {
 
 /** IPv4 network and broadcast addresses cannot be given to an interface (/31 and /32 excepted). */
 export function isReservedInSubnet(cidr: Cidr, ip: Ip): boolean {
-  if (cidr.version !== 4 || cidr.prefix >= 31) return cidr.version === 6 && ip.value === cidr.network && cidr.prefix < 127;
+  if (cidr.version !== 4 || cidr.prefix >= 31)
+    return cidr.version === 6 && ip.value === cidr.network && cidr.prefix < 127;
   return ip.value === cidr.network || ip.value === cidr.last;
 }
 

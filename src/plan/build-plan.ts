@@ -1,6 +1,13 @@
 import type { Lab } from "../labfile/model.js";
 import { makeHostContext, type PlanOptions } from "./host-context.js";
-import { containerSteps, daemonSteps, distributeSteps, networkSteps, registrySteps, seedSteps } from "./steps/docker.js";
+import {
+  containerSteps,
+  daemonSteps,
+  distributeSteps,
+  networkSteps,
+  registrySteps,
+  seedSteps,
+} from "./steps/docker.js";
 import { interfaceSteps } from "./steps/interfaces.js";
 import { kernelSteps } from "./steps/kernel.js";
 import { namespaceSteps } from "./steps/namespaces.js";
@@ -8,17 +15,34 @@ import { verifySteps } from "./steps/verify.js";
 import { expectedProbes } from "./expectations.js";
 import { PHASES, type HostFacts, type Plan } from "./types.js";
 
-const builders = [kernelSteps, interfaceSteps, namespaceSteps, daemonSteps, networkSteps, registrySteps, seedSteps, distributeSteps, containerSteps];
+const builders = [
+  kernelSteps,
+  interfaceSteps,
+  namespaceSteps,
+  daemonSteps,
+  networkSteps,
+  registrySteps,
+  seedSteps,
+  distributeSteps,
+  containerSteps,
+];
 
 /** Facts for a host that has not been asked: its declared OS, or RHEL as in the classic exercise. */
 export function assumedFacts(lab: Lab, overrideOs?: HostFacts["os"]): Record<string, HostFacts> {
   return Object.fromEntries(
-    lab.hosts.map((h) => [h.name, { os: overrideOs ?? (h.os === "auto" ? "rhel" : h.os), detected: false } satisfies HostFacts]),
+    lab.hosts.map((h) => [
+      h.name,
+      { os: overrideOs ?? (h.os === "auto" ? "rhel" : h.os), detected: false } satisfies HostFacts,
+    ]),
   );
 }
 
 /** The whole plan: pure, from the lab and what is known of each host. */
-export function buildPlan(lab: Lab, facts: Record<string, HostFacts> = assumedFacts(lab), options: PlanOptions = {}): Plan {
+export function buildPlan(
+  lab: Lab,
+  facts: Record<string, HostFacts> = assumedFacts(lab),
+  options: PlanOptions = {},
+): Plan {
   const probes = expectedProbes(lab);
   const order = new Map<string, number>(PHASES.map((p, i) => [p.id, i]));
   return {

@@ -21,13 +21,24 @@ function endpoints(lab: Lab): Endpoint[] {
   const containers: Endpoint[] = lab.containers.map((c) => {
     const network = lab.networks.find((n) => n.name === c.network)!;
     const addresses = network.subnets.flatMap((s) =>
-      [c.ip, c.ipv6].filter((ip): ip is string => !!ip && cidrContains(parseCidr(s.subnet)!, parseIp(ip)!)).map((ip) => `${ip}/${s.subnet.split("/")[1]}`),
+      [c.ip, c.ipv6]
+        .filter((ip): ip is string => !!ip && cidrContains(parseCidr(s.subnet)!, parseIp(ip)!))
+        .map((ip) => `${ip}/${s.subnet.split("/")[1]}`),
     );
     return {
       name: c.name,
       kind: "container",
       host: c.host,
-      links: [{ segment: segmentOf(c.host, network.parent), net: network.name, driver: network.driver, mode: network.mode ?? defaultMode(network.driver), parent: network.parent, addresses }],
+      links: [
+        {
+          segment: segmentOf(c.host, network.parent),
+          net: network.name,
+          driver: network.driver,
+          mode: network.mode ?? defaultMode(network.driver),
+          parent: network.parent,
+          addresses,
+        },
+      ],
     };
   });
   const namespaces: Endpoint[] = lab.namespaces.map((ns) => ({
@@ -47,7 +58,12 @@ function endpoints(lab: Lab): Endpoint[] {
 }
 
 /** Is `to` reachable from `from` at layer 2, and why. */
-function expectation(lab: Lab, from: Endpoint, to: Endpoint, address: string): { expect: Probe["expect"]; reason: string } {
+function expectation(
+  lab: Lab,
+  from: Endpoint,
+  to: Endpoint,
+  address: string,
+): { expect: Probe["expect"]; reason: string } {
   const target = parseIp(address)!;
   for (const a of from.links) {
     const b = to.links.find((l) => l.segment === a.segment && l.addresses.some((x) => x.split("/")[0] === address));
@@ -58,7 +74,10 @@ function expectation(lab: Lab, from: Endpoint, to: Endpoint, address: string): {
     const where = a.segment === "lan" ? "the lab LAN" : a.segment.replace("vlan", "VLAN");
     const sameParent = from.host === to.host && a.parent === b.parent;
     if (sameParent && a.driver === "macvlan" && (a.mode === "private" || b.mode === "private")) {
-      return { expect: "unreachable", reason: `private mode: children of ${a.parent} on ${from.host} never talk to each other` };
+      return {
+        expect: "unreachable",
+        reason: `private mode: children of ${a.parent} on ${from.host} never talk to each other`,
+      };
     }
     if (sameParent && a.driver === "macvlan" && (a.mode === "vepa" || b.mode === "vepa")) {
       return { expect: "unreachable", reason: `vepa mode: the switch must hairpin traffic back to ${from.host}` };
@@ -66,7 +85,10 @@ function expectation(lab: Lab, from: Endpoint, to: Endpoint, address: string): {
     if (!sameParent && a.driver === "ipvlan" && (a.mode.startsWith("l3") || b.mode.startsWith("l3"))) {
       return { expect: "unreachable", reason: `ipvlan ${a.mode}: the LAN has no route to the other host's children` };
     }
-    return { expect: "reachable", reason: from.kind === "container" ? `same network ${a.net} on ${where}` : `same segment (${where}) and subnet` };
+    return {
+      expect: "reachable",
+      reason: from.kind === "container" ? `same network ${a.net} on ${where}` : `same segment (${where}) and subnet`,
+    };
   }
   if (from.kind === "container" && to.kind === "container") {
     const [x, y] = [from.links[0]!.net, to.links[0]!.net];
@@ -77,16 +99,30 @@ function expectation(lab: Lab, from: Endpoint, to: Endpoint, address: string): {
   }
   const sameSubnetElsewhere = from.links.find((a) => a.addresses.some((x) => cidrContains(parseCidr(x)!, target)));
   if (sameSubnetElsewhere) {
-    const theirs = to.links.find((l) => l.addresses.some((x) => x.split("/")[0] === address))?.segment ?? "another segment";
+    const theirs =
+      to.links.find((l) => l.addresses.some((x) => x.split("/")[0] === address))?.segment ?? "another segment";
     const name = (segment: string) => (segment === "lan" ? "the lab LAN" : segment.replace("vlan", "VLAN"));
-    return { expect: "unreachable", reason: `same subnet, but ${name(sameSubnetElsewhere.segment)} and ${name(theirs)} share no layer-2 path` };
+    return {
+      expect: "unreachable",
+      reason: `same subnet, but ${name(sameSubnetElsewhere.segment)} and ${name(theirs)} share no layer-2 path`,
+    };
   }
   return { expect: "unreachable", reason: "no shared segment and subnet" };
 }
 
 export function pingCommand(lab: Lab, from: Endpoint | { name: string; kind: string }, address: string): string {
-  const ping = ["ping", ...(address.includes(":") ? ["-6"] : []), "-c", String(lab.checks.count), "-W", String(lab.checks.timeout), address];
-  return from.kind === "container" ? sh("docker", "exec", from.name, ...ping) : sh("ip", "netns", "exec", from.name, ...ping);
+  const ping = [
+    "ping",
+    ...(address.includes(":") ? ["-6"] : []),
+    "-c",
+    String(lab.checks.count),
+    "-W",
+    String(lab.checks.timeout),
+    address,
+  ];
+  return from.kind === "container"
+    ? sh("docker", "exec", from.name, ...ping)
+    : sh("ip", "netns", "exec", from.name, ...ping);
 }
 
 /**
@@ -99,7 +135,10 @@ export function expectedProbes(lab: Lab): Probe[] {
   const byName = new Map(all.map((e) => [e.name, e]));
   const probes = new Map<string, Probe>();
   const addressOf = (e: Endpoint, ipv6: boolean) =>
-    e.links.flatMap((l) => l.addresses).map((a) => a.split("/")[0]!).find((a) => a.includes(":") === ipv6);
+    e.links
+      .flatMap((l) => l.addresses)
+      .map((a) => a.split("/")[0]!)
+      .find((a) => a.includes(":") === ipv6);
 
   if (lab.checks.matrix) {
     for (const from of all) {
@@ -110,7 +149,16 @@ export function expectedProbes(lab: Lab): Probe[] {
         const addresses = [v4, v6 && (!v4 || addressOf(from, true)) ? v6 : undefined].filter((a): a is string => !!a);
         for (const address of addresses) {
           const { expect, reason } = expectation(lab, from, to, address);
-          probes.set(probeKey(from.name, to.name, address), { from: from.name, to: to.name, toHost: to.host, address, expect, reason, command: pingCommand(lab, from, address), explicit: false });
+          probes.set(probeKey(from.name, to.name, address), {
+            from: from.name,
+            to: to.name,
+            toHost: to.host,
+            address,
+            expect,
+            reason,
+            command: pingCommand(lab, from, address),
+            explicit: false,
+          });
         }
       }
     }
@@ -120,7 +168,10 @@ export function expectedProbes(lab: Lab): Probe[] {
     const to = byName.get(check.to)!;
     const address = addressOf(to, check.ipv6)!;
     const implied = expectation(lab, from, to, address);
-    const reason = implied.expect === check.expect ? implied.reason : `declared in checks.explicit (the topology suggests ${implied.expect}: ${implied.reason})`;
+    const reason =
+      implied.expect === check.expect
+        ? implied.reason
+        : `declared in checks.explicit (the topology suggests ${implied.expect}: ${implied.reason})`;
     probes.set(probeKey(from.name, to.name, address), {
       from: from.name,
       to: to.name,

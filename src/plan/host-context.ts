@@ -48,5 +48,7 @@ export function imageFor(lab: Lab, image: string): string {
 export function repoAndTag(ref: string): { repo: string; tag: string } {
   const path = registryPath(ref).split("@")[0]!;
   const colon = path.lastIndexOf(":");
-  return colon > path.lastIndexOf("/") ? { repo: path.slice(0, colon), tag: path.slice(colon + 1) } : { repo: path, tag: "latest" };
+  return colon > path.lastIndexOf("/")
+    ? { repo: path.slice(0, colon), tag: path.slice(colon + 1) }
+    : { repo: path, tag: "latest" };
 }

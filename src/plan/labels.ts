@@ -15,7 +15,12 @@ export const UNASSIGNED_ID = "<id written by the first lab up>";
 export const labIdOf = (lab: Pick<Lab, "id">): string => lab.id ?? UNASSIGNED_ID;
 
 /** `--label` arguments for docker run / docker network create. */
-export const labelArgs = (lab: Pick<Lab, "name" | "id">): string[] => ["--label", `${NAME_LABEL}=${lab.name}`, "--label", `${ID_LABEL}=${labIdOf(lab)}`];
+export const labelArgs = (lab: Pick<Lab, "name" | "id">): string[] => [
+  "--label",
+  `${NAME_LABEL}=${lab.name}`,
+  "--label",
+  `${ID_LABEL}=${labIdOf(lab)}`,
+];
 
 /** A Go template printing one label of a container or network. */
 export function labelTemplate(object: "container" | "network", label: string): string {
@@ -28,4 +33,5 @@ export function ownedBy(object: "container" | "network", name: string, id: strin
 }
 
 /** `docker … ls --filter` value for the lab's objects (by name for a file that has no id yet). */
-export const labFilter = (lab: Pick<Lab, "name" | "id">): string => (lab.id ? `label=${ID_LABEL}=${lab.id}` : `label=${NAME_LABEL}=${lab.name}`);
+export const labFilter = (lab: Pick<Lab, "name" | "id">): string =>
+  lab.id ? `label=${ID_LABEL}=${lab.id}` : `label=${NAME_LABEL}=${lab.name}`;

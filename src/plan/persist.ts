@@ -19,7 +19,8 @@ const header = (lab: string) => `# Written by lab (${plainWord(lab)}); lab down 
 const ifcfg = (key: string, value: string) => `${key}=${quote(value)}`;
 const PLAIN_WORD = /^[A-Za-z0-9_.:\/-]+$/;
 function plainWord(value: string): string {
-  if (!PLAIN_WORD.test(value)) throw new Error(`internal: refusing to write ${JSON.stringify(value)} into a network configuration file`);
+  if (!PLAIN_WORD.test(value))
+    throw new Error(`internal: refusing to write ${JSON.stringify(value)} into a network configuration file`);
   return value;
 }
 

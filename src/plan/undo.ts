@@ -40,10 +40,21 @@ export const undoSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("delete-link"), link: iface, netns: netns.optional() }),
   z.strictObject({ kind: z.literal("link-down"), dev: iface, netns: netns.optional() }),
   z.strictObject({ kind: z.literal("delete-address"), address, dev: iface, netns: netns.optional() }),
-  z.strictObject({ kind: z.literal("delete-route"), route, dev: iface.optional(), via: ip.optional(), netns: netns.optional() }),
+  z.strictObject({
+    kind: z.literal("delete-route"),
+    route,
+    dev: iface.optional(),
+    via: ip.optional(),
+    netns: netns.optional(),
+  }),
   z.strictObject({ kind: z.literal("delete-netns"), netns }),
   /** Removed only while it still carries the lab's label: never a same-named object of someone else. */
-  z.strictObject({ kind: z.literal("remove-labelled"), object: z.enum(["container", "network"]), name: object, id: labId }),
+  z.strictObject({
+    kind: z.literal("remove-labelled"),
+    object: z.enum(["container", "network"]),
+    name: object,
+    id: labId,
+  }),
   z.strictObject({ kind: z.literal("remove-image"), ref: image }),
 ]);
 export type Undo = z.infer<typeof undoSchema>;
@@ -58,7 +69,8 @@ export const RELOAD_DOCKER = `systemctl reload docker 2>/dev/null || kill -s HUP
  */
 const DOCKER_REACHABLE = `docker info >/dev/null 2>&1 || { echo 'cannot reach dockerd on this host (is it running?); kept for the next lab down' >&2; exit 1; }`;
 
-const ipIn = (netns: string | undefined, ...words: string[]): string => (netns ? sh("ip", "-n", netns, ...words) : sh("ip", ...words));
+const ipIn = (netns: string | undefined, ...words: string[]): string =>
+  netns ? sh("ip", "-n", netns, ...words) : sh("ip", ...words);
 
 /** The actions that undo one record; every value quoted. */
 export function undoActions(undo: Undo): Action[] {
@@ -79,11 +91,25 @@ export function undoActions(undo: Undo): Action[] {
     case "delete-address":
       return [run(ipIn(undo.netns, "addr", "del", undo.address, "dev", undo.dev))];
     case "delete-route":
-      return [run(ipIn(undo.netns, "route", "del", undo.route, ...(undo.via ? ["via", undo.via] : []), ...(undo.dev ? ["dev", undo.dev] : [])))];
+      return [
+        run(
+          ipIn(
+            undo.netns,
+            "route",
+            "del",
+            undo.route,
+            ...(undo.via ? ["via", undo.via] : []),
+            ...(undo.dev ? ["dev", undo.dev] : []),
+          ),
+        ),
+      ];
     case "delete-netns":
       return [run(sh("ip", "netns", "del", undo.netns))];
     case "remove-labelled": {
-      const remove = undo.object === "container" ? sh("docker", "rm", "-f", "-v", undo.name) : sh("docker", "network", "rm", undo.name);
+      const remove =
+        undo.object === "container"
+          ? sh("docker", "rm", "-f", "-v", undo.name)
+          : sh("docker", "network", "rm", undo.name);
       return [run(`${DOCKER_REACHABLE}\nif ${ownedBy(undo.object, undo.name, undo.id)}; then ${remove}; fi`)];
     }
     case "remove-image":
@@ -111,6 +137,8 @@ export function alreadyGoneCheck(undo: Undo): string | undefined {
       return `docker info >/dev/null 2>&1 && ! docker image inspect ${sh(undo.ref)} >/dev/null 2>&1`;
     default:
       // The others are safe to run again (restores, labelled removals, promisc off, routes checked below).
-      return undo.kind === "delete-route" ? `! ${ipIn(undo.netns, "route", "show", undo.route, ...(undo.dev ? ["dev", undo.dev] : []))} 2>/dev/null | grep -q .` : undefined;
+      return undo.kind === "delete-route"
+        ? `! ${ipIn(undo.netns, "route", "show", undo.route, ...(undo.dev ? ["dev", undo.dev] : []))} 2>/dev/null | grep -q .`
+        : undefined;
   }
 }

@@ -39,7 +39,8 @@ function familyGrid(results: ProbeResult[], color: boolean): string[] {
       if (!r.asExpected) return pad(red("✘"), 1);
       return pad(r.reachable ? "✔" : "·", 1);
     });
-    if (row.some((c) => c.trim() !== "" && c.trim() !== "-")) lines.push(`${pad(from, from.length, labelWidth)}  ${row.join("  ")}`);
+    if (row.some((c) => c.trim() !== "" && c.trim() !== "-"))
+      lines.push(`${pad(from, from.length, labelWidth)}  ${row.join("  ")}`);
   }
   return lines.map((line) => line.trimEnd());
 }
@@ -83,7 +84,8 @@ export function checkJunit(lab: string, results: ProbeResult[], seconds: number)
   const cases = results.map((r) => {
     const name = esc(`${r.probe.from} → ${r.probe.to} (${r.probe.address}) expect ${r.probe.expect}`);
     const head = `    <testcase classname="${esc(`lab.${lab}.${r.fromHost}`)}" name="${name}">`;
-    if (r.outcome === "error") return `${head}\n      <error message="${esc(r.detail)}">${esc(r.probe.command)}</error>\n    </testcase>`;
+    if (r.outcome === "error")
+      return `${head}\n      <error message="${esc(r.detail)}">${esc(r.probe.command)}</error>\n    </testcase>`;
     if (!r.asExpected) {
       const message = `${r.probe.to} was ${r.outcome}, expected ${r.probe.expect}`;
       return `${head}\n      <failure message="${esc(message)}">${esc(`${r.probe.command}\n${r.probe.reason}`)}</failure>\n    </testcase>`;
@@ -105,10 +107,15 @@ export function checkJunit(lab: string, results: ProbeResult[], seconds: number)
 export function printCheckResults(results: ProbeResult[], write: (line: string) => void, color = false): void {
   checkGrid(results, color).forEach(write);
   for (const r of results.filter((r) => !r.asExpected)) {
-    const what = r.outcome === "error" ? `could not run: ${r.detail}` : `${r.outcome}, expected ${r.probe.expect} (${r.probe.reason})`;
+    const what =
+      r.outcome === "error"
+        ? `could not run: ${r.detail}`
+        : `${r.outcome}, expected ${r.probe.expect} (${r.probe.reason})`;
     write(`${r.fromHost}: check: ${r.probe.from} → ${r.probe.to} (${r.probe.address} on ${r.probe.toHost}): ${what}`);
     write(`${r.fromHost}:   ${r.probe.command}`);
   }
   const bad = results.filter((r) => !r.asExpected).length;
-  write(bad === 0 ? `checks: all ${results.length} as expected` : `checks: ${bad} of ${results.length} NOT as expected`);
+  write(
+    bad === 0 ? `checks: all ${results.length} as expected` : `checks: ${bad} of ${results.length} NOT as expected`,
+  );
 }

@@ -32,7 +32,10 @@ export function logFileEvents(dir: string, inner: ApplyEvents): ApplyEvents {
       inner.undo?.(host, title, status, detail);
     },
     command: (host, command, result) => {
-      append(host, `$ ${command}\n  exit ${result.code ?? "-"}${result.signal ? ` signal ${result.signal}` : ""}${result.timedOut ? " (timed out)" : ""} in ${result.durationMs} ms\n  stdout: ${result.stdout.trimEnd()}\n  stderr: ${result.stderr.trimEnd()}`);
+      append(
+        host,
+        `$ ${command}\n  exit ${result.code ?? "-"}${result.signal ? ` signal ${result.signal}` : ""}${result.timedOut ? " (timed out)" : ""} in ${result.durationMs} ms\n  stdout: ${result.stdout.trimEnd()}\n  stderr: ${result.stderr.trimEnd()}`,
+      );
       inner.command?.(host, command, result);
     },
     output: (host, chunk, stream) => inner.output?.(host, chunk, stream),

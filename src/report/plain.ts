@@ -4,7 +4,10 @@ import type { ApplyEvents, StepStatus } from "../apply/events.js";
  * One line per event, each naming its host: for CI logs, pipes and anything without a TTY.
  * `verbose` adds every remote command with its exit code.
  */
-export function plainEvents(write: (line: string) => void, options: { verbose: boolean }): ApplyEvents & { counts: Map<string, Record<StepStatus, number>> } {
+export function plainEvents(
+  write: (line: string) => void,
+  options: { verbose: boolean },
+): ApplyEvents & { counts: Map<string, Record<StepStatus, number>> } {
   const counts = new Map<string, Record<StepStatus, number>>();
   return {
     counts,
@@ -27,7 +30,9 @@ export function plainEvents(write: (line: string) => void, options: { verbose: b
     command(host, command, result) {
       if (!options.verbose) return;
       const firstLine = command.split("\n")[0]!;
-      write(`${host}:   $ ${firstLine}${command.includes("\n") ? " …" : ""}  (exit ${result.code ?? result.signal ?? "?"}, ${result.durationMs} ms)`);
+      write(
+        `${host}:   $ ${firstLine}${command.includes("\n") ? " …" : ""}  (exit ${result.code ?? result.signal ?? "?"}, ${result.durationMs} ms)`,
+      );
     },
     note(host, message) {
       write(host ? `${host}: ${message}` : message);
@@ -36,5 +41,7 @@ export function plainEvents(write: (line: string) => void, options: { verbose: b
 }
 
 export function summaryLines(counts: Map<string, Record<StepStatus, number>>): string[] {
-  return [...counts].map(([host, c]) => `${host}: ${c.ok} ok, ${c.changed} changed, ${c.failed} failed, ${c.skipped} skipped`);
+  return [...counts].map(
+    ([host, c]) => `${host}: ${c.ok} ok, ${c.changed} changed, ${c.failed} failed, ${c.skipped} skipped`,
+  );
 }

@@ -1,7 +1,12 @@
 import { PHASES, type Action, type HostPlan, type Plan, type Step } from "../plan/types.js";
 import { undoActions } from "../plan/undo.js";
 
-const indent = (text: string, prefix: string) => text.replace(/\n$/, "").split("\n").map((l) => prefix + l).join("\n");
+const indent = (text: string, prefix: string) =>
+  text
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) => prefix + l)
+    .join("\n");
 
 function actionLines(action: Action): string[] {
   switch (action.kind) {
@@ -28,7 +33,14 @@ function stepLines(step: Step, n: number): string[] {
     detail(`${probe.command}`);
     detail(`   → expect ${probe.expect}: ${probe.to} on ${probe.toHost}; ${probe.reason}`);
   }
-  if (step.undo.length > 0) detail(`undo:  ${step.undo.flatMap(undoActions).flatMap(actionLines).map((l) => l.replace(/^run:\s+/, "")).join(" ; ")}`);
+  if (step.undo.length > 0)
+    detail(
+      `undo:  ${step.undo
+        .flatMap(undoActions)
+        .flatMap(actionLines)
+        .map((l) => l.replace(/^run:\s+/, ""))
+        .join(" ; ")}`,
+    );
   return lines;
 }
 
@@ -40,7 +52,12 @@ export function hostPlanText(hostPlan: HostPlan): string {
     const steps = hostPlan.steps.filter((s) => s.phase === phase.id);
     if (steps.length === 0) continue;
     lines.push("", `  == ${phase.title}${"barrier" in phase ? " (after every host's earlier phases)" : ""} ==`);
-    for (const step of steps) lines.push(...stepLines(step, ++n).flatMap((l) => l.split("\n")).map((l) => "  " + l));
+    for (const step of steps)
+      lines.push(
+        ...stepLines(step, ++n)
+          .flatMap((l) => l.split("\n"))
+          .map((l) => "  " + l),
+      );
   }
   return lines.join("\n");
 }

@@ -47,7 +47,8 @@ export function ttyEvents(plan: Plan): TtyView {
   const counts = new Map<string, Record<StepStatus, number>>();
   let notice: string | undefined;
 
-  for (const host of plan.hosts) for (const step of host.steps) if (step.phase !== "verify") pending.set(key(host.host, step), deferred());
+  for (const host of plan.hosts)
+    for (const step of host.steps) if (step.phase !== "verify") pending.set(key(host.host, step), deferred());
 
   const render = (k: string) => {
     const w = running.get(k);
@@ -84,7 +85,10 @@ export function ttyEvents(plan: Plan): TtyView {
           PHASES.filter((p) => p.id !== "verify" && host.steps.some((s) => s.phase === p.id)).map((phase) => ({
             title: phase.title,
             task: (_c: unknown, phaseTask: Wrapper) =>
-              phaseTask.newListr(host.steps.filter((s) => s.phase === phase.id).map((s) => stepTask(host.host, s)), { concurrent: false, exitOnError: true }),
+              phaseTask.newListr(
+                host.steps.filter((s) => s.phase === phase.id).map((s) => stepTask(host.host, s)),
+                { concurrent: false, exitOnError: true },
+              ),
           })),
           { concurrent: false, exitOnError: true },
         ),
@@ -109,7 +113,10 @@ export function ttyEvents(plan: Plan): TtyView {
     stepStart(host, step) {
       const k = key(host, step);
       current.set(host, k);
-      show(k, step.actions.map((a) => (a.kind === "run" ? a.command : `${a.kind} ${"path" in a ? a.path : ""}`)).join("\n"));
+      show(
+        k,
+        step.actions.map((a) => (a.kind === "run" ? a.command : `${a.kind} ${"path" in a ? a.path : ""}`)).join("\n"),
+      );
     },
     step(host, step, status, detail, error) {
       const c = counts.get(host) ?? { ok: 0, changed: 0, failed: 0, skipped: 0 };

@@ -16,12 +16,13 @@ export interface SandboxImage {
   changes: string[];
 }
 
-
 async function addBusybox(root: string): Promise<void> {
-  for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "var"]) await mkdir(join(root, d), { recursive: true });
+  for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "var"])
+    await mkdir(join(root, d), { recursive: true });
   await copyFile(BUSYBOX, join(root, "bin", "busybox"));
   const applets = (await mustRun(BUSYBOX, ["--list"])).split("\n").filter((a) => a && a !== "busybox");
-  for (const applet of applets) if (!existsSync(join(root, "bin", applet))) await symlink("busybox", join(root, "bin", applet));
+  for (const applet of applets)
+    if (!existsSync(join(root, "bin", applet))) await symlink("busybox", join(root, "bin", applet));
   await writeFile(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");
   await writeFile(join(root, "etc", "group"), "root:x:0:\n");
 }
@@ -59,6 +60,14 @@ export async function buildSandboxImages(cacheDir: string): Promise<SandboxImage
   }
   return [
     { ref: "busybox:latest", tarball: busyboxTar, changes: ['CMD ["sh"]'] },
-    { ref: "registry:2", tarball: registryTar, changes: ['ENTRYPOINT ["/bin/registry","serve","/etc/docker/registry/config.yml"]', "EXPOSE 5000", 'VOLUME ["/var/lib/registry"]'] },
+    {
+      ref: "registry:2",
+      tarball: registryTar,
+      changes: [
+        'ENTRYPOINT ["/bin/registry","serve","/etc/docker/registry/config.yml"]',
+        "EXPOSE 5000",
+        'VOLUME ["/var/lib/registry"]',
+      ],
+    },
   ];
 }

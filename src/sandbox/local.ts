@@ -7,12 +7,25 @@ export interface LocalResult {
 }
 
 /** Run a program on this machine (no shell); never throws on a non-zero exit. */
-export function runLocal(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<LocalResult> {
+export function runLocal(
+  file: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<LocalResult> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { encoding: "utf8", timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 127) : 0;
-      resolve({ code, stdout, stderr: stderr || (err && !stderr ? String(err.message) : "") });
-    });
+    const child = execFile(
+      file,
+      args,
+      { encoding: "utf8", timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === "number"
+            ? (err as { code: number }).code
+            : 127
+          : 0;
+        resolve({ code, stdout, stderr: stderr || (err && !stderr ? String(err.message) : "") });
+      },
+    );
     // A program that exits before reading its input must not crash us with EPIPE.
     child.stdin?.on("error", () => {});
     if (options.input !== undefined) child.stdin?.end(options.input);
@@ -20,7 +33,11 @@ export function runLocal(file: string, args: string[], options: { input?: string
 }
 
 /** Like runLocal, but a non-zero exit is an error carrying the command and its stderr. */
-export async function mustRun(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function mustRun(
+  file: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<string> {
   const r = await runLocal(file, args, options);
   if (r.code !== 0) throw new Error(`${[file, ...args].join(" ")}: exit ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;

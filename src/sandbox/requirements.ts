@@ -28,7 +28,10 @@ const DOCKER: Requirement[] = [
 ];
 
 /** What this machine lacks to make the sandbox of a lab (merged /usr: /sbin counts too). */
-export function missingSandboxTools(usesDocker: boolean, exists: (path: string) => boolean = existsSync): Requirement[] {
+export function missingSandboxTools(
+  usesDocker: boolean,
+  exists: (path: string) => boolean = existsSync,
+): Requirement[] {
   const needed = usesDocker ? [...HOSTS, ...DOCKER] : HOSTS;
   return needed.filter((r) => !exists(r.path) && !exists(r.path.replace(/^\/usr\//, "/")));
 }
@@ -37,9 +40,15 @@ export function missingSandboxTools(usesDocker: boolean, exists: (path: string) 
  * Checked before anything is made: root, and every program the sandbox will run, named with
  * its package in one message (rather than a spawn error half-way through).
  */
-export function sandboxPreconditions(usesDocker: boolean, options: { uid?: number; exists?: (path: string) => boolean } = {}): void {
+export function sandboxPreconditions(
+  usesDocker: boolean,
+  options: { uid?: number; exists?: (path: string) => boolean } = {},
+): void {
   if ((options.uid ?? process.getuid?.()) !== 0) {
-    throw new LabError("--sandbox needs root: it creates network namespaces and runs sshd for each lab host (try sudo)", "sandbox-not-root");
+    throw new LabError(
+      "--sandbox needs root: it creates network namespaces and runs sshd for each lab host (try sudo)",
+      "sandbox-not-root",
+    );
   }
   const missing = missingSandboxTools(usesDocker, options.exists);
   if (missing.length > 0) {

@@ -39,7 +39,6 @@ export interface SandboxState {
   createdAt: string;
 }
 
-
 /**
  * Where SSH goes for the sandbox's hosts, built from the lab's names, never read back from
  * .lab/sandbox/<lab>/inventory.json (written for people and tools): a proxy command from a
@@ -50,12 +49,27 @@ export function sandboxInventory(lab: Lab): Inventory {
   return {
     known_hosts: join(dir, "known_hosts"),
     hosts: Object.fromEntries(
-      lab.hosts.map((h) => [h.name, { host: h.name, port: 22, user: "root", identity_file: join(dir, "id_ed25519"), proxy_command: proxyCommand(hostNetns(lab.name, h.name)) }]),
+      lab.hosts.map((h) => [
+        h.name,
+        {
+          host: h.name,
+          port: 22,
+          user: "root",
+          identity_file: join(dir, "id_ed25519"),
+          proxy_command: proxyCommand(hostNetns(lab.name, h.name)),
+        },
+      ]),
     ),
   };
 }
 
-export const proxyCommand = (netns: string): string[] => ["/usr/bin/nsenter", `--net=/run/netns/${netns}`, "/usr/bin/socat", "STDIO", "TCP:127.0.0.1:22"];
+export const proxyCommand = (netns: string): string[] => [
+  "/usr/bin/nsenter",
+  `--net=/run/netns/${netns}`,
+  "/usr/bin/socat",
+  "STDIO",
+  "TCP:127.0.0.1:22",
+];
 
 export async function readSandboxState(labName: string): Promise<SandboxState | undefined> {
   const file = join(sandboxDir(labName), "state.json");
@@ -78,7 +92,13 @@ const alive = (pid: number): boolean => {
  * namespace this lab's sandbox gives that host, never a PID the file merely names.
  */
 function sandboxInit(labName: string, host: SandboxHostState): boolean {
-  if (host.netns !== hostNetns(labName, host.name) || !Number.isInteger(host.pid1) || host.pid1 <= 1 || !alive(host.pid1)) return false;
+  if (
+    host.netns !== hostNetns(labName, host.name) ||
+    !Number.isInteger(host.pid1) ||
+    host.pid1 <= 1 ||
+    !alive(host.pid1)
+  )
+    return false;
   try {
     return statSync(`/proc/${host.pid1}/ns/net`).ino === statSync(`/run/netns/${host.netns}`).ino;
   } catch {
@@ -88,7 +108,10 @@ function sandboxInit(labName: string, host: SandboxHostState): boolean {
 
 async function netnsList(): Promise<string[]> {
   const r = await runLocal("ip", ["netns", "list"]);
-  return r.stdout.split("\n").map((l) => l.split(" ")[0]!).filter(Boolean);
+  return r.stdout
+    .split("\n")
+    .map((l) => l.split(" ")[0]!)
+    .filter(Boolean);
 }
 
 /** True when every host of the lab is in the sandbox and running. */
@@ -141,7 +164,12 @@ export async function destroySandbox(labName: string): Promise<{ removed: string
   return { removed };
 }
 
-async function waitFor(what: string, test: () => Promise<boolean> | boolean, timeoutMs: number, log?: string): Promise<void> {
+async function waitFor(
+  what: string,
+  test: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  log?: string,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await test()) return;
@@ -152,7 +180,11 @@ async function waitFor(what: string, test: () => Promise<boolean> | boolean, tim
 }
 
 /** Create (or reuse, when healthy) the sandbox for a lab; returns its state. */
-export async function createSandbox(lab: Lab, log: (line: string) => void = () => {}, options: { vlanStandin?: boolean } = {}): Promise<SandboxState> {
+export async function createSandbox(
+  lab: Lab,
+  log: (line: string) => void = () => {},
+  options: { vlanStandin?: boolean } = {},
+): Promise<SandboxState> {
   sandboxPreconditions(lab.usesDocker);
   if (await sandboxHealthy(lab)) {
     log(`sandbox: reusing the running hosts of ${lab.name}`);
@@ -203,37 +235,87 @@ export async function createSandbox(lab: Lab, log: (line: string) => void = () =
     // detached: a new session of its own (nsenter execs unshare, so this PID is unshare's).
     const unsharePid = spawnDetached(
       "nsenter",
-      [ `--net=/run/netns/${netns}`, "unshare", "--uts", "--mount", "--pid", "--fork", "--kill-child=SIGKILL", "--propagation", "private", templatePath("sandbox", "hostinit.sh"), host.name, hostDir, dir, `${lab.name}-${host.name}`],
+      [
+        `--net=/run/netns/${netns}`,
+        "unshare",
+        "--uts",
+        "--mount",
+        "--pid",
+        "--fork",
+        "--kill-child=SIGKILL",
+        "--propagation",
+        "private",
+        templatePath("sandbox", "hostinit.sh"),
+        host.name,
+        hostDir,
+        dir,
+        `${lab.name}-${host.name}`,
+      ],
       fd,
     );
     closeSync(fd);
     let pid1 = 0;
-    await waitFor(`${host.name}'s init`, async () => {
-      pid1 = await childOf(unsharePid);
-      return pid1 > 0;
-    }, 5000, logFile);
+    await waitFor(
+      `${host.name}'s init`,
+      async () => {
+        pid1 = await childOf(unsharePid);
+        return pid1 > 0;
+      },
+      5000,
+      logFile,
+    );
     hosts.push({ name: host.name, netns, dir: hostDir, pid1 });
   }
 
   for (const host of hosts) {
     const logFile = join(host.dir, "log", "init.log");
-    await waitFor(`sshd on ${host.name}`, async () => existsSync(join(host.dir, "host_key.pub")) && (await sshBanner(host.netns)), 15_000, logFile);
+    await waitFor(
+      `sshd on ${host.name}`,
+      async () => existsSync(join(host.dir, "host_key.pub")) && (await sshBanner(host.netns)),
+      15_000,
+      logFile,
+    );
   }
 
-  const knownHosts = hosts.map((h) => `${h.name} ${readFileSync(join(h.dir, "host_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ")}`).join("\n") + "\n";
+  const knownHosts =
+    hosts
+      .map(
+        (h) => `${h.name} ${readFileSync(join(h.dir, "host_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ")}`,
+      )
+      .join("\n") + "\n";
   await writeFile(join(dir, "known_hosts"), knownHosts);
   const inventory = sandboxInventory(lab);
   await writeFile(join(dir, "inventory.json"), JSON.stringify(inventory, null, 2) + "\n");
   // For people: `ssh -F .lab/sandbox/<lab>/ssh_config docker01`.
   const sshConfig = hosts
-    .map((h) => [`Host ${h.name}`, "  User root", `  IdentityFile ${key}`, "  IdentitiesOnly yes", `  UserKnownHostsFile ${join(dir, "known_hosts")}`, "  StrictHostKeyChecking yes", `  ProxyCommand ${proxyCommand(h.netns).join(" ")}`].join("\n"))
+    .map((h) =>
+      [
+        `Host ${h.name}`,
+        "  User root",
+        `  IdentityFile ${key}`,
+        "  IdentitiesOnly yes",
+        `  UserKnownHostsFile ${join(dir, "known_hosts")}`,
+        "  StrictHostKeyChecking yes",
+        `  ProxyCommand ${proxyCommand(h.netns).join(" ")}`,
+      ].join("\n"),
+    )
     .join("\n");
   await writeFile(join(dir, "ssh_config"), sshConfig + "\n");
-  const state: SandboxState = { lab: lab.name, dir, switchNetns: sw, hosts, features, standins: {}, createdAt: new Date().toISOString() };
+  const state: SandboxState = {
+    lab: lab.name,
+    dir,
+    switchNetns: sw,
+    hosts,
+    features,
+    standins: {},
+    createdAt: new Date().toISOString(),
+  };
   await writeFile(join(dir, "state.json"), JSON.stringify(state, null, 2) + "\n");
   if (options.vlanStandin) await ensureStandins(lab, state, log);
   if (lab.usesDocker) await ensureDocker(state, log);
-  log(`sandbox: ${hosts.length} hosts up (${hosts.map((h) => h.name).join(", ")}); inventory ${join(dir, "inventory.json")}`);
+  log(
+    `sandbox: ${hosts.length} hosts up (${hosts.map((h) => h.name).join(", ")}); inventory ${join(dir, "inventory.json")}`,
+  );
   return state;
 }
 
@@ -247,12 +329,22 @@ async function childOf(pid: number): Promise<number> {
 }
 
 async function sshBanner(netns: string): Promise<boolean> {
-  const r = await runLocal("/usr/bin/nsenter", [`--net=/run/netns/${netns}`, "/usr/bin/socat", "-T1", "STDIO", "TCP:127.0.0.1:22,connect-timeout=1"], { input: "", timeoutMs: 3000 });
+  const r = await runLocal(
+    "/usr/bin/nsenter",
+    [`--net=/run/netns/${netns}`, "/usr/bin/socat", "-T1", "STDIO", "TCP:127.0.0.1:22,connect-timeout=1"],
+    { input: "", timeoutMs: 3000 },
+  );
   return r.stdout.startsWith("SSH-2.0");
 }
 
 /** Run a command inside a sandbox host (all its namespaces), as if logged in there. */
-const inHost = (host: SandboxHostState, ...command: string[]) => ["/usr/bin/nsenter", "-t", String(host.pid1), "-a", ...command];
+const inHost = (host: SandboxHostState, ...command: string[]) => [
+  "/usr/bin/nsenter",
+  "-t",
+  String(host.pid1),
+  "-a",
+  ...command,
+];
 
 /** Start each host's own dockerd and give it busybox:latest and registry:2 (built locally). */
 export async function ensureDocker(state: SandboxState, log: (line: string) => void): Promise<void> {
@@ -265,12 +357,20 @@ export async function ensureDocker(state: SandboxState, log: (line: string) => v
       for (const image of images) {
         const [c, ...a] = inHost(host, "docker", "image", "inspect", image.ref);
         if ((await runLocal(c!, a)).code === 0) continue;
-        const importCommand = [...inHost(host, "docker", "import", ...image.changes.flatMap((change) => ["-c", change]), "-", image.ref)].map(shellQuote).join(" ");
-        await mustRun("sh", ["-c", `${importCommand} < ${shellQuote(image.tarball)} >/dev/null`], { timeoutMs: 120_000 });
+        const importCommand = [
+          ...inHost(host, "docker", "import", ...image.changes.flatMap((change) => ["-c", change]), "-", image.ref),
+        ]
+          .map(shellQuote)
+          .join(" ");
+        await mustRun("sh", ["-c", `${importCommand} < ${shellQuote(image.tarball)} >/dev/null`], {
+          timeoutMs: 120_000,
+        });
       }
     }),
   );
-  log(`sandbox: dockerd and images ready on ${state.hosts.length} hosts in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `sandbox: dockerd and images ready on ${state.hosts.length} hosts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 /** dockerd's cgroups (--cgroup-parent=/lsb-<lab>-<host>) outlive it: remove them, deepest first. */
@@ -302,7 +402,19 @@ export async function ensureStandins(lab: Lab, state: SandboxState, log: (line: 
   for (const vlan of lab.vlans) {
     const bridge = `vlan${vlan.id}`;
     if ((await runLocal("ip", ["-n", state.switchNetns, "link", "show", bridge])).code !== 0) {
-      await mustRun("ip", ["-n", state.switchNetns, "link", "add", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+      await mustRun("ip", [
+        "-n",
+        state.switchNetns,
+        "link",
+        "add",
+        bridge,
+        "type",
+        "bridge",
+        "stp_state",
+        "0",
+        "forward_delay",
+        "0",
+      ]);
       await mustRun("ip", ["-n", state.switchNetns, "link", "set", bridge, "up"]);
     }
     for (const [i, host] of state.hosts.entries()) {
@@ -311,7 +423,20 @@ export async function ensureStandins(lab: Lab, state: SandboxState, log: (line: 
       const device = `${nic}.${vlan.id}`;
       if ((await runLocal("ip", ["-n", host.netns, "link", "show", device])).code !== 0) {
         const port = `v${vlan.id}p${i + 1}`;
-        await mustRun("ip", ["link", "add", device, "netns", host.netns, "type", "veth", "peer", "name", port, "netns", state.switchNetns]);
+        await mustRun("ip", [
+          "link",
+          "add",
+          device,
+          "netns",
+          host.netns,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          port,
+          "netns",
+          state.switchNetns,
+        ]);
         await mustRun("ip", ["-n", state.switchNetns, "link", "set", port, "master", bridge, "up"]);
         await mustRun("ip", ["-n", host.netns, "link", "set", device, "up"]);
         made.push(`${host.name}:${device}`);
@@ -322,4 +447,3 @@ export async function ensureStandins(lab: Lab, state: SandboxState, log: (line: 
   await writeFile(join(state.dir, "state.json"), JSON.stringify(state, null, 2) + "\n");
   if (made.length > 0) log(`sandbox: VLAN stand-ins ${made.join(", ")} (separate switch bridges, no 802.1q tagging)`);
 }
-

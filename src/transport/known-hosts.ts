@@ -5,7 +5,8 @@ import { dirname, resolve } from "node:path";
 import type { ServerHostKeyAlgorithm } from "ssh2";
 
 /** OpenSSH's host key name: "host" on port 22, "[host]:port" otherwise; lowercased, as OpenSSH does. */
-export const hostKeyName = (host: string, port: number): string => (port === 22 ? host : `[${host}]:${port}`).toLowerCase();
+export const hostKeyName = (host: string, port: number): string =>
+  (port === 22 ? host : `[${host}]:${port}`).toLowerCase();
 
 /** The key type written at the start of an SSH public key blob. */
 export function keyType(blob: Buffer): string {
@@ -14,7 +15,8 @@ export function keyType(blob: Buffer): string {
 }
 
 /** SHA256 fingerprint, as `ssh-keygen -l` prints it. */
-export const fingerprint = (blob: Buffer): string => `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+export const fingerprint = (blob: Buffer): string =>
+  `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 
 /**
  * The only characters a name lab writes into known_hosts may hold: a host name, an IPv4 or IPv6
@@ -67,7 +69,11 @@ interface Entry {
 
 export type HostKeyVerdict =
   | { ok: true; added: boolean }
-  | { ok: false; reason: "changed" | "unknown" | "revoked" | "cert-authority" | "invalid-name" | "unreadable"; message: string };
+  | {
+      ok: false;
+      reason: "changed" | "unknown" | "revoked" | "cert-authority" | "invalid-name" | "unreadable";
+      message: string;
+    };
 
 function matches(pattern: string, name: string): boolean {
   if (pattern.startsWith("|1|")) {
@@ -76,7 +82,12 @@ function matches(pattern: string, name: string): boolean {
     return createHmac("sha1", Buffer.from(salt!, "base64")).update(name).digest("base64") === hash;
   }
   // Every regex character is literal ("[host]:2222" included) except the globs * and ?.
-  const glob = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const glob = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return glob.test(name);
 }
 
@@ -111,7 +122,8 @@ function parse(text: string): Entry[] {
   return entries;
 }
 
-const covers = (e: Entry, name: string) => e.patterns.some((p) => matches(p, name)) && !e.negations.some((p) => matches(p, name));
+const covers = (e: Entry, name: string) =>
+  e.patterns.some((p) => matches(p, name)) && !e.negations.some((p) => matches(p, name));
 
 /** A shell-quoted word, for the commands suggested in messages. */
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -172,7 +184,11 @@ export class KnownHosts {
       try {
         return await this.check(name.toLowerCase(), blob, policy);
       } catch (err) {
-        return { ok: false, reason: "unreadable", message: `cannot use the known hosts file ${this.file}: ${(err as Error).message}` };
+        return {
+          ok: false,
+          reason: "unreadable",
+          message: `cannot use the known hosts file ${this.file}: ${(err as Error).message}`,
+        };
       }
     });
   }
@@ -196,7 +212,8 @@ export class KnownHosts {
     if (known.some((e) => e.blob.equals(blob))) return { ok: true, added: false };
     if (known.length) {
       const old = known.find((e) => e.type === type) ?? known[0]!;
-      const others = known.length > 1 ? ` (and ${known.length - 1} other recorded key${known.length > 2 ? "s" : ""})` : "";
+      const others =
+        known.length > 1 ? ` (and ${known.length - 1} other recorded key${known.length > 2 ? "s" : ""})` : "";
       const otherType = old.type === type ? "" : ` (of type ${type}, where ${old.type} is recorded)`;
       return {
         ok: false,
@@ -219,7 +236,11 @@ export class KnownHosts {
     }
 
     if (policy === "strict") {
-      return { ok: false, reason: "unknown", message: `${name} is not in ${this.file} (offered ${type} ${offered}); add it, or drop --strict-host-keys to accept new hosts` };
+      return {
+        ok: false,
+        reason: "unknown",
+        message: `${name} is not in ${this.file} (offered ${type} ${offered}); add it, or drop --strict-host-keys to accept new hosts`,
+      };
     }
     if (!RECORDABLE_NAME.test(name)) {
       return {

@@ -40,7 +40,8 @@ export interface SshOptions {
   log?: (line: string) => void;
 }
 
-const TRANSIENT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake|banner exchange|Socket closed|proxy command/i;
+const TRANSIENT =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake|banner exchange|Socket closed|proxy command/i;
 
 function proxySocket(command: string[]): Duplex {
   // Its own process group: a Ctrl-C at the terminal must reach lab, not cut the connection.
@@ -49,7 +50,8 @@ function proxySocket(command: string[]): Duplex {
   child.stderr.on("data", (d) => (stderr += String(d)));
   const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
   child.on("exit", (code) => {
-    if (code !== 0 && code !== null) duplex.destroy(new Error(`proxy command ${command.join(" ")} exited ${code}: ${stderr.trim()}`));
+    if (code !== 0 && code !== null)
+      duplex.destroy(new Error(`proxy command ${command.join(" ")} exited ${code}: ${stderr.trim()}`));
   });
   child.on("error", (err) => duplex.destroy(new Error(`proxy command ${command.join(" ")}: ${err.message}`)));
   duplex.on("close", () => child.kill());
@@ -99,7 +101,10 @@ class OutputBuffer {
 const prompted = new Map<string, Promise<string>>();
 let promptQueue: Promise<string> = Promise.resolve("");
 
-async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promise<Partial<ConnectConfig> & { tried: string[] }> {
+async function authConfig(
+  endpoint: SshEndpoint,
+  env: NodeJS.ProcessEnv,
+): Promise<Partial<ConnectConfig> & { tried: string[] }> {
   const config: Partial<ConnectConfig> & { tried: string[] } = { tried: [] };
   if (endpoint.identityFile) {
     const path = endpoint.identityFile.replace(/^~(?=\/)/, env.HOME ?? "");
@@ -110,12 +115,23 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
     } catch (err) {
       // Like OpenSSH: a missing key is fatal only when nothing else could log in.
       if (!endpoint.agent && !endpoint.passwordEnv) {
-        throw new LabError(`cannot read identity file ${path}: ${(err as Error).message}`, "identity-file", endpoint.name, "connect");
+        throw new LabError(
+          `cannot read identity file ${path}: ${(err as Error).message}`,
+          "identity-file",
+          endpoint.name,
+          "connect",
+        );
       }
     }
   }
   if (endpoint.agent) {
-    if (!env.SSH_AUTH_SOCK) throw new LabError("agent: true, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add your key)", "no-agent", endpoint.name, "connect");
+    if (!env.SSH_AUTH_SOCK)
+      throw new LabError(
+        "agent: true, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add your key)",
+        "no-agent",
+        endpoint.name,
+        "connect",
+      );
     config.agent = env.SSH_AUTH_SOCK;
     config.tried.push("agent");
   }
@@ -124,11 +140,23 @@ async function authConfig(endpoint: SshEndpoint, env: NodeJS.ProcessEnv): Promis
     // On a terminal, ask instead; in CI and pipes, say which variable is missing.
     if (password === undefined && process.stdin.isTTY && !env.CI) {
       // One question per variable, one at a time, even when hosts connect in parallel.
-      const asked = prompted.get(endpoint.passwordEnv) ?? (promptQueue = promptQueue.then(() => promptSecret(`password for ${endpoint.user}@${endpoint.host} (${endpoint.name}; $${endpoint.passwordEnv} is not set): `)));
+      const asked =
+        prompted.get(endpoint.passwordEnv) ??
+        (promptQueue = promptQueue.then(() =>
+          promptSecret(
+            `password for ${endpoint.user}@${endpoint.host} (${endpoint.name}; $${endpoint.passwordEnv} is not set): `,
+          ),
+        ));
       prompted.set(endpoint.passwordEnv, asked);
       password = await asked;
     }
-    if (password === undefined) throw new LabError(`password_env: ${endpoint.passwordEnv} is not set in the environment`, "no-password", endpoint.name, "connect");
+    if (password === undefined)
+      throw new LabError(
+        `password_env: ${endpoint.passwordEnv} is not set in the environment`,
+        "no-password",
+        endpoint.name,
+        "connect",
+      );
     config.password = password;
     config.tried.push(`password from $${endpoint.passwordEnv}`);
   }
@@ -242,7 +270,11 @@ export class SshTransport implements Transport {
           this.stats.connections++;
           this.watch(client);
         } catch (err) {
-          throw new LabError(`connection lost (${why}) and could not be opened again: ${(err as Error).message}`, "reconnect-failed", this.host);
+          throw new LabError(
+            `connection lost (${why}) and could not be opened again: ${(err as Error).message}`,
+            "reconnect-failed",
+            this.host,
+          );
         }
         await this.retakeHeld(why);
       } finally {
@@ -273,7 +305,12 @@ export class SshTransport implements Transport {
   }
 
   /** Open a connection, retrying transient failures with backoff; `onAttempt` counts tries. */
-  private static async openWithRetries(endpoint: SshEndpoint, options: SshOptions, jump?: SshTransport, onAttempt?: (n: number) => void): Promise<Client> {
+  private static async openWithRetries(
+    endpoint: SshEndpoint,
+    options: SshOptions,
+    jump?: SshTransport,
+    onAttempt?: (n: number) => void,
+  ): Promise<Client> {
     const retries = options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
       onAttempt?.(attempt + 1);
@@ -294,10 +331,20 @@ export class SshTransport implements Transport {
   private static explain(endpoint: SshEndpoint, err: Error): LabError {
     const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
     if (/authentication methods failed/i.test(err.message)) {
-      return new LabError(`authentication failed for ${where}: the host refused every method tried (${(err as { tried?: string[] }).tried?.join(", ") || "none configured"})`, "auth", endpoint.name, "connect");
+      return new LabError(
+        `authentication failed for ${where}: the host refused every method tried (${(err as { tried?: string[] }).tried?.join(", ") || "none configured"})`,
+        "auth",
+        endpoint.name,
+        "connect",
+      );
     }
     if (/passphrase|Encrypted private key|Cannot parse privateKey/i.test(err.message)) {
-      return new LabError(`cannot use the identity file ${endpoint.identityFile}: ${err.message} (set passphrase_env for an encrypted key)`, "identity-file", endpoint.name, "connect");
+      return new LabError(
+        `cannot use the identity file ${endpoint.identityFile}: ${err.message} (set passphrase_env for an encrypted key)`,
+        "identity-file",
+        endpoint.name,
+        "connect",
+      );
     }
     return new LabError(`cannot reach ${where}: ${err.message}`, "unreachable", endpoint.name, "connect");
   }
@@ -306,7 +353,11 @@ export class SshTransport implements Transport {
     const env = options.env ?? process.env;
     const { tried, ...auth } = await authConfig(endpoint, env);
     let hostKeyError: LabError | undefined;
-    const sock = endpoint.proxyCommand ? proxySocket(endpoint.proxyCommand) : jump ? await jump.forward(endpoint.host, endpoint.port) : undefined;
+    const sock = endpoint.proxyCommand
+      ? proxySocket(endpoint.proxyCommand)
+      : jump
+        ? await jump.forward(endpoint.host, endpoint.port)
+        : undefined;
     return new Promise<Client>((resolve, reject) => {
       const client = new Client();
       let settled = false;
@@ -334,17 +385,26 @@ export class SshTransport implements Transport {
         ...auth,
         // As OpenSSH does: ask first for the key types known_hosts records for this host, so
         // a recorded key is what the host shows (any other key is then refused as changed).
-        algorithms: { serverHostKey: options.knownHosts.preferredHostKeyAlgorithms(hostKeyName(endpoint.host, endpoint.port)) },
+        algorithms: {
+          serverHostKey: options.knownHosts.preferredHostKeyAlgorithms(hostKeyName(endpoint.host, endpoint.port)),
+        },
         // ssh2 accepts any host key unless told otherwise: check known_hosts ourselves.
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
           void options.knownHosts.verify(hostKeyName(endpoint.host, endpoint.port), key, options.hostKeyPolicy).then(
             (verdict) => {
-              if (!verdict.ok) hostKeyError = new LabError(verdict.message, `host-key-${verdict.reason}`, endpoint.name, "connect");
-              else if (verdict.added) options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
+              if (!verdict.ok)
+                hostKeyError = new LabError(verdict.message, `host-key-${verdict.reason}`, endpoint.name, "connect");
+              else if (verdict.added)
+                options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
               verify(verdict.ok);
             },
             (err: Error) => {
-              hostKeyError = new LabError(`cannot check the host key: ${err.message}`, "host-key-unreadable", endpoint.name, "connect");
+              hostKeyError = new LabError(
+                `cannot check the host key: ${err.message}`,
+                "host-key-unreadable",
+                endpoint.name,
+                "connect",
+              );
               verify(false);
             },
           );
@@ -357,7 +417,9 @@ export class SshTransport implements Transport {
   async forward(host: string, port: number): Promise<Duplex> {
     await this.ensureConnected();
     return new Promise((resolve, reject) => {
-      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => (err ? reject(new Error(`jump via ${this.host}: ${err.message}`)) : resolve(stream as unknown as Duplex)));
+      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) =>
+        err ? reject(new Error(`jump via ${this.host}: ${err.message}`)) : resolve(stream as unknown as Duplex),
+      );
     });
   }
 
@@ -372,12 +434,16 @@ export class SshTransport implements Transport {
     if (sudo === false) return { command };
     if (!sudo.passwordEnv) return { command: `sudo -n sh -c ${quote(command)}` };
     const password = (this.options.env ?? process.env)[sudo.passwordEnv];
-    if (password === undefined) throw new LabError(`sudo password_env: ${sudo.passwordEnv} is not set`, "sudo", this.host);
+    if (password === undefined)
+      throw new LabError(`sudo password_env: ${sudo.passwordEnv} is not set`, "sudo", this.host);
     const nonce = randomBytes(8).toString("hex");
     const prompt = `[lab-sudo-${nonce}]`;
     const started = `[lab-started-${nonce}]`;
     const announce = `printf '%s\\n' ${quote(started)} >&2; exec sh -c "$1"`;
-    return { command: `sudo -S -p ${quote(prompt)} sh -c ${quote(announce)} sh ${quote(command)}`, sudo: { password, prompt, started } };
+    return {
+      command: `sudo -S -p ${quote(prompt)} sh -c ${quote(announce)} sh ${quote(command)}`,
+      sudo: { password, prompt, started },
+    };
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -488,7 +554,14 @@ export class SshTransport implements Transport {
           ? setTimeout(() => {
               stream.signal("KILL");
               stream.close();
-              finish({ code: null, signal: undefined, stdout: hostText(String(stdout), "stdout"), stderr: hostText(String(stderr), "stderr"), timedOut: true, durationMs: Date.now() - started });
+              finish({
+                code: null,
+                signal: undefined,
+                stdout: hostText(String(stdout), "stdout"),
+                stderr: hostText(String(stderr), "stderr"),
+                timedOut: true,
+                durationMs: Date.now() - started,
+              });
             }, options.timeoutMs)
           : undefined;
         // ssh2 emits close only once both streams are consumed.
@@ -505,11 +578,21 @@ export class SshTransport implements Transport {
                 // A host that does not answer must not keep lab from ending.
                 setTimeout(done, 5000).unref();
               });
-            resolve({ code: null, stdout: hostText(String(stdout), "stdout"), stderr: hostText(String(stderr), "stderr"), timedOut: false, durationMs: Date.now() - started, release } as Held);
+            resolve({
+              code: null,
+              stdout: hostText(String(stdout), "stdout"),
+              stderr: hostText(String(stderr), "stderr"),
+              timedOut: false,
+              durationMs: Date.now() - started,
+              release,
+            } as Held);
           }
         });
         // A held command reads its input until released: it is never ended here.
-        const endInput = () => (holdMarker === undefined ? stream.end(options.stdin ?? "") : options.stdin !== undefined && stream.write(options.stdin));
+        const endInput = () =>
+          holdMarker === undefined
+            ? stream.end(options.stdin ?? "")
+            : options.stdin !== undefined && stream.write(options.stdin);
         // Until sudo has started the command: answer its prompt once, hold the input back.
         let beforeStart = wrapped.sudo ? "" : undefined;
         let answered = false;
@@ -553,11 +636,24 @@ export class SshTransport implements Transport {
           if (code == null && signal == null && this.client === client && this.lost !== undefined && !settled) {
             settled = true;
             clearTimeout(timer);
-            return reject(new ConnectionLost(`connection lost while the command ran (${this.lost}); whether it took effect is unknown`, "connection-lost", this.host));
+            return reject(
+              new ConnectionLost(
+                `connection lost while the command ran (${this.lost}); whether it took effect is unknown`,
+                "connection-lost",
+                this.host,
+              ),
+            );
           }
           // sudo's own messages (a refused password, say) without its prompt.
           if (beforeStart !== undefined && wrapped.sudo) stderr.add(beforeStart.split(wrapped.sudo.prompt).join(""));
-          finish({ code: code ?? null, signal: signal ?? undefined, stdout: hostText(String(stdout), "stdout"), stderr: hostText(String(stderr), "stderr"), timedOut: false, durationMs: Date.now() - started });
+          finish({
+            code: code ?? null,
+            signal: signal ?? undefined,
+            stdout: hostText(String(stdout), "stdout"),
+            stderr: hostText(String(stderr), "stderr"),
+            timedOut: false,
+            durationMs: Date.now() - started,
+          });
         });
         if (!wrapped.sudo) endInput();
       };
@@ -570,9 +666,14 @@ export class SshTransport implements Transport {
     });
   }
 
-  async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
+  async writeFile(
+    path: string,
+    content: string | Buffer,
+    options: { mode?: string; owner?: string } = {},
+  ): Promise<void> {
     const r = await this.exec(atomicWriteScript(path, options), { stdin: content });
-    if (r.code !== 0) throw new LabError(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`, "write", this.host);
+    if (r.code !== 0)
+      throw new LabError(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`, "write", this.host);
   }
 
   async close(): Promise<void> {

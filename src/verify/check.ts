@@ -5,7 +5,12 @@ import { expectedProbes, hostOfEndpoint } from "../plan/expectations.js";
 import { runProbes, type HostProbes, type ProbeResult } from "./run-probes.js";
 
 /** The lab's proof, run: every expected probe, one script per host (lab check, and lab up's closing check). */
-export async function runChecks(lab: Lab, transports: Map<string, Transport>, parallel: number, deadlineS?: number): Promise<ProbeResult[]> {
+export async function runChecks(
+  lab: Lab,
+  transports: Map<string, Transport>,
+  parallel: number,
+  deadlineS?: number,
+): Promise<ProbeResult[]> {
   const byHost = new Map<string, HostProbes>();
   const on = (host: string) => byHost.get(host) ?? byHost.set(host, { probes: [], targets: [] }).get(host)!;
   for (const probe of expectedProbes(lab)) {

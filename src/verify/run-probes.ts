@@ -32,7 +32,7 @@ function presenceCheck(lab: Lab, name: string): string {
 export function pingScript(lab: Lab, probes: Probe[], targets: string[] = []): string {
   // Each ping's stderr goes to a file in a private directory (mktemp -d, removed at the end):
   // never a predictable /tmp path written as root.
-  const lines: string[] = ["umask 077", 'errs=$(mktemp -d) || exit 1', `trap 'rm -rf "$errs"' EXIT`];
+  const lines: string[] = ["umask 077", "errs=$(mktemp -d) || exit 1", `trap 'rm -rf "$errs"' EXIT`];
   const sources = [...new Set(probes.map((p) => p.from))];
   for (const source of sources) {
     lines.push(`if ${presenceCheck(lab, source)}; then`);
@@ -56,14 +56,21 @@ export interface HostProbes {
   targets: string[];
 }
 
-export async function runProbes(lab: Lab, byHost: Map<string, HostProbes>, transports: Map<string, Transport>, options: { parallel: number; timeoutMs: number }): Promise<ProbeResult[]> {
+export async function runProbes(
+  lab: Lab,
+  byHost: Map<string, HostProbes>,
+  transports: Map<string, Transport>,
+  options: { parallel: number; timeoutMs: number },
+): Promise<ProbeResult[]> {
   const limit = pLimit(Math.max(1, options.parallel));
   /** Endpoints found not running, and the host that said so. */
   const down = new Map<string, string>();
   const perHost = await settleAll(
     [...byHost].map(([host, { probes, targets }]) =>
       limit(async () => {
-        const r = await transports.get(host)!.exec(pingScript(lab, probes, targets), { timeoutMs: options.timeoutMs, retrySafe: true });
+        const r = await transports
+          .get(host)!
+          .exec(pingScript(lab, probes, targets), { timeoutMs: options.timeoutMs, retrySafe: true });
         const codes = new Map<number, { code: number; stderr: string }>();
         for (const line of r.stdout.split("\n")) {
           const m = /^(\d+) (\d+) ?(.*)$/.exec(line);
@@ -80,16 +87,37 @@ export async function runProbes(lab: Lab, byHost: Map<string, HostProbes>, trans
   return perHost.flatMap(({ host, probes, codes, timedOut, stderr }) =>
     probes.map((probe, i): ProbeResult => {
       const got = codes.get(i);
-      const error = (detail: string): ProbeResult => ({ probe, fromHost: host, outcome: "error", reachable: false, asExpected: false, detail });
+      const error = (detail: string): ProbeResult => ({
+        probe,
+        fromHost: host,
+        outcome: "error",
+        reachable: false,
+        asExpected: false,
+        detail,
+      });
       if (down.has(probe.from)) return error(`${probe.from} is not running on ${host}`);
       if (down.has(probe.to)) return error(`the target ${probe.to} is not running on ${down.get(probe.to)}`);
-      if (!got) return error(timedOut ? "the check script timed out" : `no result (${stderr.trim() || "the check script was cut short"})`);
+      if (!got)
+        return error(
+          timedOut ? "the check script timed out" : `no result (${stderr.trim() || "the check script was cut short"})`,
+        );
       // ping: 0 reply, 1 no reply, 2 an error on the way (no route, interface down): all
       // answers about reachability. 125–127 mean the ping itself could not be started.
       if (got.code >= 125) return error(`the ping could not start: ${got.stderr || `exit ${got.code}`}`);
       const reachable = got.code === 0;
-      const detail = reachable ? "reply" : got.code === 1 ? "no reply" : `ping error: ${got.stderr || `exit ${got.code}`}`;
-      return { probe, fromHost: host, outcome: reachable ? "reachable" : "unreachable", reachable, asExpected: reachable === (probe.expect === "reachable"), detail };
+      const detail = reachable
+        ? "reply"
+        : got.code === 1
+          ? "no reply"
+          : `ping error: ${got.stderr || `exit ${got.code}`}`;
+      return {
+        probe,
+        fromHost: host,
+        outcome: reachable ? "reachable" : "unreachable",
+        reachable,
+        asExpected: reachable === (probe.expect === "reachable"),
+        detail,
+      };
     }),
   );
 }

@@ -1,5 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -14,9 +26,20 @@ const LAB = "acts";
 
 describe("mergeJson", () => {
   it("keeps every other key, overrides scalars, unions arrays without duplicates", () => {
-    const current = { "log-driver": "journald", debug: false, "insecure-registries": ["a:5000", "b:5000"], nested: { x: 1 } };
+    const current = {
+      "log-driver": "journald",
+      debug: false,
+      "insecure-registries": ["a:5000", "b:5000"],
+      nested: { x: 1 },
+    };
     const merged = mergeJson(current, { debug: true, "insecure-registries": ["b:5000", "c:5000"], added: "yes" });
-    expect(merged).toEqual({ "log-driver": "journald", debug: true, "insecure-registries": ["a:5000", "b:5000", "c:5000"], nested: { x: 1 }, added: "yes" });
+    expect(merged).toEqual({
+      "log-driver": "journald",
+      debug: true,
+      "insecure-registries": ["a:5000", "b:5000", "c:5000"],
+      nested: { x: 1 },
+      added: "yes",
+    });
   });
 
   it("replaces a non-array with an array, and an array with a scalar", () => {
@@ -47,7 +70,14 @@ describe("mergeJson", () => {
 /** A context around a fake transport, collecting onCommand calls. */
 function fakeCtx(fake: FakeTransport): ActionContext & { seen: [string, ExecResult][] } {
   const seen: [string, ExecResult][] = [];
-  return { transport: fake, lab: LAB, labFile: "/labs/x/lab.yaml", timeoutMs: 4321, onCommand: (c, r) => seen.push([c, r]), seen };
+  return {
+    transport: fake,
+    lab: LAB,
+    labFile: "/labs/x/lab.yaml",
+    timeoutMs: 4321,
+    onCommand: (c, r) => seen.push([c, r]),
+    seen,
+  };
 }
 
 describe("performAction (fake transport: command shapes and faults)", () => {
@@ -55,13 +85,20 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     const fake = new FakeTransport("h1");
     const ctx = fakeCtx(fake);
     await performAction(ctx, { kind: "run", command: "ip link set dev eth0 up" });
-    expect(fake.calls).toEqual([{ kind: "exec", command: "ip link set dev eth0 up", stdin: undefined, timeoutMs: 4321 }]);
+    expect(fake.calls).toEqual([
+      { kind: "exec", command: "ip link set dev eth0 up", stdin: undefined, timeoutMs: 4321 },
+    ]);
     expect(ctx.seen.map(([c, r]) => [c, r.code])).toEqual([["ip link set dev eth0 up", 0]]);
   });
 
   it("write: backs up once, then writes atomically through writeFile", async () => {
     const fake = new FakeTransport("h1");
-    await performAction(fakeCtx(fake), { kind: "write", path: "/etc/modules-load.d/lab.conf", content: "8021q\n", mode: "0640" });
+    await performAction(fakeCtx(fake), {
+      kind: "write",
+      path: "/etc/modules-load.d/lab.conf",
+      content: "8021q\n",
+      mode: "0640",
+    });
     expect(fake.calls.map((c) => c.kind)).toEqual(["exec", "writeFile"]);
     const backup = fake.calls[0]!.command;
     const saved = backupPath(LAB, "/etc/modules-load.d/lab.conf");
@@ -71,33 +108,58 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     expect(backup).toContain(`if [ ! -e ${saved} ] && [ ! -L ${saved} ] && [ ! -e ${saved}.absent ]; then`);
     expect(backup).toContain(`cp -P -p /etc/modules-load.d/lab.conf ${saved}`);
     expect(backup).toContain(`: > ${saved}.absent`);
-    expect(fake.writes).toEqual([{ kind: "writeFile", command: "/etc/modules-load.d/lab.conf", stdin: "8021q\n", mode: "0640" }]);
+    expect(fake.writes).toEqual([
+      { kind: "writeFile", command: "/etc/modules-load.d/lab.conf", stdin: "8021q\n", mode: "0640" },
+    ]);
   });
 
   it("write: a failing backup stops the write", async () => {
-    const fake = new FakeTransport("h1").failOn(/mkdir -p/, { code: 1, stderr: "mkdir: cannot create directory '/var/lib/lab': Read-only file system\n" });
-    const err = await performAction(fakeCtx(fake), { kind: "write", path: "/etc/x", content: "y", mode: "0644" }).catch((e: unknown) => e);
+    const fake = new FakeTransport("h1").failOn(/mkdir -p/, {
+      code: 1,
+      stderr: "mkdir: cannot create directory '/var/lib/lab': Read-only file system\n",
+    });
+    const err = await performAction(fakeCtx(fake), { kind: "write", path: "/etc/x", content: "y", mode: "0644" }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ActionError);
-    expect((err as ActionError).message).toBe("exit 1: mkdir: cannot create directory '/var/lib/lab': Read-only file system");
+    expect((err as ActionError).message).toBe(
+      "exit 1: mkdir: cannot create directory '/var/lib/lab': Read-only file system",
+    );
     expect(fake.writes).toEqual([]);
   });
 
   it("write: a writeFile failure propagates", async () => {
-    const fake = new FakeTransport("h1").failWrite(/\/etc\/x/, new Error("cannot write /etc/x: No space left on device"));
-    await expect(performAction(fakeCtx(fake), { kind: "write", path: "/etc/x", content: "y", mode: "0644" })).rejects.toThrow("No space left on device");
+    const fake = new FakeTransport("h1").failWrite(
+      /\/etc\/x/,
+      new Error("cannot write /etc/x: No space left on device"),
+    );
+    await expect(
+      performAction(fakeCtx(fake), { kind: "write", path: "/etc/x", content: "y", mode: "0644" }),
+    ).rejects.toThrow("No space left on device");
   });
 
   it("merge-json: reads the current file, keeps its keys, writes the merged JSON after a backup", async () => {
-    const fake = new FakeTransport("h1").on(/^cat /, { stdout: '{ "log-driver": "journald", "insecure-registries": ["old:5000"] }\n' });
-    await performAction(fakeCtx(fake), { kind: "merge-json", path: "/etc/docker/daemon.json", merge: { "insecure-registries": ["192.168.1.11:5000", "old:5000"] } });
+    const fake = new FakeTransport("h1").on(/^cat /, {
+      stdout: '{ "log-driver": "journald", "insecure-registries": ["old:5000"] }\n',
+    });
+    await performAction(fakeCtx(fake), {
+      kind: "merge-json",
+      path: "/etc/docker/daemon.json",
+      merge: { "insecure-registries": ["192.168.1.11:5000", "old:5000"] },
+    });
     expect(fake.commands[0]).toBe("cat /etc/docker/daemon.json 2>/dev/null || true");
-    expect(fake.commands[1]).toContain(`cp -P -p /etc/docker/daemon.json ${backupPath(LAB, "/etc/docker/daemon.json")}`);
+    expect(fake.commands[1]).toContain(
+      `cp -P -p /etc/docker/daemon.json ${backupPath(LAB, "/etc/docker/daemon.json")}`,
+    );
     expect(fake.calls.map((c) => c.kind)).toEqual(["exec", "exec", "writeFile"]);
     const written = fake.writes[0]!;
     expect(written.command).toBe("/etc/docker/daemon.json");
     expect(written.mode).toBe("0644");
     expect(written.stdin!.endsWith("}\n")).toBe(true);
-    expect(JSON.parse(written.stdin!)).toEqual({ "log-driver": "journald", "insecure-registries": ["old:5000", "192.168.1.11:5000"] });
+    expect(JSON.parse(written.stdin!)).toEqual({
+      "log-driver": "journald",
+      "insecure-registries": ["old:5000", "192.168.1.11:5000"],
+    });
   });
 
   it("merge-json: a missing or empty file counts as {}", async () => {
@@ -108,7 +170,11 @@ describe("performAction (fake transport: command shapes and faults)", () => {
 
   it("merge-json: refuses invalid JSON with a clear message, touching nothing", async () => {
     const fake = new FakeTransport("h1").on(/^cat /, { stdout: '{ "log-driver": "journald", }\n' });
-    const err = await performAction(fakeCtx(fake), { kind: "merge-json", path: "/etc/docker/daemon.json", merge: { a: [1] } }).catch((e: unknown) => e);
+    const err = await performAction(fakeCtx(fake), {
+      kind: "merge-json",
+      path: "/etc/docker/daemon.json",
+      merge: { a: [1] },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActionError);
     const e = err as ActionError;
     expect(e.command).toBe("read /etc/docker/daemon.json");
@@ -123,7 +189,9 @@ describe("performAction (fake transport: command shapes and faults)", () => {
   // merge-json case: the parse result is cast to Record without checking it is a plain object.)
   it("merge-json: refuses JSON that is not an object", async () => {
     const fake = new FakeTransport("h1").on(/^cat /, { stdout: '["x"]\n' });
-    await expect(performAction(fakeCtx(fake), { kind: "merge-json", path: "/etc/docker/daemon.json", merge: { a: [1] } })).rejects.toBeInstanceOf(ActionError);
+    await expect(
+      performAction(fakeCtx(fake), { kind: "merge-json", path: "/etc/docker/daemon.json", merge: { a: [1] } }),
+    ).rejects.toBeInstanceOf(ActionError);
   });
 
   it("restore: one command moving the copy back, or removing a file the lab created", async () => {
@@ -132,7 +200,9 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     const saved = `'${backupPath(LAB, "/etc/net/it's here").replace(/'/g, `'\\''`)}'`;
     const target = `'/etc/net/it'\\''s here'`;
     expect(fake.commands).toHaveLength(1);
-    expect(fake.commands[0]).toContain(`if [ -e ${saved} ] || [ -L ${saved} ]; then mv -f ${saved} ${target}\nelif [ -e ${saved}.absent ]; then rm -f ${target};`);
+    expect(fake.commands[0]).toContain(
+      `if [ -e ${saved} ] || [ -L ${saved} ]; then mv -f ${saved} ${target}\nelif [ -e ${saved}.absent ]; then rm -f ${target};`,
+    );
   });
 
   it("upload: reads the file relative to the lab file; one remote command copies it into a mktemp -d directory and runs the command on it", async () => {
@@ -140,9 +210,14 @@ describe("performAction (fake transport: command shapes and faults)", () => {
     try {
       const tar = dockerSaveTar(dir, "image.tar");
       const fake = new FakeTransport("h1");
-      await performAction({ ...fakeCtx(fake), labFile: join(dir, "lab.yaml") }, { kind: "upload", from: "image.tar", to: 'docker load -i "$upload"' });
+      await performAction(
+        { ...fakeCtx(fake), labFile: join(dir, "lab.yaml") },
+        { kind: "upload", from: "image.tar", to: 'docker load -i "$upload"' },
+      );
       expect(fake.writes).toEqual([]);
-      expect(fake.calls).toEqual([{ kind: "exec", command: uploadScript('docker load -i "$upload"'), stdin: String(tar), timeoutMs: 4321 }]);
+      expect(fake.calls).toEqual([
+        { kind: "exec", command: uploadScript('docker load -i "$upload"'), stdin: String(tar), timeoutMs: 4321 },
+      ]);
       expect(fake.calls[0]!.command).toMatch(/^umask 077\ndir=\$\(mktemp -d\) \|\| exit 1\n/);
       expect(fake.calls[0]!.command).not.toContain("/tmp");
     } finally {
@@ -151,8 +226,13 @@ describe("performAction (fake transport: command shapes and faults)", () => {
   });
 
   it("a failing command throws ActionError with the exit code and the last three stderr lines", async () => {
-    const fake = new FakeTransport("h1").failOn(/docker network create/, { code: 125, stderr: "one\ntwo\nthree\nfour\nfive\n\n" });
-    const err = await performAction(fakeCtx(fake), { kind: "run", command: "docker network create x" }).catch((e: unknown) => e);
+    const fake = new FakeTransport("h1").failOn(/docker network create/, {
+      code: 125,
+      stderr: "one\ntwo\nthree\nfour\nfive\n\n",
+    });
+    const err = await performAction(fakeCtx(fake), { kind: "run", command: "docker network create x" }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ActionError);
     const e = err as ActionError;
     expect(e.command).toBe("docker network create x");
@@ -161,9 +241,15 @@ describe("performAction (fake transport: command shapes and faults)", () => {
   });
 
   it("ActionError says timed out, killed by a signal, or that stderr was empty", () => {
-    expect(new ActionError("c", { code: null, stderr: "", timedOut: true }).message).toBe("timed out: (no output on stderr)");
-    expect(new ActionError("c", { code: null, signal: "KILL", stderr: "x", timedOut: false }).message).toBe("killed by KILL: x");
-    expect(new ActionError("c", { code: 3, stderr: " \n", timedOut: false }).message).toBe("exit 3: (no output on stderr)");
+    expect(new ActionError("c", { code: null, stderr: "", timedOut: true }).message).toBe(
+      "timed out: (no output on stderr)",
+    );
+    expect(new ActionError("c", { code: null, signal: "KILL", stderr: "x", timedOut: false }).message).toBe(
+      "killed by KILL: x",
+    );
+    expect(new ActionError("c", { code: 3, stderr: " \n", timedOut: false }).message).toBe(
+      "exit 3: (no output on stderr)",
+    );
   });
 
   it("a transport that throws (connection lost) propagates the error as is", async () => {
@@ -243,7 +329,10 @@ describe("backup and restore, run with sh", () => {
     const original = '{"log-driver":"journald","insecure-registries":["old:5000"]}';
     writeFileSync(path, original);
     await performAction(ctx, { kind: "merge-json", path, merge: { "insecure-registries": ["new:5000"] } });
-    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({ "log-driver": "journald", "insecure-registries": ["old:5000", "new:5000"] });
+    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({
+      "log-driver": "journald",
+      "insecure-registries": ["old:5000", "new:5000"],
+    });
     await performAction(ctx, { kind: "restore", path });
     expect(readFileSync(path, "utf8")).toBe(original);
   });
@@ -300,12 +389,20 @@ describe("upload refuses what must not leave this machine, whatever the plan say
       writeFileSync(join(labDir, "notes.txt"), "not an image");
       const fake = new FakeTransport("h1");
       const ctx = { ...fakeCtx(fake), labFile: join(labDir, "lab.yaml") };
-      await expect(performAction(ctx, { kind: "upload", from: "../id_ed25519", to: "cat" })).rejects.toThrow(/upload refused: .*outside the lab file's directory/);
-      await expect(performAction(ctx, { kind: "upload", from: join(home, "id_ed25519"), to: "cat" })).rejects.toThrow(/outside the lab file's directory/);
-      await expect(performAction(ctx, { kind: "upload", from: "notes.txt", to: "cat" })).rejects.toThrow(/not a `docker save` archive/);
+      await expect(performAction(ctx, { kind: "upload", from: "../id_ed25519", to: "cat" })).rejects.toThrow(
+        /upload refused: .*outside the lab file's directory/,
+      );
+      await expect(performAction(ctx, { kind: "upload", from: join(home, "id_ed25519"), to: "cat" })).rejects.toThrow(
+        /outside the lab file's directory/,
+      );
+      await expect(performAction(ctx, { kind: "upload", from: "notes.txt", to: "cat" })).rejects.toThrow(
+        /not a `docker save` archive/,
+      );
       // A FIFO (or a device) would block the reader or never end: refused at once.
       execFileSync("mkfifo", [join(labDir, "image.tar")]);
-      await expect(performAction(ctx, { kind: "upload", from: "image.tar", to: "cat" })).rejects.toThrow("upload refused: image.tar is not a `docker save` archive");
+      await expect(performAction(ctx, { kind: "upload", from: "image.tar", to: "cat" })).rejects.toThrow(
+        "upload refused: image.tar is not a `docker save` archive",
+      );
       expect(fake.calls).toEqual([]);
     } finally {
       rmSync(home, { recursive: true, force: true });
@@ -319,13 +416,22 @@ describe("upload, run with sh", () => {
   let ctx: ActionContext;
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), "lab-upload-sh-"));
-    ctx = { transport: new LocalTransport("local", root), lab: LAB, labFile: join(root, "lab.yaml"), timeoutMs: 10_000 };
+    ctx = {
+      transport: new LocalTransport("local", root),
+      lab: LAB,
+      labFile: join(root, "lab.yaml"),
+      timeoutMs: 10_000,
+    };
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("the command gets the exact bytes in a new 0700 directory as a 0600 file; both are gone afterwards", async () => {
     const bytes = dockerSaveTar(root, "image.tar", Buffer.from([0x00, 0xff, 0x0a, 0x27, 0x24, 0x28, 0x0a]));
-    await performAction(ctx, { kind: "upload", from: "image.tar", to: `cp "$upload" copy && stat -c %a "$(dirname "$upload")" "$upload" > modes && printf %s "$upload" > where` });
+    await performAction(ctx, {
+      kind: "upload",
+      from: "image.tar",
+      to: `cp "$upload" copy && stat -c %a "$(dirname "$upload")" "$upload" > modes && printf %s "$upload" > where`,
+    });
     expect(readFileSync(join(root, "copy"))).toEqual(bytes);
     expect(readFileSync(join(root, "modes"), "utf8").split("\n").filter(Boolean)).toEqual(["700", "600"]);
     const where = readFileSync(join(root, "where"), "utf8");
@@ -336,7 +442,11 @@ describe("upload, run with sh", () => {
 
   it("a failing command fails the action and still removes the directory", async () => {
     dockerSaveTar(root, "bad.tar");
-    const err = await performAction(ctx, { kind: "upload", from: "bad.tar", to: `printf %s "$upload" > where2; exit 3` }).catch((e: unknown) => e);
+    const err = await performAction(ctx, {
+      kind: "upload",
+      from: "bad.tar",
+      to: `printf %s "$upload" > where2; exit 3`,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActionError);
     expect((err as ActionError).result.code).toBe(3);
     expect(existsSync(join(readFileSync(join(root, "where2"), "utf8"), ".."))).toBe(false);

@@ -53,17 +53,45 @@ describe("resolveEndpoints", () => {
       connectTimeoutS: 7,
       sudo: {},
     });
-    expect(eps.get("docker02")).toMatchObject({ host: "vm2.example", port: 2222, user: "admin", agent: true, identityFile: "~/.ssh/lab_key", sudo: { passwordEnv: "SUDO_PW" } });
+    expect(eps.get("docker02")).toMatchObject({
+      host: "vm2.example",
+      port: 2222,
+      user: "admin",
+      agent: true,
+      identityFile: "~/.ssh/lab_key",
+      sudo: { passwordEnv: "SUDO_PW" },
+    });
     expect(eps.get("docker02")!.jump).toBeUndefined();
   });
 
   it("lets the inventory override host, port, user, identity file and add a proxy command, per host", () => {
     const eps = resolveEndpoints(twoHosts, {
-      hosts: { docker02: { host: "127.0.0.1", port: 2202, user: "root", identity_file: "/tmp/key", proxy_command: ["nc", "x", "22"] } },
+      hosts: {
+        docker02: {
+          host: "127.0.0.1",
+          port: 2202,
+          user: "root",
+          identity_file: "/tmp/key",
+          proxy_command: ["nc", "x", "22"],
+        },
+      },
     });
-    expect(eps.get("docker02")).toMatchObject({ host: "127.0.0.1", port: 2202, user: "root", identityFile: "/tmp/key", proxyCommand: ["nc", "x", "22"], agent: true, connectTimeoutS: 7 });
+    expect(eps.get("docker02")).toMatchObject({
+      host: "127.0.0.1",
+      port: 2202,
+      user: "root",
+      identityFile: "/tmp/key",
+      proxyCommand: ["nc", "x", "22"],
+      agent: true,
+      connectTimeoutS: 7,
+    });
     // untouched host keeps the lab file's settings
-    expect(eps.get("docker01")).toMatchObject({ host: "192.168.1.11", port: 22, user: "student", proxyCommand: undefined });
+    expect(eps.get("docker01")).toMatchObject({
+      host: "192.168.1.11",
+      port: 22,
+      user: "student",
+      proxyCommand: undefined,
+    });
   });
 
   it("an inventory entry for a host the lab does not have is a usage error naming it", () => {
@@ -90,7 +118,11 @@ hosts:
     const eps = resolveEndpoints(jumpLab);
     expect(eps.get("bastion")!.jump).toBeUndefined();
     expect(eps.get("inner")!.jump).toEqual(eps.get("bastion"));
-    expect(eps.get("deeper")!.jump).toMatchObject({ name: "inner", host: "10.0.0.2", jump: { name: "bastion", host: "bastion.example", port: 2200 } });
+    expect(eps.get("deeper")!.jump).toMatchObject({
+      name: "inner",
+      host: "10.0.0.2",
+      jump: { name: "bastion", host: "bastion.example", port: 2200 },
+    });
   });
 
   it("the inventory override of the jump host applies to the hop too", () => {
@@ -149,17 +181,28 @@ describe("loadInventory", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const expected = { docker01: { host: "127.0.0.1", port: 2201, user: "root", identity_file: "/keys/id" }, docker02: { proxy_command: ["nc", "h", "22"] } };
+  const expected = {
+    docker01: { host: "127.0.0.1", port: 2201, user: "root", identity_file: "/keys/id" },
+    docker02: { proxy_command: ["nc", "h", "22"] },
+  };
 
   it("accepts YAML with known_hosts and hosts", async () => {
     const inv = await loadInventory(
-      file("a.yaml", "known_hosts: /tmp/kh\nhosts:\n  docker01: { host: 127.0.0.1, port: 2201, user: root, identity_file: /keys/id }\n  docker02:\n    proxy_command: [nc, h, '22']\n"),
+      file(
+        "a.yaml",
+        "known_hosts: /tmp/kh\nhosts:\n  docker01: { host: 127.0.0.1, port: 2201, user: root, identity_file: /keys/id }\n  docker02:\n    proxy_command: [nc, h, '22']\n",
+      ),
     );
     expect(inv).toEqual({ known_hosts: "/tmp/kh", hosts: expected });
   });
 
   it("accepts a bare YAML map of hosts", async () => {
-    const inv = await loadInventory(file("b.yml", "docker01: { host: 127.0.0.1, port: 2201, user: root, identity_file: /keys/id }\ndocker02: { proxy_command: [nc, h, '22'] }\n"));
+    const inv = await loadInventory(
+      file(
+        "b.yml",
+        "docker01: { host: 127.0.0.1, port: 2201, user: root, identity_file: /keys/id }\ndocker02: { proxy_command: [nc, h, '22'] }\n",
+      ),
+    );
     expect(inv).toEqual({ hosts: expected });
   });
 

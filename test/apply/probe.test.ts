@@ -9,7 +9,14 @@ import type { Step } from "../../src/plan/types.js";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
-const step = (id: string, over: Partial<Step> = {}): Step => ({ id, phase: "interfaces", title: id, actions: [], undo: [], ...over });
+const step = (id: string, over: Partial<Step> = {}): Step => ({
+  id,
+  phase: "interfaces",
+  title: id,
+  actions: [],
+  undo: [],
+  ...over,
+});
 const write = (path: string, content: string) => ({ kind: "write" as const, path, content, mode: "0644" });
 const run = (command: string) => ({ kind: "run" as const, command });
 
@@ -89,7 +96,10 @@ describe("probeScript", () => {
   });
 
   it("is valid sh", () => {
-    const script = probeScript([step("c", { check: "[ -e /nonexistent ] && grep -q x /etc/hostname", actions: [write("/tmp/x", "y")] })], "/var/lib/lab/t.json");
+    const script = probeScript(
+      [step("c", { check: "[ -e /nonexistent ] && grep -q x /etc/hostname", actions: [write("/tmp/x", "y")] })],
+      "/var/lib/lab/t.json",
+    );
     expect(spawnSync("sh", ["-n", "-c", script]).status).toBe(0);
     // and sh -n does catch a broken script, so the line above can fail
     expect(spawnSync("sh", ["-n", "-c", `${script}\nif then`], { stdio: "ignore" }).status).not.toBe(0);

@@ -6,7 +6,10 @@ import { scratchDir } from "../helpers/scratch-dir.js";
 
 /** The real CLI in a child process: exit codes, streams and files as a user sees them. */
 function lab(...args: string[]) {
-  const r = spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -30,7 +33,9 @@ describe("lab validate", () => {
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split("\n");
     // A schema error and a semantic error, both reported in one run.
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:15:1: unknown key 'promiscuous'.*did you mean 'promisc'`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${file}:15:1: unknown key 'promiscuous'.*did you mean 'promisc'`)),
+    );
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: .*172.16.10.10 is used twice`)));
     expect(r.stderr).toMatch(/invalid, \d+ errors?/);
   });
@@ -38,7 +43,10 @@ describe("lab validate", () => {
   it("prints one JSON document with --json", () => {
     const r = lab("validate", "--json", "labs/single-network.yaml");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, files: [{ file: "labs/single-network.yaml", ok: true, issues: [] }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      files: [{ file: "labs/single-network.yaml", ok: true, issues: [] }],
+    });
   });
 
   it("exits 2 for a missing file or an unknown flag", () => {

@@ -12,8 +12,24 @@ import { scratchDir } from "../helpers/scratch-dir.js";
  * and fish scripts driving `lab` on PATH, as a person's shell would on Tab.
  */
 const repo = resolve(import.meta.dirname, "..", "..");
-const complete = (...words: string[]) => completeWords(buildProgram(() => {}), words);
-const UP_FLAGS = ["--no-check", "--stats", "--allow-docker-restart", "--vlan-standin", "--sandbox", "--inventory", "--strict-host-keys", "--parallel", "--verbose", "--allow-env", "--help"];
+const complete = (...words: string[]) =>
+  completeWords(
+    buildProgram(() => {}),
+    words,
+  );
+const UP_FLAGS = [
+  "--no-check",
+  "--stats",
+  "--allow-docker-restart",
+  "--vlan-standin",
+  "--sandbox",
+  "--inventory",
+  "--strict-host-keys",
+  "--parallel",
+  "--verbose",
+  "--allow-env",
+  "--help",
+];
 
 /** A working directory with lab files, other files, a folder, and `lab` on PATH (the TypeScript, via tsx). */
 function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
@@ -32,7 +48,18 @@ function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
 
 describe("completion words (from the program's own definition)", () => {
   it("commands, then a command's flags, then --format values", () => {
-    expect(complete("")).toEqual(["validate", "schema", "plan", "up", "check", "status", "down", "graph", "sandbox", "completion"]);
+    expect(complete("")).toEqual([
+      "validate",
+      "schema",
+      "plan",
+      "up",
+      "check",
+      "status",
+      "down",
+      "graph",
+      "sandbox",
+      "completion",
+    ]);
     expect(complete("u")).toEqual(["up"]);
     expect(complete("up", "--")).toEqual(UP_FLAGS);
     expect(complete("plan", "x.yaml", "--format", "")).toEqual(["text", "sh", "json"]);
@@ -55,7 +82,10 @@ describe("completion words (from the program's own definition)", () => {
   it("--host offers the lab's own host names, and only names of the host-name grammar", () => {
     const dir = scratchDir("completion-hosts");
     const file = join(dir, "hostile.yaml");
-    writeFileSync(file, 'name: h\nhosts:\n  docker01: { address: 10.0.0.1 }\n  "$(touch pwned)": { address: 10.0.0.2 }\n  "a b": { address: 10.0.0.3 }\n');
+    writeFileSync(
+      file,
+      'name: h\nhosts:\n  docker01: { address: 10.0.0.1 }\n  "$(touch pwned)": { address: 10.0.0.2 }\n  "a b": { address: 10.0.0.3 }\n',
+    );
     expect(complete("plan", join(repo, "labs/two-host-vlan.yaml"), "--host", "")).toEqual(["docker01", "docker02"]);
     expect(complete("plan", file, "--host", "")).toEqual(["docker01"]);
     expect(complete("plan", join(dir, "missing.yaml"), "--host", "")).toEqual([]);
@@ -97,9 +127,17 @@ _lab_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
   it.skipIf(!fish)("fish: the same answers through `complete -C`", () => {
     const { dir, env } = workspace();
     const ask = (line: string) => {
-      const r = spawnSync("fish", ["--no-config", "-c", `lab completion fish | source; complete -C '${line}'`], { cwd: dir, env, encoding: "utf8" });
+      const r = spawnSync("fish", ["--no-config", "-c", `lab completion fish | source; complete -C '${line}'`], {
+        cwd: dir,
+        env,
+        encoding: "utf8",
+      });
       expect(r.status, r.stderr).toBe(0);
-      return r.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]!).sort();
+      return r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split("\t")[0]!)
+        .sort();
     };
     expect(ask("lab up --")).toEqual([...UP_FLAGS].sort());
     expect(ask("lab plan x.yaml --host ")).toEqual(["docker01", "docker02"]);
@@ -110,7 +148,15 @@ _lab_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
   const zsh = spawnSync("zsh", ["--version"]).status === 0;
   it.skipIf(!zsh)("zsh: the script parses, and defines _lab when sourced after compinit", () => {
     const { dir, env } = workspace();
-    const r = spawnSync("zsh", ["-f", "-c", "autoload -U compinit && compinit -u -D && source <(lab completion zsh) && whence -w _lab && print ${_comps[lab]}"], { cwd: dir, env, encoding: "utf8" });
+    const r = spawnSync(
+      "zsh",
+      [
+        "-f",
+        "-c",
+        "autoload -U compinit && compinit -u -D && source <(lab completion zsh) && whence -w _lab && print ${_comps[lab]}",
+      ],
+      { cwd: dir, env, encoding: "utf8" },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe("_lab: function\n_lab\n");
   });

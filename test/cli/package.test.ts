@@ -16,7 +16,12 @@ const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as
 /** The working tree as a clone would have it: tracked and new files, nothing ignored (no dist/, no node_modules/). */
 function copyOfWorkingTree(): string {
   const dir = join(scratchDir("pkg-src"), "lab");
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repo, encoding: "utf8" }).split("\0").filter(Boolean);
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: repo,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter(Boolean);
   for (const file of files) {
     if (!existsSync(join(repo, file))) continue; // deleted, not yet committed
     mkdirSync(join(dir, file, ".."), { recursive: true });
@@ -26,7 +31,11 @@ function copyOfWorkingTree(): string {
 }
 
 const npm = (args: string[], cwd: string) => {
-  const r = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
+  const r = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, npm_config_update_notifier: "false" },
+  });
   expect(r.status, `npm ${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0);
   return r.stdout;
 };
@@ -36,14 +45,22 @@ describe("npm pack, then npm install -g of the tarball", { timeout: 240_000 }, (
   let installed: string;
   let outside: string;
   let files: string[];
-  const lab = (...args: string[]) => spawnSync(join(prefix, "bin", "lab"), args, { cwd: outside, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const lab = (...args: string[]) =>
+    spawnSync(join(prefix, "bin", "lab"), args, {
+      cwd: outside,
+      encoding: "utf8",
+      env: { ...process.env, CI: "true" },
+    });
 
   beforeAll(() => {
     const src = copyOfWorkingTree();
     // A developer's clone: its node_modules are there, so prepare type-checks while it builds.
     symlinkSync(join(repo, "node_modules"), join(src, "node_modules"));
     const out = scratchDir("pkg-out");
-    const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", out], src)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", out], src)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     files = packed[0]!.files.map((f) => f.path).sort();
     prefix = scratchDir("pkg-prefix");
     npm(["install", "--global", "--prefix", prefix, join(out, packed[0]!.filename)], out);
@@ -52,9 +69,19 @@ describe("npm pack, then npm install -g of the tarball", { timeout: 240_000 }, (
   }, 180_000);
 
   it("holds exactly what the CLI needs at run time: the built JavaScript, templates, labs, schema", () => {
-    const outsideAllowed = files.filter((f) => !/^(dist\/.+\.js|templates\/.+|labs\/[\w-]+\.yaml|schema\/lab\.schema\.json|package\.json|README\.md)$/.test(f));
+    const outsideAllowed = files.filter(
+      (f) =>
+        !/^(dist\/.+\.js|templates\/.+|labs\/[\w-]+\.yaml|schema\/lab\.schema\.json|package\.json|README\.md)$/.test(f),
+    );
     expect(outsideAllowed).toEqual([]);
-    for (const needed of ["dist/cli/main.js", "templates/sandbox/hostinit.sh", "templates/completion/lab.bash", "labs/two-host-vlan.yaml", "schema/lab.schema.json"]) expect(files).toContain(needed);
+    for (const needed of [
+      "dist/cli/main.js",
+      "templates/sandbox/hostinit.sh",
+      "templates/completion/lab.bash",
+      "labs/two-host-vlan.yaml",
+      "schema/lab.schema.json",
+    ])
+      expect(files).toContain(needed);
   });
 
   it("lab --version, validate and plan work from outside the repository, on the packaged sample labs", () => {
@@ -74,7 +101,10 @@ describe("npm pack, then npm install -g of the tarball", { timeout: 240_000 }, (
   const skip = realHostsUnavailable();
   it.skipIf(!!skip)("the installed lab builds a sandbox lab from its own templates, and takes it down", () => {
     const file = join(outside, "lab.yaml");
-    execFileSync("sh", ["-c", `sed 's/^name: .*/name: t-pkg/' ${join(installed, "labs", "macvlan-netns.yaml")} > ${file}`]);
+    execFileSync("sh", [
+      "-c",
+      `sed 's/^name: .*/name: t-pkg/' ${join(installed, "labs", "macvlan-netns.yaml")} > ${file}`,
+    ]);
     const up = lab("up", file, "--sandbox");
     expect(up.status, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toMatch(/checks: all \d+ as expected/);
@@ -88,7 +118,11 @@ describe("npm install -g --install-links of a clone without node_modules or dist
     const src = copyOfWorkingTree();
     const prefix = scratchDir("pkg-clone-prefix");
     npm(["install", "--global", "--install-links", "--prefix", prefix, src], scratchDir("pkg-clone-cwd"));
-    const v = spawnSync(join(prefix, "bin", "lab"), ["plan", join(prefix, "lib", "node_modules", "lab", "labs", "two-host-vlan.yaml")], { encoding: "utf8", cwd: scratchDir("pkg-clone-run") });
+    const v = spawnSync(
+      join(prefix, "bin", "lab"),
+      ["plan", join(prefix, "lib", "node_modules", "lab", "labs", "two-host-vlan.yaml")],
+      { encoding: "utf8", cwd: scratchDir("pkg-clone-run") },
+    );
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout).toContain("Plan for lab two-host-vlan");
   });

@@ -16,7 +16,10 @@ describe("output a lab file or a host controls", () => {
     const dir = scratchDir("tty-safety");
     const file = join(dir, "lab.yaml");
     writeFileSync(file, 'name: t\nhosts:\n  docker01: { address: 10.0.0.1, os: "x\\e]0;PWNED\\a\\e[2Kall good" }\n');
-    const r = spawnSync(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), "validate", file], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+    const r = spawnSync(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), "validate", file], {
+      encoding: "utf8",
+      env: { ...process.env, CI: "true" },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).not.toMatch(/[\u001b\u0007]/);
     expect(r.stderr).toContain("\\u001b]0;PWNED\\u0007");
@@ -30,7 +33,16 @@ describe("output a lab file or a host controls", () => {
 
   it("JUnit stays well-formed XML whatever a host's ping printed", () => {
     const result = {
-      probe: { from: "a", to: "b", toHost: "h", address: "10.0.0.2", expect: "reachable", reason: "r", command: "ping", explicit: false },
+      probe: {
+        from: "a",
+        to: "b",
+        toHost: "h",
+        address: "10.0.0.2",
+        expect: "reachable",
+        reason: "r",
+        command: "ping",
+        explicit: false,
+      },
       fromHost: "h",
       outcome: "error",
       reachable: false,

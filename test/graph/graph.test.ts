@@ -18,10 +18,17 @@ describe("lab graph: the topology", () => {
     expect(edgesFrom(t, "docker02__ens33_10").map((e) => e.to)).toEqual(["docker02__ens33"]);
     expect(edgesFrom(t, "docker02__net__mac_net10").map((e) => e.to)).toEqual(["docker02__ens33_10"]);
     expect(edgesFrom(t, "docker02__c__bbox11").map((e) => e.to)).toEqual(["docker02__net__mac_net10"]);
-    expect(edgesFrom(t, "docker01__ens33")).toEqual([{ from: "docker01__ens33", to: "lan", label: "802.1Q: VLAN 10, 20", style: "solid" }]);
+    expect(edgesFrom(t, "docker01__ens33")).toEqual([
+      { from: "docker01__ens33", to: "lan", label: "802.1Q: VLAN 10, 20", style: "solid" },
+    ]);
     expect(node(t, "docker01__registry")?.lines).toEqual(["registry", "192.168.1.11:5000", "busybox:latest"]);
     expect(node(t, "docker02__registry")).toBeUndefined();
-    expect(edgesFrom(t, "docker01__c__bbox10")).toContainEqual({ from: "docker01__c__bbox10", to: "docker02__c__bbox21", label: "check: unreachable", style: "dotted" });
+    expect(edgesFrom(t, "docker01__c__bbox10")).toContainEqual({
+      from: "docker01__c__bbox10",
+      to: "docker02__c__bbox21",
+      label: "check: unreachable",
+      style: "dotted",
+    });
   });
 
   it("docker-trunk: a parent Docker makes itself is drawn as such, on the NIC", async () => {
@@ -33,10 +40,14 @@ describe("lab graph: the topology", () => {
 
   it("macvlan-host-shim and macvlan-netns: the shim and the namespaces with their interfaces", async () => {
     const shim = labTopology(await load("labs/macvlan-host-shim.yaml"));
-    expect(shim.clusters.flatMap((c) => c.nodes).some((n) => n.kind === "shim" && n.lines.includes("host shim"))).toBe(true);
+    expect(shim.clusters.flatMap((c) => c.nodes).some((n) => n.kind === "shim" && n.lines.includes("host shim"))).toBe(
+      true,
+    );
     const netns = labTopology(await load("labs/macvlan-netns.yaml"));
     expect(node(netns, "docker01__ns__ns1")?.lines).toEqual(["ns1", "namespace", "mv1 10.20.0.11/24"]);
-    expect(edgesFrom(netns, "docker01__ns__ns1")).toEqual([{ from: "docker01__ns__ns1", to: "docker01__ens33", label: "mv1: macvlan bridge", style: "solid" }]);
+    expect(edgesFrom(netns, "docker01__ns__ns1")).toEqual([
+      { from: "docker01__ns__ns1", to: "docker01__ens33", label: "mv1: macvlan bridge", style: "solid" },
+    ]);
   });
 
   it("ids stay unique and safe: names differing only in '.' and '-'", () => {
@@ -70,12 +81,19 @@ describe("lab graph: Mermaid and DOT", () => {
     }
     // Every line is a header, a node with a quoted label, a subgraph, its end, or an edge.
     for (const line of mermaid.trimEnd().split("\n").slice(4)) {
-      expect(line).toMatch(/^\s+(subgraph [A-Za-z0-9_]+\["[^"]*"\]|end|[A-Za-z0-9_]+\W{1,2}"[^"]*"\W{1,2}|[A-Za-z0-9_]+ (---|-\.-)(\|"[^"]*"\|)? [A-Za-z0-9_]+)$/);
+      expect(line).toMatch(
+        /^\s+(subgraph [A-Za-z0-9_]+\["[^"]*"\]|end|[A-Za-z0-9_]+\W{1,2}"[^"]*"\W{1,2}|[A-Za-z0-9_]+ (---|-\.-)(\|"[^"]*"\|)? [A-Za-z0-9_]+)$/,
+      );
     }
   });
 
   it("escapes quotes and angle brackets in labels", () => {
-    const t: Topology = { title: 'a "b"', lan: { id: "lan", kind: "lan", lines: ['say "hi" <b>'] }, clusters: [], edges: [] };
+    const t: Topology = {
+      title: 'a "b"',
+      lan: { id: "lan", kind: "lan", lines: ['say "hi" <b>'] },
+      clusters: [],
+      edges: [],
+    };
     expect(toMermaid(t)).toContain('lan{{"<b>say #quot;hi#quot; #lt;b#gt;</b>"}}');
     expect(toDot(t)).toContain('graph "a \\"b\\"" {');
     expect(toDot(t)).toContain('lan [label="say \\"hi\\" <b>", shape=hexagon];');
@@ -83,8 +101,8 @@ describe("lab graph: Mermaid and DOT", () => {
 
   it("whatever a topology holds: Mermaid labels as entity codes, plain ids (keywords prefixed); DOT strings escaped, one line each", () => {
     const t: Topology = {
-      title: "t\"x\n",
-      lan: { id: "end", kind: "lan", lines: ['a]|`b\n#quot; & $$'] },
+      title: 't"x\n',
+      lan: { id: "end", kind: "lan", lines: ["a]|`b\n#quot; & $$"] },
       clusters: [{ id: "node", label: "c (1)", nodes: [{ id: "a.b", kind: "nic", lines: ["x\\N &amp;"] }] }],
       edges: [{ from: "a.b", to: "end", label: 'say "hi"\nthere', style: "solid" }],
     };

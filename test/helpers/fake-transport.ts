@@ -12,7 +12,10 @@ import type { ExecOptions, ExecResult, Transport, TransportStats } from "../../s
 export type FakeReply = Partial<ExecResult>;
 
 /** A reply, or a function of the command (undefined: fall through to the rules). */
-export type FakeScript = (command: string, options: ExecOptions) => FakeReply | undefined | Promise<FakeReply | undefined>;
+export type FakeScript = (
+  command: string,
+  options: ExecOptions,
+) => FakeReply | undefined | Promise<FakeReply | undefined>;
 
 export interface FakeRule {
   match: RegExp;
@@ -32,7 +35,14 @@ export interface FakeCall {
   timeoutMs?: number;
 }
 
-const ok = (reply: FakeReply = {}): ExecResult => ({ code: 0, stdout: "", stderr: "", timedOut: false, durationMs: 1, ...reply });
+const ok = (reply: FakeReply = {}): ExecResult => ({
+  code: 0,
+  stdout: "",
+  stderr: "",
+  timedOut: false,
+  durationMs: 1,
+  ...reply,
+});
 
 export class FakeTransport implements Transport {
   readonly stats: TransportStats = { connections: 1, commands: 0 };
@@ -103,13 +113,21 @@ export class FakeTransport implements Transport {
   readonly released: string[] = [];
 
   /** As exec; a reply holding the marker is "held" until released (recorded in `released`). */
-  async hold(command: string, marker: string, options: ExecOptions = {}): Promise<ExecResult & { release?: () => Promise<void> }> {
+  async hold(
+    command: string,
+    marker: string,
+    options: ExecOptions = {},
+  ): Promise<ExecResult & { release?: () => Promise<void> }> {
     const result = await this.exec(command, options);
     if (!result.stdout.includes(marker)) return result;
     return { ...result, release: async () => void this.released.push(command) };
   }
 
-  async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
+  async writeFile(
+    path: string,
+    content: string | Buffer,
+    options: { mode?: string; owner?: string } = {},
+  ): Promise<void> {
     this.calls.push({ kind: "writeFile", command: path, stdin: String(content), mode: options.mode });
     const fault = this.writeFaults.find((f) => f.match.test(path));
     if (fault) throw fault.error;

@@ -26,7 +26,8 @@ export class LocalTransport implements Transport {
     private readonly env: Record<string, string> = {},
   ) {
     for (const [from, to] of rewrite) {
-      if (!/^\/[A-Za-z0-9_./-]+$/.test(from) || !/^\/[A-Za-z0-9_./-]+$/.test(to)) throw new Error(`LocalTransport: rewrite ${from} → ${to}: plain absolute paths only`);
+      if (!/^\/[A-Za-z0-9_./-]+$/.test(from) || !/^\/[A-Za-z0-9_./-]+$/.test(to))
+        throw new Error(`LocalTransport: rewrite ${from} → ${to}: plain absolute paths only`);
     }
   }
 
@@ -39,7 +40,11 @@ export class LocalTransport implements Transport {
     this.stats.commands++;
     this.commands.push(command);
     return new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", this.map(command)], { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn("sh", ["-c", this.map(command)], {
+        cwd: this.cwd,
+        env: { ...process.env, ...this.env },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       let timedOut = false;
@@ -60,7 +65,14 @@ export class LocalTransport implements Transport {
       child.on("error", reject);
       child.on("close", (code, signal) => {
         clearTimeout(timer);
-        resolve({ code: timedOut ? null : code, signal: signal ?? undefined, stdout, stderr, timedOut, durationMs: Date.now() - started });
+        resolve({
+          code: timedOut ? null : code,
+          signal: signal ?? undefined,
+          stdout,
+          stderr,
+          timedOut,
+          durationMs: Date.now() - started,
+        });
       });
       // A command that exits before reading its input must not crash the run with EPIPE.
       child.stdin.on("error", () => {});
@@ -74,7 +86,11 @@ export class LocalTransport implements Transport {
   }
 
   /** The same temp-file-and-rename write SshTransport.writeFile does, run locally. */
-  async writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
+  async writeFile(
+    path: string,
+    content: string | Buffer,
+    options: { mode?: string; owner?: string } = {},
+  ): Promise<void> {
     const r = await this.exec(atomicWriteScript(path, options), { stdin: content });
     if (r.code !== 0) throw new Error(`cannot write ${path}: ${r.stderr.trim() || `exit ${r.code}`}`);
   }

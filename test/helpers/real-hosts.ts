@@ -23,11 +23,18 @@ export function realHostsUnavailable(): string | undefined {
 
 /** Why Docker sandbox tests cannot run here, or undefined when they can. */
 export function dockerHostsUnavailable(): string | undefined {
-  return realHostsUnavailable() ?? (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)");
+  return (
+    realHostsUnavailable() ??
+    (existsSync("/usr/sbin/dockerd") ? undefined : "needs dockerd (bash scripts/install-deps.sh installs docker.io)")
+  );
 }
 
 /** A scratch working directory holding a copy of a sample lab under a test-specific name. */
-export function scratchLab(sample: string, name: string, edit: (text: string) => string = (t) => t): { dir: string; file: string } {
+export function scratchLab(
+  sample: string,
+  name: string,
+  edit: (text: string) => string = (t) => t,
+): { dir: string; file: string } {
   const dir = scratchDir(name);
   const text = readFileSync(join(repo, sample), "utf8").replace(/^name: .*$/m, `name: ${name}`);
   const file = join(dir, "lab.yaml");
@@ -56,8 +63,17 @@ export function lab(cwd: string, ...args: string[]): { code: number | null; stdo
 }
 
 /** The CLI with a longer time limit (VMs under software emulation are slow). */
-export function labWithin(timeoutMs: number, cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, [cli, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: timeoutMs });
+export function labWithin(
+  timeoutMs: number,
+  cwd: string,
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(tsx, [cli, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true" },
+    timeout: timeoutMs,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,11 +84,16 @@ export function sshVia(inventoryFile: string, host: string, command: string, tim
   return execFileSync(
     "ssh",
     [
-      "-o", "BatchMode=yes",
-      "-o", `UserKnownHostsFile=${inventory.known_hosts}`,
-      "-o", "StrictHostKeyChecking=yes",
-      "-o", `ProxyCommand=${h.proxy_command.join(" ")}`,
-      "-i", h.identity_file,
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      `UserKnownHostsFile=${inventory.known_hosts}`,
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      `ProxyCommand=${h.proxy_command.join(" ")}`,
+      "-i",
+      h.identity_file,
       `root@${h.host}`,
       command,
     ],

@@ -36,13 +36,39 @@ export class Terminal {
     writeFileSync(config, "set -g history-limit 20000\nset -g status off\n");
     // node --import tsx runs the TypeScript in one process, as node runs dist/ for a user
     // (the tsx launcher would put a second process between the terminal and lab).
-    const command = ["node", "--import", pathToFileURL(join(repo, "node_modules/tsx/dist/loader.mjs")).href, join(repo, "src/cli/main.ts"), ...args].map(shellQuote).join(" ");
+    const command = [
+      "node",
+      "--import",
+      pathToFileURL(join(repo, "node_modules/tsx/dist/loader.mjs")).href,
+      join(repo, "src/cli/main.ts"),
+      ...args,
+    ]
+      .map(shellQuote)
+      .join(" ");
     // Like a person's interactive shell, the wrapper survives Ctrl-C (a plain `sh -c` would
     // die of it and take the terminal with it); lab, in the same process group, gets it too.
     const script = `trap : INT; cd ${shellQuote(cwd)} && env -u CI ${command}; echo $? > ${shellQuote(rcFile)}; exec sleep 3600`;
-    execFileSync("tmux", ["-S", socket, "-f", config, "new-session", "-d", "-x", String(size.cols), "-y", String(size.rows), "sh", "-c", script], {
-      env: { ...process.env, TERM: "xterm-256color" },
-    });
+    execFileSync(
+      "tmux",
+      [
+        "-S",
+        socket,
+        "-f",
+        config,
+        "new-session",
+        "-d",
+        "-x",
+        String(size.cols),
+        "-y",
+        String(size.rows),
+        "sh",
+        "-c",
+        script,
+      ],
+      {
+        env: { ...process.env, TERM: "xterm-256color" },
+      },
+    );
     return new Terminal(socket, rcFile);
   }
 
@@ -58,7 +84,8 @@ export class Terminal {
     for (;;) {
       const screen = this.screen();
       if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern} in ${timeoutMs} ms; it shows:\n${screen}`);
+      if (Date.now() > deadline)
+        throw new Error(`the terminal never showed ${pattern} in ${timeoutMs} ms; it shows:\n${screen}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -72,7 +99,8 @@ export class Terminal {
   async exitCode(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (!existsSync(this.rcFile) || readFileSync(this.rcFile, "utf8").trim() === "") {
-      if (Date.now() > deadline) throw new Error(`lab did not end within ${timeoutMs} ms (a hang); the terminal shows:\n${this.screen()}`);
+      if (Date.now() > deadline)
+        throw new Error(`lab did not end within ${timeoutMs} ms (a hang); the terminal shows:\n${this.screen()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     return Number(readFileSync(this.rcFile, "utf8").trim());

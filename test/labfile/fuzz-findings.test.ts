@@ -28,7 +28,10 @@ describe("fuzz findings", () => {
   });
 
   it("a host shim on a network named toString: was a TypeError in the address rule", () => {
-    const text = lab().replace("h1: { address: 192.168.1.11 }", "h1: { address: 192.168.1.11, shim: { network: toString, address: 172.16.10.5 } }");
+    const text = lab().replace(
+      "h1: { address: 192.168.1.11 }",
+      "h1: { address: 192.168.1.11, shim: { network: toString, address: 172.16.10.5 } }",
+    );
     expect(messages(text)).toEqual(["lab.yaml:3:49: network 'toString' is not defined"]);
   });
 
@@ -38,26 +41,41 @@ describe("fuzz findings", () => {
   });
 
   it("a host named __proto__ was dropped without a word (and the lab was valid)", () => {
-    const text = lab().replace("  h1: { address: 192.168.1.11 }\n", "  h1: { address: 192.168.1.11 }\n  __proto__: { address: 192.168.1.12 }\n");
+    const text = lab().replace(
+      "  h1: { address: 192.168.1.11 }\n",
+      "  h1: { address: 192.168.1.11 }\n  __proto__: { address: 192.168.1.12 }\n",
+    );
     const result = validateText("lab.yaml", text);
     expect(result.ok).toBe(false);
-    expect(result.issues.map(formatIssue)).toEqual(["lab.yaml:4:3: '__proto__' cannot be a key or a name in a lab file"]);
+    expect(result.issues.map(formatIssue)).toEqual([
+      "lab.yaml:4:3: '__proto__' cannot be a key or a name in a lab file",
+    ]);
   });
 
   it("an alias bomb: was yaml's ReferenceError out of the loader; now an error at the first alias", () => {
-    const text = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
-    expect(messages(text)).toEqual(["lab.yaml:2:8: YAML: aliases expand to too many nodes (more than 100): write the values out, or use fewer nested aliases"]);
+    const text =
+      "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+    expect(messages(text)).toEqual([
+      "lab.yaml:2:8: YAML: aliases expand to too many nodes (more than 100): write the values out, or use fewer nested aliases",
+    ]);
   });
 
   it("a !!merge-tagged value: was a Symbol in the data, which structuredClone refused (DOMException)", () => {
     const text = lab().replace("driver: macvlan", "driver: !!merge macvlan, bogus: 1");
     const result = validateText("lab.yaml", text);
-    expect(result.issues.map(formatIssue)).toContain("lab.yaml:5:17: warning: YAML: Unresolved tag: tag:yaml.org,2002:merge; a lab file holds plain values, so the value is read as written");
-    expect(result.issues.map(formatIssue)).toContainEqual(expect.stringMatching(/^lab\.yaml:5:\d+: unknown key 'bogus'/));
+    expect(result.issues.map(formatIssue)).toContain(
+      "lab.yaml:5:17: warning: YAML: Unresolved tag: tag:yaml.org,2002:merge; a lab file holds plain values, so the value is read as written",
+    );
+    expect(result.issues.map(formatIssue)).toContainEqual(
+      expect.stringMatching(/^lab\.yaml:5:\d+: unknown key 'bogus'/),
+    );
   });
 
   it("YAML 1.1 types (!!binary, !!set, timestamps) stay plain values, with a warning for each tag", () => {
-    const text = `%YAML 1.1\n---\n${lab("description: !!binary aGVsbG8=\n")}`.replace("name: lab", "name: !!timestamp 2001-12-14");
+    const text = `%YAML 1.1\n---\n${lab("description: !!binary aGVsbG8=\n")}`.replace(
+      "name: lab",
+      "name: !!timestamp 2001-12-14",
+    );
     const result = validateText("lab.yaml", text);
     expect(result.issues.map(formatIssue)).toEqual([
       "lab.yaml:3:7: warning: YAML: Unresolved tag: tag:yaml.org,2002:timestamp; a lab file holds plain values, so the value is read as written",
@@ -73,7 +91,9 @@ describe("fuzz findings", () => {
 
   it("an image listed twice in registry.images: the plan had two steps with one id (seed:busybox)", () => {
     const text = lab("registry: { host: h1, images: [busybox, { ref: busybox }] }\n");
-    expect(messages(text)).toEqual(["lab.yaml:8:41: image busybox is already in registry.images (entry 1); list each image once"]);
+    expect(messages(text)).toEqual([
+      "lab.yaml:8:41: image busybox is already in registry.images (entry 1); list each image once",
+    ]);
     const ok = validateText("lab.yaml", lab("registry: { host: h1, images: [busybox, alpine] }\n"));
     expect(ok.ok).toBe(true);
     for (const os of ["rhel", "debian"] as const) {
@@ -94,10 +114,12 @@ describe("fuzz findings", () => {
     }
   });
 
-  it("10 and \"10\" (or true and \"true\") as keys of one map: the data kept one entry, and the lab was valid", () => {
-    const text = lab("vlans:\n  10: { addresses: { h1: 192.168.10.1/24 } }\n  \"10\": { addresses: { h1: 192.168.20.1/24 } }\n").replace(
+  it('10 and "10" (or true and "true") as keys of one map: the data kept one entry, and the lab was valid', () => {
+    const text = lab(
+      'vlans:\n  10: { addresses: { h1: 192.168.10.1/24 } }\n  "10": { addresses: { h1: 192.168.20.1/24 } }\n',
+    ).replace(
       "  h1: { address: 192.168.1.11 }\n",
-      "  h1: { address: 192.168.1.11 }\n  true: { address: 192.168.1.12 }\n  \"true\": { address: 192.168.1.13 }\n",
+      '  h1: { address: 192.168.1.11 }\n  true: { address: 192.168.1.12 }\n  "true": { address: 192.168.1.13 }\n',
     );
     expect(messages(text)).toEqual([
       "lab.yaml:5:3: the key 'true' is already in this map (line 4): YAML reads both as 'true', so one entry would be lost; a name may appear only once in a map",

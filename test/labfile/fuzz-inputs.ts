@@ -2,7 +2,21 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, Pair, parse, Scalar, stringify, visit, type Node } from "yaml";
+import {
+  Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Pair,
+  parse,
+  Scalar,
+  stringify,
+  visit,
+  type Node,
+} from "yaml";
 import { assumedFacts, buildPlan } from "../../src/plan/build-plan.js";
 import type { HostFacts } from "../../src/plan/types.js";
 import { formatIssue } from "../../src/labfile/issues.js";
@@ -70,7 +84,8 @@ function lostKey(doc: LabSource["doc"], data: unknown): string | undefined {
     seen.add(node);
     if (isMap(node) && value !== null && typeof value === "object") {
       const keys = Object.keys(value);
-      if (keys.length !== node.items.length) return `${path || "the document"}: ${node.items.length} entries in the YAML, ${keys.length} in the data`;
+      if (keys.length !== node.items.length)
+        return `${path || "the document"}: ${node.items.length} entries in the YAML, ${keys.length} in the data`;
       for (const pair of node.items) {
         const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
         const text = key === null || key === undefined ? "" : isScalar(key) ? String(key.value ?? "") : undefined;
@@ -112,7 +127,10 @@ export function check(text: string): Outcome {
     ensure(typeof issue.message === "string" && issue.message.trim().length > 0, `empty message: ${shown}`);
     // Internals leaking into messages: a stack, an object printed as such, a lookup that missed.
     ensure(!/\n\s+at |\[object \w+\]/.test(issue.message), `internals in the message: ${shown}`);
-    ensure(!/undefined/.test(issue.message) || mentions(text, source.data, "undefined"), `'undefined' in the message: ${shown}`);
+    ensure(
+      !/undefined/.test(issue.message) || mentions(text, source.data, "undefined"),
+      `'undefined' in the message: ${shown}`,
+    );
   }
   if (source.data !== undefined) {
     const lost = lostKey(source.doc, source.data);
@@ -130,13 +148,24 @@ export function check(text: string): Outcome {
     }
     // Both OS families; the Debian plan also as the sandbox makes it (VLAN stand-ins, Docker restart allowed).
     const standins = (facts: Record<string, HostFacts>) =>
-      Object.fromEntries(Object.entries(facts).map(([host, f]) => [host, { ...f, vlanStandins: lab.vlans.filter((v) => v.hosts.includes(host)).map((v) => v.id) }]));
+      Object.fromEntries(
+        Object.entries(facts).map(([host, f]) => [
+          host,
+          { ...f, vlanStandins: lab.vlans.filter((v) => v.hosts.includes(host)).map((v) => v.id) },
+        ]),
+      );
     for (const os of ["rhel", "debian"] as const) {
-      const plan = os === "rhel" ? buildPlan(lab, assumedFacts(lab, os)) : buildPlan(lab, standins(assumedFacts(lab, os)), { allowDockerRestart: true });
+      const plan =
+        os === "rhel"
+          ? buildPlan(lab, assumedFacts(lab, os))
+          : buildPlan(lab, standins(assumedFacts(lab, os)), { allowDockerRestart: true });
       ensure(plan.hosts.map((h) => h.host).join() === lab.hosts.map((h) => h.name).join(), "a plan per host");
       for (const host of plan.hosts) {
         const ids = host.steps.map((s) => s.id);
-        ensure(new Set(ids).size === ids.length, `step ids repeat on ${host.host} (${os}): ${ids.filter((id, i) => ids.indexOf(id) !== i).join(", ")}`);
+        ensure(
+          new Set(ids).size === ids.length,
+          `step ids repeat on ${host.host} (${os}): ${ids.filter((id, i) => ids.indexOf(id) !== i).join(", ")}`,
+        );
       }
       JSON.stringify(plan);
     }
@@ -170,7 +199,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Container = Json[] | { [key: string]: Json };
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const labFiles = readdirSync(join(root, "labs")).filter((f) => f.endsWith(".yaml")).sort();
+const labFiles = readdirSync(join(root, "labs"))
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 export const sampleTexts = labFiles.map((f) => readFileSync(join(root, "labs", f), "utf8"));
 export const samples = sampleTexts.map((t) => parse(t) as Json);
 
@@ -213,7 +244,12 @@ function slotsOf(tree: Json): Slot[] {
 }
 
 function containersOf(tree: Json): Container[] {
-  return [...(isContainer(tree) ? [tree] : []), ...slotsOf(tree).map((s) => get(s)).filter(isContainer)];
+  return [
+    ...(isContainer(tree) ? [tree] : []),
+    ...slotsOf(tree)
+      .map((s) => get(s))
+      .filter(isContainer),
+  ];
 }
 
 const get = (slot: Slot): Json => (slot.parent as Record<string, Json>)[slot.key]!;
@@ -227,11 +263,22 @@ function remove(slot: Slot): void {
 }
 
 /** Maps whose keys are names the lab chooses (hosts.docker01), not keys of the schema. */
-const NAMED = new Set(["hosts", "vlans", "networks", "containers", "namespaces", "interfaces", "addresses", "aux_addresses"]);
+const NAMED = new Set([
+  "hosts",
+  "vlans",
+  "networks",
+  "containers",
+  "namespaces",
+  "interfaces",
+  "addresses",
+  "aux_addresses",
+]);
 
 /** A slot's place in the schema: containers.*.ip, networks.*.subnets[].gateway. */
 function shapeOf(path: (string | number)[]): string {
-  return path.map((s, i) => (typeof s === "number" ? "[]" : i > 0 && NAMED.has(String(path[i - 1])) ? "*" : s)).join(".");
+  return path
+    .map((s, i) => (typeof s === "number" ? "[]" : i > 0 && NAMED.has(String(path[i - 1])) ? "*" : s))
+    .join(".");
 }
 
 /** Keys (names included) and leaf values of every sample, and the values seen at each place of the schema. */
@@ -254,30 +301,218 @@ const keyNames = [...keyPool];
 // ---------------------------------------------------------------------------------------
 
 const HOSTILE = [
-  "", " ", "  padded  ", "$(reboot)", "`id`", "'; rm -rf / #", "a\nb", "a\r\nb", "\u0000", "nul\u0000byte", "../../etc/passwd", "/", "-rf", "--help", "-",
-  "a b", '"', "'", "\\", "%s%n", "${HOME}", "*", "?", "~", "\t", "#", ": ", "- ", "{}", "[]", "&a", "*a", "!!str", "|", ">", "@", "`",
-  "__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "prototype", "__defineGetter__", "isPrototypeOf",
-  "null", "true", "yes", "no", "on", "off", "NaN", ".inf", "0x10", "0o17", "1e3", "-1", "010", "1_000", "12:30", "2001-12-14",
-  "a".repeat(5000), "1".repeat(400), "x".repeat(16), "ens33.".repeat(10),
+  "",
+  " ",
+  "  padded  ",
+  "$(reboot)",
+  "`id`",
+  "'; rm -rf / #",
+  "a\nb",
+  "a\r\nb",
+  "\u0000",
+  "nul\u0000byte",
+  "../../etc/passwd",
+  "/",
+  "-rf",
+  "--help",
+  "-",
+  "a b",
+  '"',
+  "'",
+  "\\",
+  "%s%n",
+  "${HOME}",
+  "*",
+  "?",
+  "~",
+  "\t",
+  "#",
+  ": ",
+  "- ",
+  "{}",
+  "[]",
+  "&a",
+  "*a",
+  "!!str",
+  "|",
+  ">",
+  "@",
+  "`",
+  "__proto__",
+  "constructor",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "prototype",
+  "__defineGetter__",
+  "isPrototypeOf",
+  "null",
+  "true",
+  "yes",
+  "no",
+  "on",
+  "off",
+  "NaN",
+  ".inf",
+  "0x10",
+  "0o17",
+  "1e3",
+  "-1",
+  "010",
+  "1_000",
+  "12:30",
+  "2001-12-14",
+  "a".repeat(5000),
+  "1".repeat(400),
+  "x".repeat(16),
+  "ens33.".repeat(10),
 ];
 const NETWORKY = [
-  "172.16.10.0/24", "172.16.10.255", "172.16.10.0", "0.0.0.0", "255.255.255.255", "0.0.0.0/0", "1.2.3.4/33", "1.2.3.4/32", "1.2.3.4/31", "1.2.3.5/31",
-  "172.16.10.10/32", "01.02.03.04", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4/", "/24", "1.2.3.4/024", "1.2.3.4/-1",
-  "::", "::1", "::/0", "fd00::/0", "fd00:10::10/129", "fd00:10::/64", "fd00:10::", "fd00:10::ffff:ffff:ffff:ffff", "2001:db8::/127", "2001:db8::/128",
-  "::ffff:1.2.3.4", "::ffff:1.2.3.4/120", "fe80::1%eth0", "fe80::1%eth0/64", "1::2::3", ":::", "fd00:10::10/64", "FD00:10::A",
-  "ens33", "ens33.10", "ens33.20", "ens33.4094", "ens33.4095", "ens33.0", "ens33.99999", "ens33.010", "ens33.1.2", "lo", "eth0", "docker0",
-  "a234567890123456", "1", "10", "20", "4094", "4095", "0", "99999",
-  "busybox", "busybox:latest", "registry:2", "localhost:5000/busybox", "BUSYBOX", "busybox@sha256:" + "a".repeat(64),
-  "macvlan", "ipvlan", "macvtap", "bridge", "private", "vepa", "passthru", "l2", "l3", "l3s", "rhel", "debian", "auto", "ifcfg", "none",
-  "reachable", "unreachable", "docker01", "docker02", "host1", "root", "student",
+  "172.16.10.0/24",
+  "172.16.10.255",
+  "172.16.10.0",
+  "0.0.0.0",
+  "255.255.255.255",
+  "0.0.0.0/0",
+  "1.2.3.4/33",
+  "1.2.3.4/32",
+  "1.2.3.4/31",
+  "1.2.3.5/31",
+  "172.16.10.10/32",
+  "01.02.03.04",
+  "1.2.3",
+  "1.2.3.4.5",
+  "256.1.1.1",
+  "1.2.3.4/",
+  "/24",
+  "1.2.3.4/024",
+  "1.2.3.4/-1",
+  "::",
+  "::1",
+  "::/0",
+  "fd00::/0",
+  "fd00:10::10/129",
+  "fd00:10::/64",
+  "fd00:10::",
+  "fd00:10::ffff:ffff:ffff:ffff",
+  "2001:db8::/127",
+  "2001:db8::/128",
+  "::ffff:1.2.3.4",
+  "::ffff:1.2.3.4/120",
+  "fe80::1%eth0",
+  "fe80::1%eth0/64",
+  "1::2::3",
+  ":::",
+  "fd00:10::10/64",
+  "FD00:10::A",
+  "ens33",
+  "ens33.10",
+  "ens33.20",
+  "ens33.4094",
+  "ens33.4095",
+  "ens33.0",
+  "ens33.99999",
+  "ens33.010",
+  "ens33.1.2",
+  "lo",
+  "eth0",
+  "docker0",
+  "a234567890123456",
+  "1",
+  "10",
+  "20",
+  "4094",
+  "4095",
+  "0",
+  "99999",
+  "busybox",
+  "busybox:latest",
+  "registry:2",
+  "localhost:5000/busybox",
+  "BUSYBOX",
+  "busybox@sha256:" + "a".repeat(64),
+  "macvlan",
+  "ipvlan",
+  "macvtap",
+  "bridge",
+  "private",
+  "vepa",
+  "passthru",
+  "l2",
+  "l3",
+  "l3s",
+  "rhel",
+  "debian",
+  "auto",
+  "ifcfg",
+  "none",
+  "reachable",
+  "unreachable",
+  "docker01",
+  "docker02",
+  "host1",
+  "root",
+  "student",
 ];
 const UNICODE = [
-  "ℌost", "é", "e\u0301", "\u200b", "a\u200bb", "\u202eevil", "\ud800", "x\udfffy", "😀", "👩‍👩‍👧", "１７２.１６.１０.１０", "١٧٢.١٦.١٠.١٠", "İ", "ı", "ß", "ﬁ",
-  "\u0085", "a\u2028b", "\ufeff", "\ufeffname", "\u00a0", "Ω", "\u{10FFFF}", "docker\u200d01", "dоcker01" /* Cyrillic o */,
+  "ℌost",
+  "é",
+  "e\u0301",
+  "\u200b",
+  "a\u200bb",
+  "\u202eevil",
+  "\ud800",
+  "x\udfffy",
+  "😀",
+  "👩‍👩‍👧",
+  "１７２.１６.１０.１０",
+  "١٧٢.١٦.١٠.١٠",
+  "İ",
+  "ı",
+  "ß",
+  "ﬁ",
+  "\u0085",
+  "a\u2028b",
+  "\ufeff",
+  "\ufeffname",
+  "\u00a0",
+  "Ω",
+  "\u{10FFFF}",
+  "docker\u200d01",
+  "dоcker01" /* Cyrillic o */,
 ];
 const NUMBERS = [
-  0, -0, 1, -1, 2, 10, 11, 20, 22, 4094, 4095, 5000, 65535, 65536, 3600, 3601, 0.5, 1.1, 1.10, 1e21, 1e308, -1e308, Number.MAX_SAFE_INTEGER,
-  Number.MAX_SAFE_INTEGER + 2, Number.MIN_VALUE, Number.EPSILON, Infinity, -Infinity, NaN, 2 ** 64, 172.1610,
+  0,
+  -0,
+  1,
+  -1,
+  2,
+  10,
+  11,
+  20,
+  22,
+  4094,
+  4095,
+  5000,
+  65535,
+  65536,
+  3600,
+  3601,
+  0.5,
+  1.1,
+  1.1,
+  1e21,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 2,
+  Number.MIN_VALUE,
+  Number.EPSILON,
+  Infinity,
+  -Infinity,
+  NaN,
+  2 ** 64,
+  172.161,
 ];
 
 const name = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.-]{0,12}$/);
@@ -297,7 +532,10 @@ const scalar: fc.Arbitrary<Json> = fc.oneof(
 const keyArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...keyNames) },
   { weight: 2, arbitrary: name },
-  { weight: 1, arbitrary: fc.constantFrom(...HOSTILE, ...UNICODE, ...NETWORKY.filter((s): s is string => typeof s === "string")) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...HOSTILE, ...UNICODE, ...NETWORKY.filter((s): s is string => typeof s === "string")),
+  },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 12 }) },
 );
 const value: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
@@ -341,7 +579,15 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("duplicate" as const), at, key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("swap" as const), at, with: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("graft" as const), at, lab: fc.nat(), from: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("nest" as const), at, depth: fc.integer({ min: 1, max: 64 }), asMap: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("nest" as const),
+      at,
+      depth: fc.integer({ min: 1, max: 64 }),
+      asMap: fc.boolean(),
+    }),
+  },
 );
 
 function mutate(tree: Json, m: Mutation): Json {
@@ -406,7 +652,15 @@ function mutate(tree: Json, m: Mutation): Json {
 
 const styles = fc.record({
   collectionStyle: fc.constantFrom("any", "block", "flow") as fc.Arbitrary<"any" | "block" | "flow">,
-  defaultStringType: fc.constantFrom("PLAIN", "PLAIN", "PLAIN", "QUOTE_DOUBLE", "QUOTE_SINGLE", "BLOCK_LITERAL", "BLOCK_FOLDED") as fc.Arbitrary<Scalar.Type>,
+  defaultStringType: fc.constantFrom(
+    "PLAIN",
+    "PLAIN",
+    "PLAIN",
+    "QUOTE_DOUBLE",
+    "QUOTE_SINGLE",
+    "BLOCK_LITERAL",
+    "BLOCK_FOLDED",
+  ) as fc.Arbitrary<Scalar.Type>,
   defaultKeyType: fc.constantFrom(null, "PLAIN", "QUOTE_DOUBLE") as fc.Arbitrary<Scalar.Type | null>,
   indent: fc.integer({ min: 1, max: 6 }),
   indentSeq: fc.boolean(),
@@ -420,39 +674,117 @@ const styles = fc.record({
 // hosts, IPv6 only, ip_range, aux addresses, trunk parents, explicit and routed checks).
 // ---------------------------------------------------------------------------------------
 
-const MODES: Record<string, string[]> = { macvlan: ["bridge", "private", "vepa", "passthru"], macvtap: ["bridge", "private", "vepa", "passthru"], ipvlan: ["l2", "l3", "l3s"] };
+const MODES: Record<string, string[]> = {
+  macvlan: ["bridge", "private", "vepa", "passthru"],
+  macvtap: ["bridge", "private", "vepa", "passthru"],
+  ipvlan: ["l2", "l3", "l3s"],
+};
 const pickOf = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
 /** Mostly null: the common case of a key left out. */
-const seldom = <T>(arb: fc.Arbitrary<T>, weight = 4): fc.Arbitrary<T | null> => fc.oneof({ weight, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
+const seldom = <T>(arb: fc.Arbitrary<T>, weight = 4): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
 /** A mode for the driver, now and then one of another driver's. */
 const modeArb = fc.option(fc.tuple(fc.nat(), fc.nat({ max: 9 })));
 const modeFor = (driver: string, mode: [number, number] | null): { mode?: string } =>
-  mode === null ? {} : { mode: mode[1] === 0 ? pickOf([...MODES.macvlan!, ...MODES.ipvlan!], mode[0]) : pickOf(MODES[driver]!, mode[0]) };
+  mode === null
+    ? {}
+    : {
+        mode: mode[1] === 0 ? pickOf([...MODES.macvlan!, ...MODES.ipvlan!], mode[0]) : pickOf(MODES[driver]!, mode[0]),
+      };
 
 export const synthesized: fc.Arbitrary<Json> = fc
   .record({
-    hosts: fc.array(fc.record({ os: seldom(fc.constantFrom("auto", "rhel", "debian"), 1), persist: seldom(fc.constantFrom("auto", "ifcfg", "debian", "none"), 1), nic: seldom(fc.constantFrom("eth0", "e")), sudo: seldom(fc.constantFrom<Json>(true, false, { password_env: "LAB_SUDO" })) }), { minLength: 1, maxLength: 3 }),
+    hosts: fc.array(
+      fc.record({
+        os: seldom(fc.constantFrom("auto", "rhel", "debian"), 1),
+        persist: seldom(fc.constantFrom("auto", "ifcfg", "debian", "none"), 1),
+        nic: seldom(fc.constantFrom("eth0", "e")),
+        sudo: seldom(fc.constantFrom<Json>(true, false, { password_env: "LAB_SUDO" })),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
     nic: fc.constantFrom("ens33", "eth0", "enp0s31f6x"),
     vlans: fc.uniqueArray(fc.constantFrom(1, 10, 20, 30, 4094), { maxLength: 3 }),
     vlanAddresses: fc.boolean(),
     networks: fc.array(
-      fc.record({ driver: fc.constantFrom("macvlan", "macvlan", "ipvlan"), parent: fc.nat(), shareParent: fc.nat({ max: 5 }), mode: modeArb, v4: fc.boolean(), v6: fc.boolean(), gateway: fc.boolean(), ipRange: fc.boolean(), aux: fc.boolean(), internal: fc.boolean(), onHosts: seldom(fc.nat()) }),
+      fc.record({
+        driver: fc.constantFrom("macvlan", "macvlan", "ipvlan"),
+        parent: fc.nat(),
+        shareParent: fc.nat({ max: 5 }),
+        mode: modeArb,
+        v4: fc.boolean(),
+        v6: fc.boolean(),
+        gateway: fc.boolean(),
+        ipRange: fc.boolean(),
+        aux: fc.boolean(),
+        internal: fc.boolean(),
+        onHosts: seldom(fc.nat()),
+      }),
       { maxLength: 3 },
     ),
-    containers: fc.array(fc.record({ host: fc.nat(), network: fc.nat(), ip: fc.option(fc.integer({ min: 0, max: 9 }), { freq: 6 }), ipv6: fc.option(fc.integer({ min: 0, max: 9 })), command: seldom(fc.constantFrom<Json>("sleep 1d", ["sleep", "1d"], "echo 'quoted $x'")) }), { maxLength: 5 }),
+    containers: fc.array(
+      fc.record({
+        host: fc.nat(),
+        network: fc.nat(),
+        ip: fc.option(fc.integer({ min: 0, max: 9 }), { freq: 6 }),
+        ipv6: fc.option(fc.integer({ min: 0, max: 9 })),
+        command: seldom(fc.constantFrom<Json>("sleep 1d", ["sleep", "1d"], "echo 'quoted $x'")),
+      }),
+      { maxLength: 5 },
+    ),
     namespaces: fc.array(
       fc.record({
         host: fc.nat(),
-        interfaces: fc.array(fc.record({ kind: fc.constantFrom("macvlan", "macvlan", "macvtap", "ipvlan"), parent: fc.nat(), mode: modeArb, address: fc.option(fc.integer({ min: 0, max: 20 }), { freq: 6 }), v6: fc.boolean() }), { minLength: 1, maxLength: 2 }),
+        interfaces: fc.array(
+          fc.record({
+            kind: fc.constantFrom("macvlan", "macvlan", "macvtap", "ipvlan"),
+            parent: fc.nat(),
+            mode: modeArb,
+            address: fc.option(fc.integer({ min: 0, max: 20 }), { freq: 6 }),
+            v6: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 2 },
+        ),
         gateway: seldom(fc.constant(true), 2),
       }),
       { maxLength: 3 },
     ),
-    registry: seldom(fc.record({ host: fc.nat(), port: seldom(fc.integer({ min: 1, max: 65535 }), 2), images: fc.subarray(["busybox:latest", "alpine:3.20", "localhost:5000/x/y:1", "docker.io/library/busybox@sha256:" + "b".repeat(64)], { minLength: 1 }) }), 2),
-    shim: seldom(fc.record({ host: fc.nat(), network: fc.nat(), route: fc.boolean(), name: seldom(fc.constantFrom("shim0", "lab-shim")) }), 2),
+    registry: seldom(
+      fc.record({
+        host: fc.nat(),
+        port: seldom(fc.integer({ min: 1, max: 65535 }), 2),
+        images: fc.subarray(
+          [
+            "busybox:latest",
+            "alpine:3.20",
+            "localhost:5000/x/y:1",
+            "docker.io/library/busybox@sha256:" + "b".repeat(64),
+          ],
+          { minLength: 1 },
+        ),
+      }),
+      2,
+    ),
+    shim: seldom(
+      fc.record({
+        host: fc.nat(),
+        network: fc.nat(),
+        route: fc.boolean(),
+        name: seldom(fc.constantFrom("shim0", "lab-shim")),
+      }),
+      2,
+    ),
     checks: fc.record({
       matrix: seldom(fc.boolean(), 2),
-      explicit: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), expect: fc.constantFrom("reachable", "unreachable"), ipv6: seldom(fc.boolean(), 2) }), { maxLength: 3 }),
+      explicit: fc.array(
+        fc.record({
+          from: fc.nat(),
+          to: fc.nat(),
+          expect: fc.constantFrom("reachable", "unreachable"),
+          ipv6: seldom(fc.boolean(), 2),
+        }),
+        { maxLength: 3 },
+      ),
       routed: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 2 }),
       count: seldom(fc.integer({ min: 1, max: 10 })),
       timeout: seldom(fc.constantFrom(0.2, 1, 3600)),
@@ -472,10 +804,16 @@ export const synthesized: fc.Arbitrary<Json> = fc
     });
     const nicOf = (host: string) => String(hosts[host]!.nic ?? g.nic);
     // A parent: the NIC, one of the VLANs, or (networks only) a VLAN Docker makes itself (trunk mode).
-    const parentOf = (i: number, host: string, trunk: boolean) => pickOf([nicOf(host), ...g.vlans.map((id) => `${nicOf(host)}.${id}`), ...(trunk ? [`${nicOf(host)}.50`] : [])], i);
+    const parentOf = (i: number, host: string, trunk: boolean) =>
+      pickOf([nicOf(host), ...g.vlans.map((id) => `${nicOf(host)}.${id}`), ...(trunk ? [`${nicOf(host)}.50`] : [])], i);
     const vlans: { [key: string]: Json } = {};
     g.vlans.forEach((id, i) => {
-      vlans[String(id)] = g.vlanAddresses ? { addresses: Object.fromEntries(hostNames.map((h, j) => [h, `10.${i}.0.${j + 1}/24`])), gateway: `10.${i}.0.254` } : {};
+      vlans[String(id)] = g.vlanAddresses
+        ? {
+            addresses: Object.fromEntries(hostNames.map((h, j) => [h, `10.${i}.0.${j + 1}/24`])),
+            gateway: `10.${i}.0.254`,
+          }
+        : {};
     });
     const networkNames = g.networks.map((_, i) => `net${i + 1}`);
     const networks: { [key: string]: Json } = {};
@@ -510,7 +848,9 @@ export const synthesized: fc.Arbitrary<Json> = fc
         containers[`c${i + 1}`] = {
           host: pickOf(on, c.host),
           network: networkNames[n]!,
-          ...(c.ip !== null && (spec.v4 || !spec.v6) ? { ip: `172.16.${10 + n}.${10 + (spec.ipRange ? c.ip % 5 : c.ip)}` } : {}),
+          ...(c.ip !== null && (spec.v4 || !spec.v6)
+            ? { ip: `172.16.${10 + n}.${10 + (spec.ipRange ? c.ip % 5 : c.ip)}` }
+            : {}),
           ...(c.ipv6 !== null && spec.v6 ? { ipv6: `fd00:${10 + n}::${10 + c.ipv6}` } : {}),
           image: g.registry?.images[0] ?? "busybox:latest",
           ...(c.command !== null ? { command: c.command } : {}),
@@ -526,7 +866,9 @@ export const synthesized: fc.Arbitrary<Json> = fc
           kind: f.kind,
           parent: parentOf(f.parent, host, false),
           ...modeFor(f.kind, f.mode),
-          ...(f.address !== null ? { address: f.v6 ? `fd00:99::${f.address + 1}/64` : [`10.99.0.${f.address + 1}/24`] } : {}),
+          ...(f.address !== null
+            ? { address: f.v6 ? `fd00:99::${f.address + 1}/64` : [`10.99.0.${f.address + 1}/24`] }
+            : {}),
         };
       });
       namespaces[`ns${i + 1}`] = { host, interfaces, ...(ns.gateway ? { gateway: "10.99.0.254" } : {}) };
@@ -537,13 +879,21 @@ export const synthesized: fc.Arbitrary<Json> = fc
     if (endpoints.length > 1) {
       checks.explicit = g.checks.explicit.map((c) => {
         const from = c.from % endpoints.length;
-        return { from: endpoints[from]!, to: endpoints[(from + 1 + (c.to % (endpoints.length - 1))) % endpoints.length]!, expect: c.expect, ...(c.ipv6 !== null ? { ipv6: c.ipv6 } : {}) };
+        return {
+          from: endpoints[from]!,
+          to: endpoints[(from + 1 + (c.to % (endpoints.length - 1))) % endpoints.length]!,
+          expect: c.expect,
+          ...(c.ipv6 !== null ? { ipv6: c.ipv6 } : {}),
+        };
       });
     }
-    if (networkNames.length) checks.routed = g.checks.routed.map(([a, b]) => [pickOf(networkNames, a), pickOf(networkNames, b)]);
+    if (networkNames.length)
+      checks.routed = g.checks.routed.map(([a, b]) => [pickOf(networkNames, a), pickOf(networkNames, b)]);
     if (g.checks.count !== null) checks.count = g.checks.count;
     if (g.checks.timeout !== null) checks.timeout = g.checks.timeout;
-    const macvlans = networkNames.filter((_, i) => g.networks[i]!.driver === "macvlan" && (g.networks[i]!.v4 || !g.networks[i]!.v6));
+    const macvlans = networkNames.filter(
+      (_, i) => g.networks[i]!.driver === "macvlan" && (g.networks[i]!.v4 || !g.networks[i]!.v6),
+    );
     if (g.shim && macvlans.length) {
       const net = pickOf(macvlans, g.shim.network);
       const n = networkNames.indexOf(net);
@@ -555,12 +905,22 @@ export const synthesized: fc.Arbitrary<Json> = fc
         ...(g.shim.name !== null ? { name: g.shim.name } : {}),
       };
     }
-    const lab: { [key: string]: Json } = { name: "synth", defaults: { nic: g.nic }, hosts, modules: ["8021q", "macvlan"] };
+    const lab: { [key: string]: Json } = {
+      name: "synth",
+      defaults: { nic: g.nic },
+      hosts,
+      modules: ["8021q", "macvlan"],
+    };
     if (g.vlans.length) lab.vlans = vlans;
     if (networkNames.length) lab.networks = networks;
     if (Object.keys(containers).length) lab.containers = containers;
     if (Object.keys(namespaces).length) lab.namespaces = namespaces;
-    if (g.registry) lab.registry = { host: pickOf(hostNames, g.registry.host), ...(g.registry.port !== null ? { port: g.registry.port } : {}), images: g.registry.images };
+    if (g.registry)
+      lab.registry = {
+        host: pickOf(hostNames, g.registry.host),
+        ...(g.registry.port !== null ? { port: g.registry.port } : {}),
+        images: g.registry.images,
+      };
     lab.checks = checks;
     return lab;
   });
@@ -568,7 +928,10 @@ export const synthesized: fc.Arbitrary<Json> = fc
 /** A sample lab or a synthesized one, mutated a few times. */
 const mutatedTree = fc
   .record({
-    start: fc.oneof({ weight: 2, arbitrary: fc.nat({ max: samples.length - 1 }).map((i) => clone(samples[i]!)) }, { weight: 1, arbitrary: synthesized }),
+    start: fc.oneof(
+      { weight: 2, arbitrary: fc.nat({ max: samples.length - 1 }).map((i) => clone(samples[i]!)) },
+      { weight: 1, arbitrary: synthesized },
+    ),
     mutations: fc.array(mutation, { maxLength: 6 }),
   })
   .map(({ start, mutations }) => {
@@ -578,16 +941,31 @@ const mutatedTree = fc
   });
 
 /** A mutated sample lab, printed in some style. */
-export const mutatedLab = fc.tuple(mutatedTree, styles).map(([tree, style]) => stringify(tree, { ...style, aliasDuplicateObjects: false }));
+export const mutatedLab = fc
+  .tuple(mutatedTree, styles)
+  .map(([tree, style]) => stringify(tree, { ...style, aliasDuplicateObjects: false }));
 
 // ---------------------------------------------------------------------------------------
 // YAML oddities, made on the document's nodes
 // ---------------------------------------------------------------------------------------
 
 const TAGS = [
-  "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
-  "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:binary", "tag:yaml.org,2002:set", "tag:yaml.org,2002:omap",
-  "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge", "!custom", "!", "!!",
+  "tag:yaml.org,2002:str",
+  "tag:yaml.org,2002:int",
+  "tag:yaml.org,2002:float",
+  "tag:yaml.org,2002:bool",
+  "tag:yaml.org,2002:null",
+  "tag:yaml.org,2002:map",
+  "tag:yaml.org,2002:seq",
+  "tag:yaml.org,2002:binary",
+  "tag:yaml.org,2002:set",
+  "tag:yaml.org,2002:omap",
+  "tag:yaml.org,2002:pairs",
+  "tag:yaml.org,2002:timestamp",
+  "tag:yaml.org,2002:merge",
+  "!custom",
+  "!",
+  "!!",
 ];
 
 type Oddity =
@@ -600,20 +978,36 @@ type Oddity =
   | { kind: "twinKey"; at: number };
 
 const oddity: fc.Arbitrary<Oddity> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("alias" as const), anchor: at, target: at, asKey: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("alias" as const), anchor: at, target: at, asKey: fc.boolean() }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("tag" as const), at, tag: fc.constantFrom(...TAGS) }) },
   {
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant("style" as const),
       at,
-      type: fc.constantFrom("PLAIN", "QUOTE_DOUBLE", "QUOTE_SINGLE", "BLOCK_LITERAL", "BLOCK_FOLDED") as fc.Arbitrary<Scalar.Type>,
+      type: fc.constantFrom(
+        "PLAIN",
+        "QUOTE_DOUBLE",
+        "QUOTE_SINGLE",
+        "BLOCK_LITERAL",
+        "BLOCK_FOLDED",
+      ) as fc.Arbitrary<Scalar.Type>,
       flow: fc.boolean(),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("complexKey" as const), at, key: value }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("merge" as const), at, anchor: at }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("comment" as const), at, text: fc.constantFrom(...UNICODE, ...HOSTILE.slice(0, 20)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("comment" as const),
+      at,
+      text: fc.constantFrom(...UNICODE, ...HOSTILE.slice(0, 20)),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("twinKey" as const), at }) },
 );
 
@@ -681,12 +1075,20 @@ function applyOddity(doc: Document, o: Oddity, n: number): void {
       break;
     case "twinKey": {
       // The same key once more, written as another type: 10 and "10", true and "true", ~ and "".
-      const typed = places.filter((p) => isScalar(p.pair?.key) && /^(\d+|true|false|)$/.test(String(p.pair.key.value ?? "")));
+      const typed = places.filter(
+        (p) => isScalar(p.pair?.key) && /^(\d+|true|false|)$/.test(String(p.pair.key.value ?? "")),
+      );
       const place = typed.length > 0 ? typed[o.at % typed.length]! : pick(o.at);
       const key = place.pair?.key;
       if (!isScalar(key)) return;
       const text = String(key.value ?? "");
-      const twin = /^\d+$/.test(text) ? new Scalar(Number(text)) : text === "true" || text === "false" ? new Scalar(text === "true") : text === "" ? new Scalar(null) : new Scalar(text);
+      const twin = /^\d+$/.test(text)
+        ? new Scalar(Number(text))
+        : text === "true" || text === "false"
+          ? new Scalar(text === "true")
+          : text === ""
+            ? new Scalar(null)
+            : new Scalar(text);
       if (typeof twin.value === "string") twin.type = "QUOTE_DOUBLE";
       const map = [doc.contents, ...places.map((p) => p.node)].find((n) => isMap(n) && n.items.includes(place.pair!));
       if (isMap(map)) map.items.push(new Pair(twin, place.node));
@@ -696,7 +1098,13 @@ function applyOddity(doc: Document, o: Oddity, n: number): void {
 }
 
 export const oddLab = fc
-  .record({ tree: mutatedTree, style: styles, oddities: fc.array(oddity, { minLength: 1, maxLength: 4 }), yaml11: fc.boolean(), explicitStart: fc.boolean() })
+  .record({
+    tree: mutatedTree,
+    style: styles,
+    oddities: fc.array(oddity, { minLength: 1, maxLength: 4 }),
+    yaml11: fc.boolean(),
+    explicitStart: fc.boolean(),
+  })
   .map(({ tree, style, oddities, yaml11, explicitStart }) => {
     const doc = new Document(tree, { aliasDuplicateObjects: false });
     oddities.forEach((o, i) => applyOddity(doc, o, i));
@@ -717,10 +1125,67 @@ export const oddLab = fc
 // ---------------------------------------------------------------------------------------
 
 const TOKENS = [
-  "\n", "\r\n", "\r", "\t", " ", "  ", ":", ": ", "- ", "-", "?", "? ", ",", "[", "]", "{", "}", "'", '"', "#", "&a ", "*a", "&a", "*b",
-  "!!str ", "!!binary ", "!!set ", "!!map ", "!!seq ", "!custom ", "!<tag:x> ", "|", ">", "|-", ">+", "%YAML 1.1\n---\n", "---\n", "...\n", "--- |\n",
-  "<<: ", "\ufeff", "\u0000", "\u2028", "\u0085", "\\", "\\x00", "@", "`", "%", "0x", "-1", "1e400", ".nan", "~", "null", "__proto__: ",
-  "hosts: ", "name: ", "address: ", "networks: {}\n", "containers: []\n",
+  "\n",
+  "\r\n",
+  "\r",
+  "\t",
+  " ",
+  "  ",
+  ":",
+  ": ",
+  "- ",
+  "-",
+  "?",
+  "? ",
+  ",",
+  "[",
+  "]",
+  "{",
+  "}",
+  "'",
+  '"',
+  "#",
+  "&a ",
+  "*a",
+  "&a",
+  "*b",
+  "!!str ",
+  "!!binary ",
+  "!!set ",
+  "!!map ",
+  "!!seq ",
+  "!custom ",
+  "!<tag:x> ",
+  "|",
+  ">",
+  "|-",
+  ">+",
+  "%YAML 1.1\n---\n",
+  "---\n",
+  "...\n",
+  "--- |\n",
+  "<<: ",
+  "\ufeff",
+  "\u0000",
+  "\u2028",
+  "\u0085",
+  "\\",
+  "\\x00",
+  "@",
+  "`",
+  "%",
+  "0x",
+  "-1",
+  "1e400",
+  ".nan",
+  "~",
+  "null",
+  "__proto__: ",
+  "hosts: ",
+  "name: ",
+  "address: ",
+  "networks: {}\n",
+  "containers: []\n",
 ];
 
 type Edit =
@@ -736,13 +1201,42 @@ type Edit =
   | { kind: "bom" };
 
 const edit: fc.Arbitrary<Edit> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("insert" as const), at, token: fc.oneof(fc.constantFrom(...TOKENS), fc.constantFrom(...UNICODE), fc.string({ unit: "binary", maxLength: 8 })) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), at, length: fc.integer({ min: 1, max: 30 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("char" as const), at, char: fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 1 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("insert" as const),
+      at,
+      token: fc.oneof(
+        fc.constantFrom(...TOKENS),
+        fc.constantFrom(...UNICODE),
+        fc.string({ unit: "binary", maxLength: 8 }),
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("delete" as const), at, length: fc.integer({ min: 1, max: 30 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("char" as const),
+      at,
+      char: fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 1 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("dupLine" as const), line: at }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("dropLine" as const), line: at }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("swapLines" as const), line: at, with: at }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("indent" as const), line: at, by: fc.integer({ min: -4, max: 4 }), tab: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("indent" as const),
+      line: at,
+      by: fc.integer({ min: -4, max: 4 }),
+      tab: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("truncate" as const), at }) },
   { weight: 1, arbitrary: fc.constant({ kind: "crlf" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "bom" as const }) },
@@ -805,13 +1299,24 @@ export const editedText = fc
 // ---------------------------------------------------------------------------------------
 
 /** "a: &a0 [x, x]\nb: &a1 [*a0, *a0]..." — w^depth nodes from a few lines. */
-const aliasBomb = fc.record({ width: fc.integer({ min: 2, max: 9 }), depth: fc.integer({ min: 1, max: 8 }), where: fc.constantFrom("top", "hosts", "description") }).map(({ width, depth, where }) => {
-  const lines = [`l0: &a0 [${Array(width).fill("x").join(", ")}]`];
-  for (let i = 1; i <= depth; i++) lines.push(`l${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(", ")}]`);
-  if (where === "top") return lines.join("\n") + "\n";
-  const body = lines.map((l) => `  ${l}`).join("\n");
-  return `name: bomb\n${where}:\n${body}\n${where === "description" ? "hosts: { h: { address: 10.0.0.1 } }\n" : ""}`;
-});
+const aliasBomb = fc
+  .record({
+    width: fc.integer({ min: 2, max: 9 }),
+    depth: fc.integer({ min: 1, max: 8 }),
+    where: fc.constantFrom("top", "hosts", "description"),
+  })
+  .map(({ width, depth, where }) => {
+    const lines = [`l0: &a0 [${Array(width).fill("x").join(", ")}]`];
+    for (let i = 1; i <= depth; i++)
+      lines.push(
+        `l${i}: &a${i} [${Array(width)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
+    if (where === "top") return lines.join("\n") + "\n";
+    const body = lines.map((l) => `  ${l}`).join("\n");
+    return `name: bomb\n${where}:\n${body}\n${where === "description" ? "hosts: { h: { address: 10.0.0.1 } }\n" : ""}`;
+  });
 
 const deepNesting = fc
   .record({
@@ -834,27 +1339,52 @@ const deepNesting = fc
   });
 
 /** Many entries: the rules compare every address with every other one. */
-const manyEntries = fc.record({ n: fc.integer({ min: 1, max: 60 }), clash: fc.boolean(), lab: fc.nat({ max: samples.length - 1 }) }).map(({ n, clash, lab }) => {
-  const tree = clone(samples[lab]!) as { [key: string]: Json };
-  const hosts = Object.keys((tree.hosts as object) ?? {});
-  const networks = Object.entries((tree.networks as Record<string, { subnets?: { subnet?: string }[] }>) ?? {});
-  const containers: { [key: string]: Json } = {};
-  for (let i = 0; i < n; i++) {
-    const [net, spec] = networks[i % Math.max(1, networks.length)] ?? ["none", {}];
-    const base = String(spec.subnets?.[0]?.subnet ?? "10.0.0.0/16").split("/")[0]!.split(".").slice(0, 3).join(".");
-    containers[`c${i}`] = { host: hosts[i % hosts.length] ?? "h", network: net, ip: `${base}.${clash ? 10 + (i % 3) : 10 + (i % 240)}`, image: "busybox:latest" };
-  }
-  tree.containers = containers;
-  return stringify(tree);
-});
+const manyEntries = fc
+  .record({ n: fc.integer({ min: 1, max: 60 }), clash: fc.boolean(), lab: fc.nat({ max: samples.length - 1 }) })
+  .map(({ n, clash, lab }) => {
+    const tree = clone(samples[lab]!) as { [key: string]: Json };
+    const hosts = Object.keys((tree.hosts as object) ?? {});
+    const networks = Object.entries((tree.networks as Record<string, { subnets?: { subnet?: string }[] }>) ?? {});
+    const containers: { [key: string]: Json } = {};
+    for (let i = 0; i < n; i++) {
+      const [net, spec] = networks[i % Math.max(1, networks.length)] ?? ["none", {}];
+      const base = String(spec.subnets?.[0]?.subnet ?? "10.0.0.0/16")
+        .split("/")[0]!
+        .split(".")
+        .slice(0, 3)
+        .join(".");
+      containers[`c${i}`] = {
+        host: hosts[i % hosts.length] ?? "h",
+        network: net,
+        ip: `${base}.${clash ? 10 + (i % 3) : 10 + (i % 240)}`,
+        image: "busybox:latest",
+      };
+    }
+    tree.containers = containers;
+    return stringify(tree);
+  });
 
-const longLines = fc.record({ length: fc.integer({ min: 1_000, max: 200_000 }), where: fc.constantFrom("key", "value", "name", "comment") }).map(({ length, where }) => {
-  const long = "a".repeat(length);
-  if (where === "key") return `name: long\nhosts:\n  ${long}: { address: 10.0.0.1 }\n`;
-  if (where === "value") return `name: long\nhosts:\n  h1: { address: ${long} }\n`;
-  if (where === "name") return `name: ${long}\nhosts:\n  h1: { address: 10.0.0.1 }\n  ${long.slice(0, 40)}: { address: 10.0.0.1 }\n`;
-  return `# ${long}\nname: long\nhosts:\n  h1: { address: 10.0.0.1 }\n`;
-});
+const longLines = fc
+  .record({
+    length: fc.integer({ min: 1_000, max: 200_000 }),
+    where: fc.constantFrom("key", "value", "name", "comment"),
+  })
+  .map(({ length, where }) => {
+    const long = "a".repeat(length);
+    if (where === "key") return `name: long\nhosts:\n  ${long}: { address: 10.0.0.1 }\n`;
+    if (where === "value") return `name: long\nhosts:\n  h1: { address: ${long} }\n`;
+    if (where === "name")
+      return `name: ${long}\nhosts:\n  h1: { address: 10.0.0.1 }\n  ${long.slice(0, 40)}: { address: 10.0.0.1 }\n`;
+    return `# ${long}\nname: long\nhosts:\n  h1: { address: 10.0.0.1 }\n`;
+  });
 
-export const pathological = fc.oneof(aliasBomb, deepNesting, manyEntries, longLines, fc.constant(""), fc.constant("---\n---\n"), fc.constant("&a [*a]"), fc.constant("name: x\nhosts: &h { h1: *h }\n"));
-
+export const pathological = fc.oneof(
+  aliasBomb,
+  deepNesting,
+  manyEntries,
+  longLines,
+  fc.constant(""),
+  fc.constant("---\n---\n"),
+  fc.constant("&a [*a]"),
+  fc.constant("name: x\nhosts: &h { h1: *h }\n"),
+);

@@ -27,7 +27,12 @@ function positiveInt(text: string | undefined): number | undefined {
   return text && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-function assertProperty<T>(property: Property, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => void, seedOffset: number): void {
+function assertProperty<T>(
+  property: Property,
+  arbitrary: fc.Arbitrary<T>,
+  predicate: (value: T) => void,
+  seedOffset: number,
+): void {
   fc.assert(fc.property(arbitrary, predicate), { seed: SEED + seedOffset, numRuns: runsOf(property) });
 }
 
@@ -37,22 +42,30 @@ describe("fuzzing the loader, validator and planner", () => {
     for (const text of sampleTexts) expect(check(text)).toBe("valid");
   });
 
-  it(`structure-aware mutations of the sample labs (${runsOf("structure")} cases)`, { timeout: timeoutOf("structure") }, () => {
-    const tally = new Tally();
-    assertProperty("structure", mutatedLab, (text) => tally.add(check(text)), 1);
-    console.info(`fuzz structure: ${JSON.stringify(tally.counts)}`);
-    // The generator must keep reaching the rules and the planner, not only the schema.
-    expect(tally.share("valid")).toBeGreaterThan(0.1);
-    expect(tally.share("rules")).toBeGreaterThan(0.05);
-    expect(tally.share("schema")).toBeGreaterThan(0.1);
-  });
+  it(
+    `structure-aware mutations of the sample labs (${runsOf("structure")} cases)`,
+    { timeout: timeoutOf("structure") },
+    () => {
+      const tally = new Tally();
+      assertProperty("structure", mutatedLab, (text) => tally.add(check(text)), 1);
+      console.info(`fuzz structure: ${JSON.stringify(tally.counts)}`);
+      // The generator must keep reaching the rules and the planner, not only the schema.
+      expect(tally.share("valid")).toBeGreaterThan(0.1);
+      expect(tally.share("rules")).toBeGreaterThan(0.05);
+      expect(tally.share("schema")).toBeGreaterThan(0.1);
+    },
+  );
 
-  it(`YAML oddities: anchors, aliases, tags, styles, complex and merge keys, YAML 1.1 (${runsOf("yaml")} cases)`, { timeout: timeoutOf("yaml") }, () => {
-    const tally = new Tally();
-    assertProperty("yaml", oddLab, (text) => tally.add(check(text)), 2);
-    console.info(`fuzz yaml: ${JSON.stringify(tally.counts)}`);
-    expect(tally.share("valid") + tally.share("rules")).toBeGreaterThan(0.05);
-  });
+  it(
+    `YAML oddities: anchors, aliases, tags, styles, complex and merge keys, YAML 1.1 (${runsOf("yaml")} cases)`,
+    { timeout: timeoutOf("yaml") },
+    () => {
+      const tally = new Tally();
+      assertProperty("yaml", oddLab, (text) => tally.add(check(text)), 2);
+      console.info(`fuzz yaml: ${JSON.stringify(tally.counts)}`);
+      expect(tally.share("valid") + tally.share("rules")).toBeGreaterThan(0.05);
+    },
+  );
 
   it(`raw text mutations (${runsOf("text")} cases)`, { timeout: timeoutOf("text") }, () => {
     const tally = new Tally();
@@ -62,9 +75,13 @@ describe("fuzzing the loader, validator and planner", () => {
     expect(tally.share("valid") + tally.share("rules")).toBeGreaterThan(0.05);
   });
 
-  it(`pathological YAML: alias bombs, deep nesting, long lines, many entries (${runsOf("pathological")} cases)`, { timeout: timeoutOf("pathological") }, () => {
-    expect(() => assertProperty("pathological", pathological, (text) => void check(text), 4)).not.toThrow();
-  });
+  it(
+    `pathological YAML: alias bombs, deep nesting, long lines, many entries (${runsOf("pathological")} cases)`,
+    { timeout: timeoutOf("pathological") },
+    () => {
+      expect(() => assertProperty("pathological", pathological, (text) => void check(text), 4)).not.toThrow();
+    },
+  );
 
   it(`runs at least 10,000 cases by default (LAB_FUZZ_RUNS=${TOTAL_RUNS})`, () => {
     const total = (Object.keys(SHARE) as Property[]).reduce((sum, p) => sum + runsOf(p), 0);

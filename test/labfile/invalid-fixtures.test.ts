@@ -16,7 +16,9 @@ import { validateFile } from "../../src/labfile/validate.js";
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = join(root, "test/fixtures/invalid");
-const fixtures = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 interface Expectation {
   severity: LocatedIssue["severity"];
@@ -48,7 +50,10 @@ function pair(expectations: Expectation[], issues: LocatedIssue[], samePlace: bo
   const missing: string[] = [];
   for (const e of expectations) {
     const i = left.findIndex(
-      (issue) => issue.severity === e.severity && issue.message.includes(e.text) && (!samePlace || (issue.line === e.line && issue.col === e.col)),
+      (issue) =>
+        issue.severity === e.severity &&
+        issue.message.includes(e.text) &&
+        (!samePlace || (issue.line === e.line && issue.col === e.col)),
     );
     if (i < 0) missing.push(e.source);
     else matched.push([e, left.splice(i, 1)[0]!]);

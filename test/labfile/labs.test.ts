@@ -8,7 +8,9 @@ import { validateFile } from "../../src/labfile/validate.js";
 
 /** The sample labs are valid and clean; the committed JSON Schema matches the zod schema. */
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const labs = readdirSync(join(root, "labs")).filter((f) => f.endsWith(".yaml")).sort();
+const labs = readdirSync(join(root, "labs"))
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 describe("labs/*.yaml", () => {
   it("there are sample labs", () => {
@@ -36,6 +38,9 @@ describe("schema/lab.schema.json", () => {
   it("is up to date with src/labfile/schema.ts", () => {
     const committed = readFileSync(join(root, "schema/lab.schema.json"), "utf8");
     const current = JSON.stringify(labJsonSchema(), null, 2) + "\n";
-    expect(committed === current, "schema/lab.schema.json is stale: run `npm run lab -- schema -o schema/lab.schema.json`").toBe(true);
+    expect(
+      committed === current,
+      "schema/lab.schema.json is stale: run `npm run lab -- schema -o schema/lab.schema.json`",
+    ).toBe(true);
   });
 });

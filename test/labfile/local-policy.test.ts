@@ -11,7 +11,11 @@ import { scratchDir } from "../helpers/scratch-dir.js";
  */
 const repo = resolve(import.meta.dirname, "..", "..");
 function lab(cwd: string, ...args: string[]) {
-  const r = spawnSync(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true", HOME: cwd } });
+  const r = spawnSync(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", HOME: cwd },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const base = readFileSync(join(repo, "labs/single-network.yaml"), "utf8");
@@ -21,25 +25,37 @@ describe("secrets come only from LAB_* variables", () => {
   const file = join(dir, "lab.yaml");
   writeFileSync(
     file,
-    base.replace("docker02: { address: 192.168.1.13 }", "docker02: { address: 192.168.1.13, ssh: { password_env: AWS_SECRET_ACCESS_KEY }, sudo: { password_env: LAB_SUDO } }"),
+    base.replace(
+      "docker02: { address: 192.168.1.13 }",
+      "docker02: { address: 192.168.1.13, ssh: { password_env: AWS_SECRET_ACCESS_KEY }, sudo: { password_env: LAB_SUDO } }",
+    ),
   );
   const line = base.split("\n").findIndex((l) => l.includes("docker02: { address: 192.168.1.13 }")) + 1;
 
   it("lab validate names the variable at its line and column, and how to allow it", () => {
     const r = lab(dir, "validate", file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^${file}:${line}:\\d+: secrets are read only from variables named LAB_\\* .*rename AWS_SECRET_ACCESS_KEY, or allow it with --allow-env AWS_SECRET_ACCESS_KEY$`, "m"));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${file}:${line}:\\d+: secrets are read only from variables named LAB_\\* .*rename AWS_SECRET_ACCESS_KEY, or allow it with --allow-env AWS_SECRET_ACCESS_KEY$`,
+        "m",
+      ),
+    );
     expect(r.stderr).not.toContain("LAB_SUDO");
     const allowed = lab(dir, "validate", file, "--allow-env", "AWS_SECRET_ACCESS_KEY");
     expect(allowed.code, allowed.stderr).toBe(0);
   });
 
   it("lab up refuses before connecting anywhere (the variable is set, and never read)", () => {
-    const r = spawnSync(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), "up", file, "--inventory", join(dir, "none.yaml")], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, CI: "true", AWS_SECRET_ACCESS_KEY: "s3cr3t" },
-    });
+    const r = spawnSync(
+      join(repo, "node_modules/.bin/tsx"),
+      [join(repo, "src/cli/main.ts"), "up", file, "--inventory", join(dir, "none.yaml")],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, CI: "true", AWS_SECRET_ACCESS_KEY: "s3cr3t" },
+      },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("nothing was done");
     expect(r.stderr).not.toContain("none.yaml"); // the inventory was never even opened
@@ -49,7 +65,10 @@ describe("secrets come only from LAB_* variables", () => {
 describe("uploads stay inside the lab file's directory and are docker save archives", () => {
   const withTarball = (dir: string, tarball: string) => {
     const file = join(dir, "lab.yaml");
-    writeFileSync(file, base.replace("images: [busybox:latest] }", `images: [{ ref: "lab/tools:1.0", tarball: "${tarball}" }] }`));
+    writeFileSync(
+      file,
+      base.replace("images: [busybox:latest] }", `images: [{ ref: "lab/tools:1.0", tarball: "${tarball}" }] }`),
+    );
     return file;
   };
 
@@ -60,11 +79,18 @@ describe("uploads stay inside the lab file's directory and are docker save archi
     const dir = join(home, "labs", "student");
     mkdirSync(dir, { recursive: true });
     symlinkSync(join(home, ".ssh", "id_ed25519"), join(dir, "innocent.tar"));
-    for (const tarball of ["~/.ssh/id_ed25519", "../../.ssh/id_ed25519", join(home, ".ssh", "id_ed25519"), "innocent.tar"]) {
+    for (const tarball of [
+      "~/.ssh/id_ed25519",
+      "../../.ssh/id_ed25519",
+      join(home, ".ssh", "id_ed25519"),
+      "innocent.tar",
+    ]) {
       const file = withTarball(dir, tarball);
       const r = lab(dir, "validate", file);
       expect(r.code, tarball).toBe(1);
-      expect(r.stderr, tarball).toMatch(new RegExp(`^${file}:\\d+:\\d+: .*(outside the lab file's directory|no such file)`, "m"));
+      expect(r.stderr, tarball).toMatch(
+        new RegExp(`^${file}:\\d+:\\d+: .*(outside the lab file's directory|no such file)`, "m"),
+      );
     }
   });
 

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cidrContains, cidrsOverlap, formatIp, isNetworkAligned, isReservedInSubnet, parseCidr, parseIp } from "../../src/net/cidr.js";
+import {
+  cidrContains,
+  cidrsOverlap,
+  formatIp,
+  isNetworkAligned,
+  isReservedInSubnet,
+  parseCidr,
+  parseIp,
+} from "../../src/net/cidr.js";
 
 /** Property tests for the address arithmetic every subnet and address rule relies on. */
 
@@ -62,7 +70,15 @@ describe.each(families)("IPv$version", ({ version, bits, value }) => {
 
 describe("parsing and reserved addresses", () => {
   it("rejects what is not an address or a prefix", () => {
-    for (const text of ["172.16.10", "172.16.10.256", "172.16.10.0/33", "fd00::/129", "172.16.10.0/", "ens33", "1.10"]) {
+    for (const text of [
+      "172.16.10",
+      "172.16.10.256",
+      "172.16.10.0/33",
+      "fd00::/129",
+      "172.16.10.0/",
+      "ens33",
+      "1.10",
+    ]) {
       expect(text.includes("/") ? parseCidr(text) : parseIp(text), text).toBeUndefined();
     }
     expect(parseIp("172.16.10.10/24")).toBeUndefined();

@@ -30,9 +30,16 @@ const families: HostFacts[] = [
 
 async function plansOf(file: string): Promise<Plan[]> {
   const result = await validateFile(file);
-  expect(result.issues.filter((i) => i.severity === "error"), file).toEqual([]);
+  expect(
+    result.issues.filter((i) => i.severity === "error"),
+    file,
+  ).toEqual([]);
   const lab = result.lab!;
-  return families.flatMap((facts) => [false, true].map((allowDockerRestart) => buildPlan(lab, Object.fromEntries(lab.hosts.map((h) => [h.name, facts])), { allowDockerRestart })));
+  return families.flatMap((facts) =>
+    [false, true].map((allowDockerRestart) =>
+      buildPlan(lab, Object.fromEntries(lab.hosts.map((h) => [h.name, facts])), { allowDockerRestart }),
+    ),
+  );
 }
 
 /** Every piece of shell or path a step holds: check, actions, undo, conflict command, probes. */
@@ -49,14 +56,22 @@ function shellOf(step: Step): string[] {
         return [a.to];
     }
   };
-  return [step.check ?? "", ...step.actions.flatMap(ofAction), ...step.undo.flatMap(undoActions).flatMap(ofAction), step.conflict?.command ?? "", ...(step.probes ?? []).map((p) => p.command)];
+  return [
+    step.check ?? "",
+    ...step.actions.flatMap(ofAction),
+    ...step.undo.flatMap(undoActions).flatMap(ofAction),
+    step.conflict?.command ?? "",
+    ...(step.probes ?? []).map((p) => p.command),
+  ];
 }
 
 describe("no fixed /tmp paths on hosts", () => {
   it("has labs to look at, one of them seeding an image from a tarball", async () => {
     expect(labFiles.length).toBeGreaterThan(8);
     const plans = (await Promise.all(labFiles.map(plansOf))).flat();
-    expect(plans.some((p) => p.hosts.some((h) => h.steps.some((s) => s.actions.some((a) => a.kind === "upload"))))).toBe(true);
+    expect(
+      plans.some((p) => p.hosts.some((h) => h.steps.some((s) => s.actions.some((a) => a.kind === "upload")))),
+    ).toBe(true);
   });
 
   it.each(labFiles)("%s: no command, check, undo or path in any plan names /tmp/", async (file) => {
@@ -73,7 +88,9 @@ describe("no fixed /tmp paths on hosts", () => {
     const file = "test/fixtures/plan/everything/lab.yaml";
     const [plan] = await plansOf(file);
     const seeds = plan!.hosts.flatMap((h) => h.steps).filter((s) => s.phase === "seed");
-    const uploads = seeds.flatMap((s) => s.actions).filter((a): a is Extract<Action, { kind: "upload" }> => a.kind === "upload");
+    const uploads = seeds
+      .flatMap((s) => s.actions)
+      .filter((a): a is Extract<Action, { kind: "upload" }> => a.kind === "upload");
     expect(uploads).toEqual([{ kind: "upload", from: "./tools.tar", to: 'docker load -i "$upload"' }]);
 
     // What really goes to the host for it (with a file that exists next to the fixture in place of the tarball).
@@ -81,7 +98,10 @@ describe("no fixed /tmp paths on hosts", () => {
     const dir = mkdtempSync(join(tmpdir(), "lab-seed-"));
     writeFileSync(join(dir, "manifest.json"), "[]\n");
     execFileSync("tar", ["-cf", join(dir, "tools.tar"), "-C", dir, "manifest.json"]);
-    await performAction({ transport: withFile, lab: plan!.lab, labFile: join(dir, "lab.yaml"), timeoutMs: 1000 }, uploads[0]!);
+    await performAction(
+      { transport: withFile, lab: plan!.lab, labFile: join(dir, "lab.yaml"), timeoutMs: 1000 },
+      uploads[0]!,
+    );
     rmSync(dir, { recursive: true, force: true });
     expect(withFile.writes).toEqual([]);
     expect(withFile.commands).toHaveLength(1);
@@ -93,15 +113,18 @@ describe("no fixed /tmp paths on hosts", () => {
     expect(command).not.toMatch(/\/tmp\//);
   });
 
-  it.each(labFiles)("%s: the ping script of lab check keeps each ping's stderr in a mktemp -d directory, never /tmp/", async (file) => {
-    const [plan] = await plansOf(file);
-    const result = await validateFile(file);
-    for (const host of plan!.hosts) {
-      const probes = host.steps.flatMap((s) => s.probes ?? []);
-      if (probes.length === 0) continue;
-      const script = pingScript(result.lab!, probes);
-      expect(script).not.toMatch(/\/tmp\//);
-      expect(script).toContain("errs=$(mktemp -d)");
-    }
-  });
+  it.each(labFiles)(
+    "%s: the ping script of lab check keeps each ping's stderr in a mktemp -d directory, never /tmp/",
+    async (file) => {
+      const [plan] = await plansOf(file);
+      const result = await validateFile(file);
+      for (const host of plan!.hosts) {
+        const probes = host.steps.flatMap((s) => s.probes ?? []);
+        if (probes.length === 0) continue;
+        const script = pingScript(result.lab!, probes);
+        expect(script).not.toMatch(/\/tmp\//);
+        expect(script).toContain("errs=$(mktemp -d)");
+      }
+    },
+  );
 });

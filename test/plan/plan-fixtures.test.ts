@@ -21,7 +21,10 @@ describe("plan fixtures (lab + facts → steps)", () => {
 
   for (const name of cases) {
     it(name, async () => {
-      const spec = JSON.parse(readFileSync(join(root, name, "case.json"), "utf8")) as { lab: string; facts: Record<string, HostFacts> };
+      const spec = JSON.parse(readFileSync(join(root, name, "case.json"), "utf8")) as {
+        lab: string;
+        facts: Record<string, HostFacts>;
+      };
       const labFile = spec.lab.startsWith("labs/") ? spec.lab : join(root, name, spec.lab);
       const result = await validateFile(labFile);
       expect(result.issues.filter((i) => i.severity === "error")).toEqual([]);
@@ -29,7 +32,10 @@ describe("plan fixtures (lab + facts → steps)", () => {
       const expectedFile = join(root, name, "expected.json");
       const actual = JSON.stringify(plan, null, 2) + "\n";
       if (process.env.UPDATE_FIXTURES === "1") writeFileSync(expectedFile, actual);
-      expect(existsSync(expectedFile), `${expectedFile} is missing: run UPDATE_FIXTURES=1 npx vitest run test/plan`).toBe(true);
+      expect(
+        existsSync(expectedFile),
+        `${expectedFile} is missing: run UPDATE_FIXTURES=1 npx vitest run test/plan`,
+      ).toBe(true);
       expect(JSON.parse(actual)).toEqual(JSON.parse(readFileSync(expectedFile, "utf8")));
     });
   }

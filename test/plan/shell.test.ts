@@ -5,7 +5,9 @@ import { quote, sh } from "../../src/plan/shell.js";
 
 // The real check: a POSIX shell must get back exactly the word we quoted.
 const throughShell = (words: string[]): string[] => {
-  const out = execFileSync("sh", ["-c", `for w in ${words.map(quote).join(" ")}; do printf '%s\\0' "$w"; done`], { encoding: "utf8" });
+  const out = execFileSync("sh", ["-c", `for w in ${words.map(quote).join(" ")}; do printf '%s\\0' "$w"; done`], {
+    encoding: "utf8",
+  });
   return out.split("\0").slice(0, -1);
 };
 

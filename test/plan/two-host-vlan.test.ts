@@ -7,7 +7,8 @@ import { validateFile } from "../../src/labfile/validate.js";
 /** The classic exercise, as the issue states it: what docker01's and docker02's plans must show. */
 let docker01: HostPlan;
 let docker02: HostPlan;
-const commands = (h: HostPlan) => h.steps.flatMap((s) => s.actions.flatMap((a) => (a.kind === "run" ? [a.command] : [])));
+const commands = (h: HostPlan) =>
+  h.steps.flatMap((s) => s.actions.flatMap((a) => (a.kind === "run" ? [a.command] : [])));
 const step = (h: HostPlan, id: string): Step => {
   const found = h.steps.find((s) => s.id === id);
   if (!found) throw new Error(`no step ${id} on ${h.host}; have ${h.steps.map((s) => s.id).join(", ")}`);
@@ -40,7 +41,9 @@ describe("two-host-vlan plan", () => {
         "DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nVLAN=yes\n",
     });
     const file20 = step(docker02, "vlan:20:file").actions[0]!;
-    expect(file20.kind === "write" && file20.content).toContain("IPADDR=192.168.20.21\nPREFIX=24\nGATEWAY=192.168.20.2\n");
+    expect(file20.kind === "write" && file20.content).toContain(
+      "IPADDR=192.168.20.21\nPREFIX=24\nGATEWAY=192.168.20.2\n",
+    );
   });
 
   it("brings the sub-interfaces up at runtime, in order", () => {
@@ -68,7 +71,11 @@ describe("two-host-vlan plan", () => {
   it("merges insecure-registries into daemon.json and reloads, on every host", () => {
     for (const host of [docker01, docker02]) {
       const daemon = step(host, "docker:insecure-registry");
-      expect(daemon.actions[0]).toEqual({ kind: "merge-json", path: "/etc/docker/daemon.json", merge: { "insecure-registries": ["192.168.1.11:5000"] } });
+      expect(daemon.actions[0]).toEqual({
+        kind: "merge-json",
+        path: "/etc/docker/daemon.json",
+        merge: { "insecure-registries": ["192.168.1.11:5000"] },
+      });
       expect(daemon.actions[1]).toMatchObject({ kind: "run", command: expect.stringContaining("reload") });
       // Never a restart (it would stop running containers) unless the user allows it.
       expect(JSON.stringify(daemon)).not.toContain("systemctl restart");
@@ -85,9 +92,14 @@ describe("two-host-vlan plan", () => {
   });
 
   it("creates identical macvlan networks on both hosts", () => {
-    const create = "docker network create -d macvlan --subnet 172.16.10.0/24 --gateway 172.16.10.1 -o parent=ens33.10 mac_net10";
-    const onDocker01 = commands(docker01).find((c) => c.includes("mac_net10") && c.startsWith("docker network create"))!;
-    const onDocker02 = commands(docker02).find((c) => c.includes("mac_net10") && c.startsWith("docker network create"))!;
+    const create =
+      "docker network create -d macvlan --subnet 172.16.10.0/24 --gateway 172.16.10.1 -o parent=ens33.10 mac_net10";
+    const onDocker01 = commands(docker01).find(
+      (c) => c.includes("mac_net10") && c.startsWith("docker network create"),
+    )!;
+    const onDocker02 = commands(docker02).find(
+      (c) => c.includes("mac_net10") && c.startsWith("docker network create"),
+    )!;
     expect(onDocker01.replace("--label lab.name=two-host-vlan --label lab.id=wdryjx3yec2f ", "")).toBe(create);
     expect(onDocker02).toBe(onDocker01);
   });
@@ -112,7 +124,11 @@ describe("two-host-vlan plan", () => {
   it("ends with the checks: same VLAN reachable, other VLAN unreachable", () => {
     const probes = docker01.steps.flatMap((s) => s.probes ?? []);
     const probe = (from: string, to: string) => probes.find((p) => p.from === from && p.to === to)!;
-    expect(probe("bbox10", "bbox11")).toMatchObject({ expect: "reachable", address: "172.16.10.11", command: "docker exec bbox10 ping -c 1 -W 1 172.16.10.11" });
+    expect(probe("bbox10", "bbox11")).toMatchObject({
+      expect: "reachable",
+      address: "172.16.10.11",
+      command: "docker exec bbox10 ping -c 1 -W 1 172.16.10.11",
+    });
     expect(probe("bbox10", "bbox21")).toMatchObject({ expect: "unreachable", explicit: true });
     expect(probe("bbox20", "bbox11").expect).toBe("unreachable");
     expect(probes.filter((p) => p.from.startsWith("bbox1") || p.from.startsWith("bbox2"))).toHaveLength(6);
@@ -127,7 +143,10 @@ describe("two-host-vlan plan", () => {
 
   it("plans for Debian with the same runtime commands when persistence is explicit", async () => {
     const { lab } = await validateFile("labs/two-host-vlan.yaml");
-    const debian = buildPlan(lab!, { docker01: { os: "debian", detected: true }, docker02: { os: "debian", detected: true } });
+    const debian = buildPlan(lab!, {
+      docker01: { os: "debian", detected: true },
+      docker02: { os: "debian", detected: true },
+    });
     expect(debian.hosts[0]!.steps.map((s) => s.id)).toEqual(docker01.steps.map((s) => s.id));
   });
 });

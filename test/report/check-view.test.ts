@@ -3,7 +3,13 @@ import { checkGrid } from "../../src/report/check-view.js";
 import { checkExitCode } from "../../src/verify/check.js";
 import type { ProbeResult } from "../../src/verify/run-probes.js";
 
-const result = (from: string, to: string, address: string, expect: "reachable" | "unreachable", outcome: ProbeResult["outcome"]): ProbeResult => ({
+const result = (
+  from: string,
+  to: string,
+  address: string,
+  expect: "reachable" | "unreachable",
+  outcome: ProbeResult["outcome"],
+): ProbeResult => ({
   probe: { from, to, toHost: "h", address, expect, reason: "", command: "", explicit: false },
   fromHost: "h",
   outcome,
@@ -14,7 +20,13 @@ const result = (from: string, to: string, address: string, expect: "reachable" |
 
 describe("checkGrid", () => {
   it("one grid for a single family: rows ping, columns are pinged", () => {
-    const lines = checkGrid([result("a", "b", "10.0.0.2", "reachable", "reachable"), result("b", "a", "10.0.0.1", "unreachable", "unreachable")], false);
+    const lines = checkGrid(
+      [
+        result("a", "b", "10.0.0.2", "reachable", "reachable"),
+        result("b", "a", "10.0.0.1", "unreachable", "unreachable"),
+      ],
+      false,
+    );
     expect(lines[0]).toMatch(/^from \\ to\s+a\s+b$/);
     expect(lines[1]).toMatch(/^a\s+-\s+✔$/);
     expect(lines[2]).toMatch(/^b\s+·\s+-$/);

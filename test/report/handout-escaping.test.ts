@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -89,14 +98,18 @@ const HOSTILE = [
 /** A value of a field: mostly from its own grammar, sometimes with a hostile fragment spliced in. */
 function field(regex: RegExp, maxLength = 24): fc.Arbitrary<string> {
   const valid = fc.stringMatching(regex, { size: "xsmall" }).filter((s) => s.length <= maxLength);
-  const spliced = fc.tuple(valid, fc.constantFrom(...HOSTILE), fc.nat()).map(([s, bad, at]) => s.slice(0, at % (s.length + 1)) + bad + s.slice(at % (s.length + 1)));
+  const spliced = fc
+    .tuple(valid, fc.constantFrom(...HOSTILE), fc.nat())
+    .map(([s, bad, at]) => s.slice(0, at % (s.length + 1)) + bad + s.slice(at % (s.length + 1)));
   // Rare enough per field that about half the labs still validate (some spliced values do too).
   return fc.oneof({ arbitrary: valid, weight: 20 }, { arbitrary: spliced, weight: 1 });
 }
 
 /** Text with no grammar at all (a file name, a free-text field): hostile fragments and plain words. */
 const text = (minLength = 1): fc.Arbitrary<string> =>
-  fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.stringMatching(/^[a-z0-9]{1,4}$/)), { minLength, maxLength: 6 }).map((parts) => parts.join(""));
+  fc
+    .array(fc.oneof(fc.constantFrom(...HOSTILE), fc.stringMatching(/^[a-z0-9]{1,4}$/)), { minLength, maxLength: 6 })
+    .map((parts) => parts.join(""));
 
 /** A lab exercising every field that reaches a title, a comment, a file, daemon.json or a graph label. */
 const labInput = fc.record({
@@ -113,7 +126,10 @@ const labInput = fc.record({
   shim: field(patterns.interfaceName.regex, 15),
   c1: field(patterns.objectName.regex),
   c2: field(patterns.objectName.regex),
-  command: fc.oneof({ arbitrary: text().filter((t) => commandArg.test(t)), weight: 20 }, { arbitrary: text(), weight: 1 }),
+  command: fc.oneof(
+    { arbitrary: text().filter((t) => commandArg.test(t)), weight: 20 },
+    { arbitrary: text(), weight: 1 },
+  ),
   ns: field(patterns.namespaceName.regex),
   iface: field(patterns.interfaceName.regex, 15),
   port: fc.integer({ min: 1, max: 65535 }),
@@ -130,19 +146,35 @@ function labYaml(i: LabInput): string {
     name: i.name,
     description: i.description,
     hosts: {
-      [i.h1]: { address: "192.168.1.11", nic: i.nic, modules: [i.module], shim: { network: i.network, address: "172.16.10.250", name: i.shim } },
+      [i.h1]: {
+        address: "192.168.1.11",
+        nic: i.nic,
+        modules: [i.module],
+        shim: { network: i.network, address: "172.16.10.250", name: i.shim },
+      },
       [i.h2]: { address: "192.168.1.13", nic: i.nic },
     },
     vlans: { [String(i.vlan)]: { addresses: { [i.h1]: "192.168.10.10/24", [i.h2]: "192.168.10.11/24" } } },
-    registry: { host: i.h1, port: i.port, image: i.registryImage, images: [i.image1, { ref: i.image2, tarball: i.tarball }] },
+    registry: {
+      host: i.h1,
+      port: i.port,
+      image: i.registryImage,
+      images: [i.image1, { ref: i.image2, tarball: i.tarball }],
+    },
     networks: {
-      [i.network]: { driver: "macvlan", parent: `${i.nic}.${i.vlan}`, subnets: [{ subnet: "172.16.10.0/24", aux_addresses: { [i.aux]: "172.16.10.250" } }] },
+      [i.network]: {
+        driver: "macvlan",
+        parent: `${i.nic}.${i.vlan}`,
+        subnets: [{ subnet: "172.16.10.0/24", aux_addresses: { [i.aux]: "172.16.10.250" } }],
+      },
     },
     containers: {
       [i.c1]: { host: i.h1, network: i.network, ip: "172.16.10.10", image: i.image1, command: i.command },
       [i.c2]: { host: i.h2, network: i.network, ip: "172.16.10.11", image: i.image2 },
     },
-    namespaces: { [i.ns]: { host: i.h2, interfaces: { [i.iface]: { kind: "macvlan", parent: i.nic, address: "10.20.0.11/24" } } } },
+    namespaces: {
+      [i.ns]: { host: i.h2, interfaces: { [i.iface]: { kind: "macvlan", parent: i.nic, address: "10.20.0.11/24" } } },
+    },
     checks: { explicit: [{ from: i.c1, to: i.ns, expect: "unreachable" }] },
   };
   return YAML.stringify(lab);
@@ -155,7 +187,23 @@ let base: string;
 let bin: string;
 /** Every tool that would change a host, as a shell function that does nothing (cheaper than a stub process). */
 let stubs: string;
-const HOST_TOOLS = ["docker", "ip", "modprobe", "systemctl", "pidof", "grep", "sysctl", "ping", "nsenter", "ifup", "ifdown", "nmcli", "sleep", "ethtool", "bridge"];
+const HOST_TOOLS = [
+  "docker",
+  "ip",
+  "modprobe",
+  "systemctl",
+  "pidof",
+  "grep",
+  "sysctl",
+  "ping",
+  "nsenter",
+  "ifup",
+  "ifdown",
+  "nmcli",
+  "sleep",
+  "ethtool",
+  "bridge",
+];
 const FILE_TOOLS = ["mkdir", "cat", "chmod", "rm", "mv", "cp", "dirname", "head", "tr", "cmp", "true", "false", "grep"];
 
 beforeAll(() => {
@@ -170,7 +218,8 @@ beforeAll(() => {
   stubs = join(base, "stubs.sh");
   // docker exec (the registry's storage, a ping in a container) fails, so those steps run their body; grep always
   // "finds", so the daemon.json step is seen as done (its body would wait for dockerd).
-  const stub = (tool: string) => (tool === "docker" ? `docker() { case "$1" in exec) return 1;; esac; return 0; }` : `${tool}() { return 0; }`);
+  const stub = (tool: string) =>
+    tool === "docker" ? `docker() { case "$1" in exec) return 1;; esac; return 0; }` : `${tool}() { return 0; }`;
   writeFileSync(stubs, HOST_TOOLS.map(stub).join("\n") + "\n");
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -184,15 +233,23 @@ function workDir(): string {
  * only the real file tools, and with `stub` the host tools are shell functions that do nothing
  * (the script is sourced after them).
  */
-function runSh(script: string, cwd: string, options: { stub: boolean }): { status: number | null; stdout: string; stderr: string } {
+function runSh(
+  script: string,
+  cwd: string,
+  options: { stub: boolean },
+): { status: number | null; stdout: string; stderr: string } {
   writeFileSync(join(cwd, "handout.sh"), script);
   const run = options.stub ? '. "$0" && . ./handout.sh' : "exec /bin/sh ./handout.sh";
-  const r = spawnSync("/bin/sh", ["-c", `/bin/sh -n ./handout.sh || { echo "sh -n failed" >&2; exit 98; }\n${run}`, stubs], {
-    cwd,
-    env: { PATH: bin, HOME: cwd },
-    encoding: "utf8",
-    timeout: 20_000,
-  });
+  const r = spawnSync(
+    "/bin/sh",
+    ["-c", `/bin/sh -n ./handout.sh || { echo "sh -n failed" >&2; exit 98; }\n${run}`, stubs],
+    {
+      cwd,
+      env: { PATH: bin, HOME: cwd },
+      encoding: "utf8",
+      timeout: 20_000,
+    },
+  );
   expect(r.status === 98 && r.stderr.includes("sh -n failed") ? r.stderr : "", `sh -n:\n${script}`).toBe("");
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -235,28 +292,42 @@ function expectDotRoundTrip(...topologies: Topology[]): void {
     const svg = svgs[k]!;
     const nodes = [topology.lan, ...topology.clusters.flatMap((c) => c.nodes)];
     expect(svgTexts(svg, "node")).toEqual(nodes.map((n) => JSON.stringify(drawnLines(n.lines))).sort());
-    expect(svgTexts(svg, "cluster")).toEqual(topology.clusters.map((c) => JSON.stringify(drawnLines([c.label]))).sort());
-    expect(svgTexts(svg, "edge")).toEqual(topology.edges.map((e) => JSON.stringify(drawnLines(e.label ? [e.label] : []))).sort());
+    expect(svgTexts(svg, "cluster")).toEqual(
+      topology.clusters.map((c) => JSON.stringify(drawnLines([c.label]))).sort(),
+    );
+    expect(svgTexts(svg, "edge")).toEqual(
+      topology.edges.map((e) => JSON.stringify(drawnLines(e.label ? [e.label] : []))).sort(),
+    );
   });
 }
 
 /** Mermaid's entity codes back to text ("#35;" → "#", "#quot;" → '"'). */
 const NAMED: Record<string, string> = { quot: '"', lt: "<", gt: ">", amp: "&" };
-const decodeMermaid = (s: string) => s.replace(/#(\d+|quot|lt|gt|amp);/g, (_, code: string) => NAMED[code] ?? String.fromCodePoint(Number(code)));
+const decodeMermaid = (s: string) =>
+  s.replace(/#(\d+|quot|lt|gt|amp);/g, (_, code: string) => NAMED[code] ?? String.fromCodePoint(Number(code)));
 
 /** Inside a quoted label: nothing that ends it or starts markup, HTML, an entity or a line. */
 const LABEL_TEXT = `(?:[^"\`|\\[\\]{}<>#&$;%\\\\\\n\\r]|#\\w+;)*`;
 const ID = "[A-Za-z][A-Za-z0-9_]*";
-const NODE_LINE = new RegExp(`^ {2,4}(${ID})(\\{\\{|\\[\\/|\\(\\[|\\[\\[|\\[\\(|\\[|\\()"<b>(${LABEL_TEXT})</b>((?:<br/>${LABEL_TEXT})*)"(\\}\\}|\\/\\]|\\]\\)|\\]\\]|\\)\\]|\\]|\\))$`);
+const NODE_LINE = new RegExp(
+  `^ {2,4}(${ID})(\\{\\{|\\[\\/|\\(\\[|\\[\\[|\\[\\(|\\[|\\()"<b>(${LABEL_TEXT})</b>((?:<br/>${LABEL_TEXT})*)"(\\}\\}|\\/\\]|\\]\\)|\\]\\]|\\)\\]|\\]|\\))$`,
+);
 const SUBGRAPH_LINE = new RegExp(`^  subgraph (${ID})\\["(${LABEL_TEXT})"\\]$`);
 const EDGE_LINE = new RegExp(`^  (${ID}) (?:---|-\\.-)(?:\\|"(${LABEL_TEXT})"\\|)? (${ID})$`);
-const MERMAID_RESERVED = /^(end|subgraph|graph|flowchart|style|linkstyle|classdef|class|click|call|href|default|interpolate|direction|acctitle|accdescr)/i;
+const MERMAID_RESERVED =
+  /^(end|subgraph|graph|flowchart|style|linkstyle|classdef|class|click|call|href|default|interpolate|direction|acctitle|accdescr)/i;
 
 /** Every Mermaid line is one of the few safe shapes, ids are plain and distinct, and every label decodes back. */
 function expectMermaidSafe(topology: Topology): void {
   const lines = toMermaid(topology).trimEnd().split("\n");
   expect(lines[0]).toBe("---");
-  expect(JSON.parse(lines[1]!.replace(/^title: /, "").replace(/\\U([0-9a-f]{8})/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16))))).toBe(topology.title);
+  expect(
+    JSON.parse(
+      lines[1]!
+        .replace(/^title: /, "")
+        .replace(/\\U([0-9a-f]{8})/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16))),
+    ),
+  ).toBe(topology.title);
   expect(lines[1]).toMatch(/^title: "[ -~]*"$/);
   expect(lines.slice(2, 4)).toEqual(["---", "flowchart BT"]);
   const labels: string[] = [];
@@ -275,12 +346,18 @@ function expectMermaidSafe(topology: Topology): void {
       ids.add(subgraph[1]!);
       labels.push(JSON.stringify([decodeMermaid(subgraph[2]!)]));
     }
-    for (const id of node ? [node[1]!] : subgraph ? [subgraph[1]!] : [edge![1]!, edge![3]!]) expect(id).not.toMatch(MERMAID_RESERVED);
+    for (const id of node ? [node[1]!] : subgraph ? [subgraph[1]!] : [edge![1]!, edge![3]!])
+      expect(id).not.toMatch(MERMAID_RESERVED);
   }
   const nodes = [topology.lan, ...topology.clusters.flatMap((c) => c.nodes)];
   expect(ids.size, "one distinct id per node and subgraph").toBe(nodes.length + topology.clusters.length);
-  expect(labels.sort()).toEqual([...nodes.map((n) => JSON.stringify(n.lines)), ...topology.clusters.map((c) => JSON.stringify([c.label]))].sort());
-  const edgeLabels = lines.map((l) => EDGE_LINE.exec(l)).filter((m) => m !== null).map((m) => (m[2] === undefined ? "" : decodeMermaid(m[2])));
+  expect(labels.sort()).toEqual(
+    [...nodes.map((n) => JSON.stringify(n.lines)), ...topology.clusters.map((c) => JSON.stringify([c.label]))].sort(),
+  );
+  const edgeLabels = lines
+    .map((l) => EDGE_LINE.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => (m[2] === undefined ? "" : decodeMermaid(m[2])));
   expect(edgeLabels.sort()).toEqual(topology.edges.map((e) => e.label ?? "").sort());
 }
 
@@ -300,7 +377,12 @@ function hostile(topology: Topology, bad: string[], at: number): Topology {
     title: splice(topology.title),
     lan: node(topology.lan),
     clusters: topology.clusters.map((c) => ({ id: id(c.id), label: splice(c.label), nodes: c.nodes.map(node) })),
-    edges: topology.edges.map((e) => ({ ...e, from: id(e.from), to: id(e.to), label: e.label === undefined ? undefined : splice(e.label) })),
+    edges: topology.edges.map((e) => ({
+      ...e,
+      from: id(e.from),
+      to: id(e.to),
+      label: e.label === undefined ? undefined : splice(e.label),
+    })),
   };
 }
 
@@ -317,7 +399,10 @@ describe("handouts are safe by construction (property tests, real sh and Graphvi
         const result = validateText(input.file, labYaml(input));
         if (!result.lab) return;
         validated++;
-        const plan = buildPlan(result.lab, Object.fromEntries(result.lab.hosts.map((h) => [h.name, { os: input.os, detected: true }])));
+        const plan = buildPlan(
+          result.lab,
+          Object.fromEntries(result.lab.hosts.map((h) => [h.name, { os: input.os, detected: true }])),
+        );
         // One host's script per run (the registry host's or the other's, in turn): the runs cover both.
         for (const hostPlan of first ? plan.hosts.slice(0, 1) : plan.hosts.slice(-1)) {
           const script = hostScript(plan, hostPlan);
@@ -330,13 +415,16 @@ describe("handouts are safe by construction (property tests, real sh and Graphvi
           const expected = new Set<string>();
           for (const step of hostPlan.steps) {
             if (step.check) expected.add(`ok: ${step.title}`);
-            for (const p of step.probes ?? []) for (const word of ["ok", "UNEXPECTED"]) for (const how of ["reachable", "unreachable"]) expected.add(`${word}: ${p.from} -> ${p.to} ${how}`);
+            for (const p of step.probes ?? [])
+              for (const word of ["ok", "UNEXPECTED"])
+                for (const how of ["reachable", "unreachable"]) expected.add(`${word}: ${p.from} -> ${p.to} ${how}`);
           }
           const printed = r.stdout.split("\n").filter(Boolean);
           expect(printed.length).toBeGreaterThan(0);
           for (const line of printed) expect(expected, `printed ${JSON.stringify(line)}`).toContain(line);
           for (const action of hostPlan.steps.filter((s) => !s.check).flatMap((s) => s.actions)) {
-            if (action.kind === "write") expect(readFileSync(join(work, action.path.replace(/^\/etc\//, "etc/")), "utf8")).toBe(action.content);
+            if (action.kind === "write")
+              expect(readFileSync(join(work, action.path.replace(/^\/etc\//, "etc/")), "utf8")).toBe(action.content);
           }
           rmSync(work, { recursive: true, force: true });
         }
@@ -364,7 +452,15 @@ describe("handouts are safe by construction (property tests, real sh and Graphvi
       uploadDir: text(),
       uploadName: name.map((n) => `u-${n}`),
       restorePath: text(),
-      probe: fc.record({ from: text(), to: text(), toHost: text(), address: text(), reason: text(), reachable: fc.boolean(), replies: fc.boolean() }),
+      probe: fc.record({
+        from: text(),
+        to: text(),
+        toHost: text(),
+        address: text(),
+        reason: text(),
+        reachable: fc.boolean(),
+        replies: fc.boolean(),
+      }),
     });
     fc.assert(
       fc.property(input, (i) => {
@@ -376,17 +472,34 @@ describe("handouts are safe by construction (property tests, real sh and Graphvi
         if (i.mergeExists) writeFileSync(mergePath, "{}\n");
         const uploaded = Buffer.from(`upload ${i.uploadName}\n`);
         writeFileSync(join(work, i.uploadName), uploaded);
-        const step = (n: number, check: string | undefined, actions: Step["actions"], extra: Partial<Step> = {}): Step => ({ id: `s${n}`, phase: "kernel", title: i.titles[n]!, check, actions, undo: [], ...extra });
-        const probe: Probe = { ...i.probe, expect: i.probe.reachable ? "reachable" : "unreachable", command: i.probe.replies ? "true" : "false", explicit: true };
+        const step = (
+          n: number,
+          check: string | undefined,
+          actions: Step["actions"],
+          extra: Partial<Step> = {},
+        ): Step => ({ id: `s${n}`, phase: "kernel", title: i.titles[n]!, check, actions, undo: [], ...extra });
+        const probe: Probe = {
+          ...i.probe,
+          expect: i.probe.reachable ? "reachable" : "unreachable",
+          command: i.probe.replies ? "true" : "false",
+          explicit: true,
+        };
         const steps: Step[] = [
           step(0, undefined, [{ kind: "write", path: writePath, content: i.content, mode: "0644" }], { note: i.note }),
           step(1, "false", [{ kind: "merge-json", path: mergePath, merge: { "insecure-registries": [i.mergeValue] } }]),
-          step(2, "false", [{ kind: "upload", from: `${i.uploadDir}/${i.uploadName}`, to: 'cat "$upload" > uploaded-copy' }]),
+          step(2, "false", [
+            { kind: "upload", from: `${i.uploadDir}/${i.uploadName}`, to: 'cat "$upload" > uploaded-copy' },
+          ]),
           step(3, "false", [{ kind: "restore", path: i.restorePath }]),
           step(4, "true", [{ kind: "run", command: "false" }]),
           { id: "verify", phase: "verify", title: "checks", actions: [], undo: [], probes: [probe] },
         ];
-        const hostPlan: HostPlan = { host: i.host, address: i.address, facts: { os: "debian", detected: false }, steps };
+        const hostPlan: HostPlan = {
+          host: i.host,
+          address: i.address,
+          facts: { os: "debian", detected: false },
+          steps,
+        };
         const plan: Plan = { lab: i.lab, file: i.file, hosts: [hostPlan] };
         const script = hostScript(plan, hostPlan);
         // Nothing here touches the host (the plan's own commands are true, false and cat): no stubs, the real grep.
@@ -408,25 +521,43 @@ describe("handouts are safe by construction (property tests, real sh and Graphvi
     );
   }, 120_000);
 
-  it.skipIf(!dot)("DOT of a lab built from the grammars, and of its topology with hostile text in every label and id: Graphviz parses it and every label comes back unchanged", () => {
-    fc.assert(
-      fc.property(labInput, fc.array(fc.constantFrom(...HOSTILE), { minLength: 1, maxLength: 5 }), fc.nat(), (input, bad, at) => {
-        const result = validateText(input.file, labYaml(input));
-        const topology: Topology = result.lab ? labTopology(result.lab) : { title: input.name, lan: { id: "lan", kind: "lan", lines: ["lab LAN"] }, clusters: [], edges: [] };
-        expectDotRoundTrip(topology, hostile(topology, bad, at));
-      }),
-      { seed: SEED, numRuns: PROCESS_RUNS },
-    );
-  }, 120_000);
+  it.skipIf(!dot)(
+    "DOT of a lab built from the grammars, and of its topology with hostile text in every label and id: Graphviz parses it and every label comes back unchanged",
+    () => {
+      fc.assert(
+        fc.property(
+          labInput,
+          fc.array(fc.constantFrom(...HOSTILE), { minLength: 1, maxLength: 5 }),
+          fc.nat(),
+          (input, bad, at) => {
+            const result = validateText(input.file, labYaml(input));
+            const topology: Topology = result.lab
+              ? labTopology(result.lab)
+              : { title: input.name, lan: { id: "lan", kind: "lan", lines: ["lab LAN"] }, clusters: [], edges: [] };
+            expectDotRoundTrip(topology, hostile(topology, bad, at));
+          },
+        ),
+        { seed: SEED, numRuns: PROCESS_RUNS },
+      );
+    },
+    120_000,
+  );
 
   it("Mermaid of the same topologies: only safe line shapes, plain distinct ids, and every label decodes back unchanged", () => {
     fc.assert(
-      fc.property(labInput, fc.array(fc.constantFrom(...HOSTILE), { minLength: 1, maxLength: 5 }), fc.nat(), (input, bad, at) => {
-        const result = validateText(input.file, labYaml(input));
-        const topology: Topology = result.lab ? labTopology(result.lab) : { title: input.name, lan: { id: "lan", kind: "lan", lines: ["lab LAN"] }, clusters: [], edges: [] };
-        expectMermaidSafe(topology);
-        expectMermaidSafe(hostile(topology, bad, at));
-      }),
+      fc.property(
+        labInput,
+        fc.array(fc.constantFrom(...HOSTILE), { minLength: 1, maxLength: 5 }),
+        fc.nat(),
+        (input, bad, at) => {
+          const result = validateText(input.file, labYaml(input));
+          const topology: Topology = result.lab
+            ? labTopology(result.lab)
+            : { title: input.name, lan: { id: "lan", kind: "lan", lines: ["lab LAN"] }, clusters: [], edges: [] };
+          expectMermaidSafe(topology);
+          expectMermaidSafe(hostile(topology, bad, at));
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

@@ -10,7 +10,9 @@ import { lab, realHostsUnavailable, sandboxLab, sshRun } from "../helpers/real-h
  * Non-root users through sudo (sudo -n, and a sudo password fed on stdin), an SSH password
  * from the environment, and a jump host, against real sshd and real sudo in sandbox hosts.
  */
-const skip = realHostsUnavailable() ?? (existsSync("/usr/bin/sudo") ? undefined : "needs /usr/bin/sudo (bash scripts/install-deps.sh installs it)");
+const skip =
+  realHostsUnavailable() ??
+  (existsSync("/usr/bin/sudo") ? undefined : "needs /usr/bin/sudo (bash scripts/install-deps.sh installs it)");
 if (skip) console.log(`SKIPPED access tests: ${skip}`);
 
 describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
@@ -20,8 +22,14 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
   const { dir, file } = sandboxLab("labs/macvlan-netns.yaml", name, (text) =>
     text
       .replace("ssh: { user: root, identity_file: ~/.ssh/id_ed25519 }", "ssh: { user: root }")
-      .replace("docker01: { address: 192.168.1.11 }", "docker01: { address: 192.168.1.11, ssh: { user: student, password_env: LAB_TEST_SSH_PW }, sudo: true }")
-      .replace("docker02: { address: 192.168.1.13 }", "docker02: { address: 192.168.1.13, ssh: { user: student, jump: docker01 }, sudo: { password_env: LAB_TEST_SUDO_PW } }"),
+      .replace(
+        "docker01: { address: 192.168.1.11 }",
+        "docker01: { address: 192.168.1.11, ssh: { user: student, password_env: LAB_TEST_SSH_PW }, sudo: true }",
+      )
+      .replace(
+        "docker02: { address: 192.168.1.13 }",
+        "docker02: { address: 192.168.1.13, ssh: { user: student, jump: docker01 }, sudo: { password_env: LAB_TEST_SUDO_PW } }",
+      ),
   );
   let inventoryFile: string;
 
@@ -45,7 +53,10 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
       JSON.stringify({
         known_hosts: sandboxInventory.known_hosts,
         // docker01 through its proxy, with no key: the password must do; docker02 by its LAN address via the jump.
-        hosts: { docker01: { host: d1.host, proxy_command: d1.proxy_command }, docker02: { host: "192.168.1.13", identity_file: d1.identity_file } },
+        hosts: {
+          docker01: { host: d1.host, proxy_command: d1.proxy_command },
+          docker02: { host: "192.168.1.13", identity_file: d1.identity_file },
+        },
       }),
     );
   });
@@ -98,7 +109,12 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
     const command = `${join(repo, "node_modules/.bin/tsx")} ${join(repo, "src/cli/main.ts")} up ${file} --inventory ${inventoryFile} --no-check`;
     // Typed after the prompt appears, as a person would (typed earlier, the terminal echoes it).
     const typing = `sleep 3; printf 'pw-for-ssh\\n'; sleep 2`;
-    const r = spawnSync("sh", ["-c", `(${typing}) | script -qec ${JSON.stringify(command)} /dev/null`], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync("sh", ["-c", `(${typing}) | script -qec ${JSON.stringify(command)} /dev/null`], {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.stdout).toContain("password for student@docker01 (docker01; $LAB_TEST_SSH_PW is not set)");
     expect(r.stdout).toMatch(/lab t-access is up|nothing to change/);
     expect(r.status).toBe(0);
@@ -109,8 +125,22 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
     const inventory = JSON.parse(readFileSync(join(dir, ".lab", "sandbox", name, "inventory.json"), "utf8"));
     const h = inventory.hosts[host];
     return SshTransport.connect(
-      { name: host, host: h.host, port: 22, user: "student", identityFile: h.identity_file, agent: false, proxyCommand: h.proxy_command, connectTimeoutS: 10, sudo: { passwordEnv: "LAB_TEST_SUDO_PW" } },
-      { knownHosts: new KnownHosts(inventory.known_hosts), hostKeyPolicy: "strict", env: { LAB_TEST_SUDO_PW: password } },
+      {
+        name: host,
+        host: h.host,
+        port: 22,
+        user: "student",
+        identityFile: h.identity_file,
+        agent: false,
+        proxyCommand: h.proxy_command,
+        connectTimeoutS: 10,
+        sudo: { passwordEnv: "LAB_TEST_SUDO_PW" },
+      },
+      {
+        knownHosts: new KnownHosts(inventory.known_hosts),
+        hostKeyPolicy: "strict",
+        env: { LAB_TEST_SUDO_PW: password },
+      },
     );
   }
 
@@ -131,7 +161,12 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
     try {
       const r = await t.exec("id -u; cat", { stdin: "first line\nsecond\n" });
       expect(r).toMatchObject({ code: 0, stdout: "0\nfirst line\nsecond\n", stderr: "" });
-      sshRun(dir, name, "docker02", "sudo -K -u student 2>/dev/null; rm -rf /run/sudo/ts/student /var/run/sudo/ts/student 2>/dev/null; true");
+      sshRun(
+        dir,
+        name,
+        "docker02",
+        "sudo -K -u student 2>/dev/null; rm -rf /run/sudo/ts/student /var/run/sudo/ts/student 2>/dev/null; true",
+      );
     } finally {
       await t.close();
     }
@@ -151,7 +186,10 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
   it("a sudo that wants a password, with sudo: true, stops at preflight (exit 3)", () => {
     const restore = env({ LAB_TEST_SSH_PW: "pw-for-ssh" });
     const strictSudo = file.replace(/lab\.yaml$/, "lab-sudo-n.yaml");
-    writeFileSync(strictSudo, readFileSync(file, "utf8").replace("sudo: { password_env: LAB_TEST_SUDO_PW }", "sudo: true"));
+    writeFileSync(
+      strictSudo,
+      readFileSync(file, "utf8").replace("sudo: { password_env: LAB_TEST_SUDO_PW }", "sudo: true"),
+    );
     try {
       const r = lab(dir, "up", strictSudo, "--inventory", inventoryFile, "--no-check");
       expect(r.code).toBe(3);

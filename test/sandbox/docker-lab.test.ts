@@ -15,31 +15,53 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
   const name = "t-docker";
   const { dir, file, on } = sandboxLab("labs/single-network.yaml", name);
   const dockerObjects = (host: string) =>
-    on(host, "docker ps -a --format '{{.Names}} {{.Image}} {{.Labels}}' | sort; docker network ls --format '{{.Name}} {{.Driver}}' | sort; docker images --format '{{.Repository}}:{{.Tag}}' | sort; cat /etc/docker/daemon.json 2>/dev/null; ls /var/lib/lab 2>&1 | head -1");
+    on(
+      host,
+      "docker ps -a --format '{{.Names}} {{.Image}} {{.Labels}}' | sort; docker network ls --format '{{.Name}} {{.Driver}}' | sort; docker images --format '{{.Repository}}:{{.Tag}}' | sort; cat /etc/docker/daemon.json 2>/dev/null; ls /var/lib/lab 2>&1 | head -1",
+    );
   let before: Record<string, string>;
 
   beforeAll(() => {
     const made = lab(dir, "sandbox", "create", file);
     expect(made.code, made.stderr).toBe(0);
     // What was there before the lab: a user's container and network, and a daemon.json with a key of its own.
-    on("docker01", "docker run -dit --name mybox busybox:latest >/dev/null && docker network create usernet >/dev/null");
-    on("docker02", `mkdir -p /etc/docker && printf '{\\n  "log-level": "warn"\\n}\\n' > /etc/docker/daemon.json && systemctl reload docker`);
+    on(
+      "docker01",
+      "docker run -dit --name mybox busybox:latest >/dev/null && docker network create usernet >/dev/null",
+    );
+    on(
+      "docker02",
+      `mkdir -p /etc/docker && printf '{\\n  "log-level": "warn"\\n}\\n' > /etc/docker/daemon.json && systemctl reload docker`,
+    );
     before = { docker01: dockerObjects("docker01"), docker02: dockerObjects("docker02") };
   });
 
   it("goes up: registry, push, pull, containers, and the check passes both ways", () => {
     const r = lab(dir, "up", file, "--sandbox");
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain(`docker01: seed: push busybox:latest to the lab registry as 192.168.1.11:5000/busybox:latest: changed`);
-    expect(r.stdout).toContain(`docker02: distribute: pull 192.168.1.11:5000/busybox:latest from the lab registry: changed`);
+    expect(r.stdout).toContain(
+      `docker01: seed: push busybox:latest to the lab registry as 192.168.1.11:5000/busybox:latest: changed`,
+    );
+    expect(r.stdout).toContain(
+      `docker02: distribute: pull 192.168.1.11:5000/busybox:latest from the lab registry: changed`,
+    );
     expect(r.stdout).toContain("checks: all 2 as expected");
     // Seen independently: the registry stores busybox, docker02 pulled it, containers have their addresses.
-    expect(on("docker01", `docker exec ${name}-registry ls /var/lib/registry/docker/registry/v2/repositories`)).toContain("busybox");
-    expect(on("docker02", "docker image inspect -f '{{.RepoTags}}' 192.168.1.11:5000/busybox:latest")).toContain("192.168.1.11:5000/busybox:latest");
-    expect(on("docker02", "docker inspect -f '{{.NetworkSettings.Networks.mac_net1.IPAddress}}' bbox2").trim()).toBe("172.22.16.11");
+    expect(
+      on("docker01", `docker exec ${name}-registry ls /var/lib/registry/docker/registry/v2/repositories`),
+    ).toContain("busybox");
+    expect(on("docker02", "docker image inspect -f '{{.RepoTags}}' 192.168.1.11:5000/busybox:latest")).toContain(
+      "192.168.1.11:5000/busybox:latest",
+    );
+    expect(on("docker02", "docker inspect -f '{{.NetworkSettings.Networks.mac_net1.IPAddress}}' bbox2").trim()).toBe(
+      "172.22.16.11",
+    );
     expect(on("docker01", "docker exec bbox1 ping -c 1 -W 1 172.22.16.11 >/dev/null && echo reply")).toContain("reply");
     // daemon.json: merged, the user's key kept.
-    expect(JSON.parse(on("docker02", "cat /etc/docker/daemon.json"))).toEqual({ "log-level": "warn", "insecure-registries": ["192.168.1.11:5000"] });
+    expect(JSON.parse(on("docker02", "cat /etc/docker/daemon.json"))).toEqual({
+      "log-level": "warn",
+      "insecure-registries": ["192.168.1.11:5000"],
+    });
   });
 
   it("changes nothing on a second run", () => {
@@ -56,7 +78,13 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({ lab: name, ok: true, summary: { total: 2, asExpected: 2, unexpected: 0, errors: 0 } });
-    expect(doc.results[0]).toMatchObject({ from: "bbox1", to: "bbox2", address: "172.22.16.11", expect: "reachable", result: "reachable" });
+    expect(doc.results[0]).toMatchObject({
+      from: "bbox1",
+      to: "bbox2",
+      address: "172.22.16.11",
+      expect: "reachable",
+      result: "reachable",
+    });
     const xml = readFileSync(junit, "utf8");
     expect(xml).toContain('tests="2" failures="0" errors="0"');
     expect(xml.match(/<testcase /g)).toHaveLength(2);
@@ -64,7 +92,9 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     on("docker02", "docker network disconnect mac_net1 bbox2");
     const unexpected = lab(dir, "check", file, "--sandbox");
     expect(unexpected.code).toBe(1);
-    expect(unexpected.stdout).toContain("docker01: check: bbox1 → bbox2 (172.22.16.11 on docker02): unreachable, expected reachable");
+    expect(unexpected.stdout).toContain(
+      "docker01: check: bbox1 → bbox2 (172.22.16.11 on docker02): unreachable, expected reachable",
+    );
     on("docker02", "docker network connect --ip 172.22.16.11 mac_net1 bbox2");
 
     on("docker02", "docker stop -t 0 bbox2 >/dev/null");
@@ -84,7 +114,9 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     const docker02 = doc.hosts.find((h: { host: string }) => h.host === "docker02");
-    expect(docker02.containers).toContainEqual(expect.objectContaining({ name: "bbox2", state: "running", network: "mac_net1", ip: "172.22.16.11" }));
+    expect(docker02.containers).toContainEqual(
+      expect.objectContaining({ name: "bbox2", state: "running", network: "mac_net1", ip: "172.22.16.11" }),
+    );
     expect(docker02.interfaces[0]).toMatchObject({ name: "ens33", promisc: true, present: true });
   });
 
@@ -94,7 +126,9 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     // Seen at preflight, before anything changes anywhere.
     expect(r.code).toBe(3);
     const labId = /^id: (\S+)/m.exec(readFileSync(file, "utf8"))![1]!;
-    expect(r.stderr).toContain(`docker02: preflight: a container named bbox2 is there and not this lab's (no label lab.id=${labId}): rename the lab's, or remove that one; nothing was changed`);
+    expect(r.stderr).toContain(
+      `docker02: preflight: a container named bbox2 is there and not this lab's (no label lab.id=${labId}): rename the lab's, or remove that one; nothing was changed`,
+    );
     const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(down.code, down.stderr).toBe(0);
     expect(on("docker02", "docker ps --format '{{.Names}}'")).toContain("bbox2");
@@ -104,7 +138,10 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
   it("a container the lab created but could not start (a run that failed half-way) does not hide the real error on a re-run, nor block it once fixed", () => {
     expect(lab(dir, "up", file, "--sandbox", "--no-check").code).toBe(0);
     // bbox2's address taken: docker run creates bbox2, then cannot start it.
-    on("docker02", "docker rm -f bbox2 >/dev/null && docker run -d --name squatter --network mac_net1 --ip 172.22.16.11 busybox:latest sleep 3600 >/dev/null");
+    on(
+      "docker02",
+      "docker rm -f bbox2 >/dev/null && docker run -d --name squatter --network mac_net1 --ip 172.22.16.11 busybox:latest sleep 3600 >/dev/null",
+    );
     try {
       const first = lab(dir, "up", file, "--sandbox", "--no-check");
       expect(first.code).toBe(1);
@@ -127,7 +164,9 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     try {
       const r = lab(dir, "up", file, "--sandbox", "--no-check");
       expect(r.code, r.stdout + r.stderr).toBe(3);
-      expect(r.stderr).toMatch(/docker01: preflight: the registry port 5000 is already in use by socat \(pid \d+\): set registry\.port, or stop it; nothing was changed/);
+      expect(r.stderr).toMatch(
+        /docker01: preflight: the registry port 5000 is already in use by socat \(pid \d+\): set registry\.port, or stop it; nothing was changed/,
+      );
       expect(on("docker01", "ls /var/lib/lab/t-docker.json 2>/dev/null | wc -l").trim()).toBe("0");
     } finally {
       on("docker01", "pkill -f '^socat TCP-LISTEN:5000'; true");
@@ -142,11 +181,15 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     try {
       const up = lab(dir, "up", file, "--inventory", inventory, "--no-check");
       expect(up.code, up.stdout + up.stderr).toBe(3);
-      expect(up.stderr).toContain("docker02: preflight: Docker is needed here but `docker version` found no running daemon");
+      expect(up.stderr).toContain(
+        "docker02: preflight: Docker is needed here but `docker version` found no running daemon",
+      );
       const down = lab(dir, "down", file, "--inventory", inventory);
       expect(down.code, down.stdout + down.stderr).toBe(1);
       expect(down.stdout).toMatch(/docker01: \d+ undone, 0 failed/);
-      expect(down.stdout).toMatch(/docker02: undo: run bbox2 on mac_net1 with 172\.22\.16\.11: FAILED: .*cannot reach dockerd on this host \(is it running\?\); kept for the next lab down/);
+      expect(down.stdout).toMatch(
+        /docker02: undo: run bbox2 on mac_net1 with 172\.22\.16\.11: FAILED: .*cannot reach dockerd on this host \(is it running\?\); kept for the next lab down/,
+      );
       expect(down.stderr).toContain("they stay recorded, so lab down can retry them");
     } finally {
       on("docker02", "systemctl start docker");

@@ -34,18 +34,26 @@ describe.skipIf(!!skip)("dual-stack lab with real dockerd", () => {
   });
 
   it("an IPv6-only fault fails exactly the IPv6 pairs (exit 1), IPv4 still passes", () => {
-    on("docker02", "nsenter -t $(docker inspect -f '{{.State.Pid}}' bbox2) -n ip -6 addr del fd00:22:30::11/64 dev eth0");
+    on(
+      "docker02",
+      "nsenter -t $(docker inspect -f '{{.State.Pid}}' bbox2) -n ip -6 addr del fd00:22:30::11/64 dev eth0",
+    );
     const r = lab(dir, "check", file, "--sandbox", "--json");
     expect(r.code).toBe(1);
     const failed = (JSON.parse(r.stdout) as CheckJson).results.filter((x) => !x.asExpected);
-    expect(failed.map((x) => `${x.from}>${x.to} ${x.address}`).sort()).toEqual(["bbox1>bbox2 fd00:22:30::11", "bbox2>bbox1 fd00:22:30::10"]);
+    expect(failed.map((x) => `${x.from}>${x.to} ${x.address}`).sort()).toEqual([
+      "bbox1>bbox2 fd00:22:30::11",
+      "bbox2>bbox1 fd00:22:30::10",
+    ]);
   });
 
   it("lab down removes the network and containers", () => {
     const r = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const host of ["docker01", "docker02"]) {
-      expect(on(host, "docker ps -aq | wc -l; docker network ls -q -f name=mac_ds | wc -l").split(/\s+/).filter(Boolean)).toEqual(["0", "0"]);
+      expect(
+        on(host, "docker ps -aq | wc -l; docker network ls -q -f name=mac_ds | wc -l").split(/\s+/).filter(Boolean),
+      ).toEqual(["0", "0"]);
     }
   });
 });

@@ -15,7 +15,10 @@ const repo = resolve(import.meta.dirname, "..", "..");
 
 /** The real CLI as a child process, so a test can act while it runs. */
 function start(dir: string, ...args: string[]) {
-  const child = spawn(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), ...args], { cwd: dir, env: { ...process.env, CI: "true" } });
+  const child = spawn(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), ...args], {
+    cwd: dir,
+    env: { ...process.env, CI: "true" },
+  });
   const out = { stdout: "", stderr: "" };
   child.stdout.on("data", (d) => (out.stdout += String(d)));
   child.stderr.on("data", (d) => (out.stderr += String(d)));
@@ -52,7 +55,9 @@ describe.skipIf(!!skip)("the SSH session's sshd killed in the middle of lab up",
       expect(killed).toMatch(/^killed sshd \d+$/m);
       const code = await run.done;
       expect(code, run.out.stdout + run.out.stderr).toBe(1);
-      expect(run.out.stderr).toMatch(/^docker01: put ens33 in promiscuous mode: connection lost while the command ran \(.+\); whether it took effect is unknown$/m);
+      expect(run.out.stderr).toMatch(
+        /^docker01: put ens33 in promiscuous mode: connection lost while the command ran \(.+\); whether it took effect is unknown$/m,
+      );
       expect(run.out.stdout).toMatch(/docker02: \d+ ok, [1-9]\d* changed, 0 failed/);
       // It did take effect (the command ran on without its connection), and lab down knows.
       await new Promise((r) => setTimeout(r, 3500));
@@ -97,15 +102,23 @@ describe.skipIf(!!skip)("Ctrl-C during lab down", { timeout: 120_000 }, () => {
     }
     expect(first.out.stdout).toContain("interrupted: finishing the undo already running, then stopping");
     expect(first.out.stdout).toContain("stopped by Ctrl-C; what is left stays recorded: run lab down again to finish");
-    const undoneFirst = [...first.out.stdout.matchAll(/docker0[12]: (\d+) undone, 0 failed/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const undoneFirst = [...first.out.stdout.matchAll(/docker0[12]: (\d+) undone, 0 failed/g)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
     expect(undoneFirst).toBeGreaterThan(0);
     expect(undoneFirst).toBeLessThan(18);
     // What is left is still recorded on the hosts.
-    const left = hosts.map((h) => on(h, `[ -e /var/lib/lab/${name}.json ] && grep -c '"title"' /var/lib/lab/${name}.json || echo 0`).trim());
+    const left = hosts.map((h) =>
+      on(h, `[ -e /var/lib/lab/${name}.json ] && grep -c '"title"' /var/lib/lab/${name}.json || echo 0`).trim(),
+    );
     expect(left.reduce((n, c) => n + Number(c), 0)).toBe(18 - undoneFirst);
     const second = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(second.code, second.stdout + second.stderr).toBe(0);
-    const undoneSecond = [...second.stdout.matchAll(/docker0[12]: (\d+) undone, 0 failed/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const undoneSecond = [...second.stdout.matchAll(/docker0[12]: (\d+) undone, 0 failed/g)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
     expect(undoneFirst + undoneSecond).toBe(18);
     expect(hosts.map((h) => hostSnapshot(dir, name, h))).toEqual(before);
   });

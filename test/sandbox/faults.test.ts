@@ -22,7 +22,8 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     writeFileSync(path, JSON.stringify(copy));
     return path;
   };
-  const noStateOn = (host: string) => expect(sshRun(dir, name, host, `ls /var/lib/lab/${name}.json 2>/dev/null || echo none`).trim()).toBe("none");
+  const noStateOn = (host: string) =>
+    expect(sshRun(dir, name, host, `ls /var/lib/lab/${name}.json 2>/dev/null || echo none`).trim()).toBe("none");
 
   beforeAll(() => {
     expect(lab(dir, "sandbox", "create", file).code).toBe(0);
@@ -48,14 +49,20 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     });
     const r = lab(dir, "up", file, "--inventory", inv);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`docker01: connect: authentication failed for root@docker01:22: the host refused every method tried (key ${otherKey})`);
+    expect(r.stderr).toContain(
+      `docker01: connect: authentication failed for root@docker01:22: the host refused every method tried (key ${otherKey})`,
+    );
     noStateOn("docker01");
     noStateOn("docker02");
   });
 
   it("a changed host key is refused, showing both fingerprints (exit 3)", () => {
     const lines = readFileSync(inventory.known_hosts, "utf8").trim().split("\n");
-    const docker02Key = lines.find((l) => l.startsWith("docker02 "))!.split(" ").slice(1).join(" ");
+    const docker02Key = lines
+      .find((l) => l.startsWith("docker02 "))!
+      .split(" ")
+      .slice(1)
+      .join(" ");
     const forged = join(dir, "known_hosts_forged");
     writeFileSync(forged, `docker01 ${docker02Key}\n${lines.find((l) => l.startsWith("docker02 "))}\n`);
     const inv = inventoryWith((i) => {
@@ -63,7 +70,9 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     });
     const r = lab(dir, "up", file, "--inventory", inv);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/docker01: connect: the host key of docker01 has CHANGED: .*known_hosts_forged:1 has ssh-ed25519 SHA256:\S+, the host now offers SHA256:\S+/);
+    expect(r.stderr).toMatch(
+      /docker01: connect: the host key of docker01 has CHANGED: .*known_hosts_forged:1 has ssh-ed25519 SHA256:\S+, the host now offers SHA256:\S+/,
+    );
     noStateOn("docker01");
   });
 
@@ -72,8 +81,12 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     sshRun(dir, name, "docker01", "mkdir -p /run/netns && touch /run/netns/ns2");
     const r = lab(dir, "up", file, "--sandbox");
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/docker01: namespaces: macvlan mv2 \(mode bridge\) on ens33, inside ns2: failed: ip link add link ens33 name mv2 netns ns2 type macvlan mode bridge: exit \d+: .+/);
-    expect(r.stderr).toContain("docker01: macvlan mv2 (mode bridge) on ens33, inside ns2: ip link add link ens33 name mv2 netns ns2");
+    expect(r.stdout).toMatch(
+      /docker01: namespaces: macvlan mv2 \(mode bridge\) on ens33, inside ns2: failed: ip link add link ens33 name mv2 netns ns2 type macvlan mode bridge: exit \d+: .+/,
+    );
+    expect(r.stderr).toContain(
+      "docker01: macvlan mv2 (mode bridge) on ens33, inside ns2: ip link add link ens33 name mv2 netns ns2",
+    );
     expect(r.stderr).toContain("continues where it stands");
     expect(r.stdout).toContain("docker02: 0 ok, 9 changed, 0 failed, 0 skipped");
     expect(r.stdout).toMatch(/docker01: \d+ ok, \d+ changed, 1 failed, 2 skipped/);
@@ -111,7 +124,11 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
     const r = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("docker02: nothing undone (see below)");
-    expect(r.stderr).toMatch(new RegExp(`docker02: /var/lib/lab/${name}\\.json is refused \\(changed\\.0\\.undo\\.0\\.kind: .+\\); nothing was run on this host`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `docker02: /var/lib/lab/${name}\\.json is refused \\(changed\\.0\\.undo\\.0\\.kind: .+\\); nothing was run on this host`,
+      ),
+    );
     expect(r.stdout).toMatch(/docker01: \d+ undone, 0 failed/);
     noStateOn("docker01");
     expect(sshRun(dir, name, "docker02", "ls /root/stolen /root/pwned 2>/dev/null | wc -l").trim()).toBe("0");
@@ -121,11 +138,18 @@ describe.skipIf(!!skip)("faults, with real sshd", () => {
 
   it("a full disk under /var/lib/lab: the change that cannot be recorded is taken back, the summary names host and step, and a re-run and lab down leave the host as it was", () => {
     const before = hostSnapshot(dir, name, "docker01");
-    sshRun(dir, name, "docker01", "mkdir -p /var/lib/lab && mount -t tmpfs -o size=8k tmpfs /var/lib/lab && (dd if=/dev/zero of=/var/lib/lab/fill bs=1k count=64 2>/dev/null; true)");
+    sshRun(
+      dir,
+      name,
+      "docker01",
+      "mkdir -p /var/lib/lab && mount -t tmpfs -o size=8k tmpfs /var/lib/lab && (dd if=/dev/zero of=/var/lib/lab/fill bs=1k count=64 2>/dev/null; true)",
+    );
     try {
       const r = lab(dir, "up", file, "--sandbox", "--no-check");
       expect(r.code, r.stdout + r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/docker01: put ens33 in promiscuous mode: the record for lab down could not be written \(.*No space left on device.*\); the change was undone again, so the host is as it was/);
+      expect(r.stderr).toMatch(
+        /docker01: put ens33 in promiscuous mode: the record for lab down could not be written \(.*No space left on device.*\); the change was undone again, so the host is as it was/,
+      );
       expect(r.stdout).toMatch(/docker02: \d+ ok, \d+ changed, 0 failed/);
       expect(sshRun(dir, name, "docker01", "ip -o link show dev ens33")).not.toContain("PROMISC");
     } finally {
@@ -157,7 +181,10 @@ describe.skipIf(!!skip)("Ctrl-C during lab up", () => {
     const { spawn } = await import("node:child_process");
     const { resolve } = await import("node:path");
     const repo = resolve(import.meta.dirname, "..", "..");
-    const child = spawn(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), "up", file, "--sandbox"], { cwd: dir, env: { ...process.env, CI: "true" } });
+    const child = spawn(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), "up", file, "--sandbox"], {
+      cwd: dir,
+      env: { ...process.env, CI: "true" },
+    });
     let stdout = "";
     let interrupted = false;
     child.stdout.on("data", (d) => {

@@ -16,7 +16,8 @@ describe.skipIf(!!skip)("the lab id on real hosts", { timeout: 120_000 }, () => 
   // A lab file as a user writes it: no id.
   const { dir, file, on } = sandboxLab("labs/macvlan-netns.yaml", name, (t) => t.replace(/^id: .*\n/m, ""));
   const other = join(dir, "other.yaml");
-  const hostView = (host: string) => on(host, `cat /var/lib/lab/${name}.json 2>&1; ls /run/netns 2>&1; ip -o link show | cut -d' ' -f2 | sort`);
+  const hostView = (host: string) =>
+    on(host, `cat /var/lib/lab/${name}.json 2>&1; ls /run/netns 2>&1; ip -o link show | cut -d' ' -f2 | sort`);
   let id = "";
 
   beforeAll(() => {
@@ -30,7 +31,9 @@ describe.skipIf(!!skip)("the lab id on real hosts", { timeout: 120_000 }, () => 
     const after = readFileSync(file, "utf8");
     id = /^id: ([a-z][a-z0-9]{11})$/m.exec(after)![1]!;
     expect(after).toBe(before.replace(`name: ${name}\n`, `name: ${name}\nid: ${id}\n`));
-    expect(r.stdout).toContain(`${file}: wrote \`id: ${id}\` under name: (it keeps this lab apart from other labs named ${name} on the same hosts)`);
+    expect(r.stdout).toContain(
+      `${file}: wrote \`id: ${id}\` under name: (it keeps this lab apart from other labs named ${name} on the same hosts)`,
+    );
     expect(JSON.parse(on("docker01", `cat /var/lib/lab/${name}.json`))).toMatchObject({ lab: name, id, version: 3 });
     // A second up keeps the id and changes nothing.
     const again = lab(dir, "up", file, "--sandbox", "--no-check");
@@ -39,16 +42,25 @@ describe.skipIf(!!skip)("the lab id on real hosts", { timeout: 120_000 }, () => 
   });
 
   it("another lab with the same name (another id) is refused on every host, and neither up nor down changes anything", () => {
-    writeFileSync(other, readFileSync(file, "utf8").replace(`id: ${id}`, "id: another-lab-1").replace("10.20.0.14/24", "10.20.0.24/24"));
+    writeFileSync(
+      other,
+      readFileSync(file, "utf8").replace(`id: ${id}`, "id: another-lab-1").replace("10.20.0.14/24", "10.20.0.24/24"),
+    );
     const before = ["docker01", "docker02"].map(hostView);
     const up = lab(dir, "up", other, "--sandbox", "--no-check");
     expect(up.code, up.stdout + up.stderr).toBe(1);
-    expect(up.stderr).toMatch(new RegExp(`docker0[12]: another lab named ${name} is on this host \\(id ${id}; this lab file has id another-lab-1\\); nothing was run on this host`));
+    expect(up.stderr).toMatch(
+      new RegExp(
+        `docker0[12]: another lab named ${name} is on this host \\(id ${id}; this lab file has id another-lab-1\\); nothing was run on this host`,
+      ),
+    );
     const down = lab(dir, "down", other, "--sandbox");
     expect(down.code, down.stdout + down.stderr).toBe(1);
     for (const host of ["docker01", "docker02"]) {
       expect(down.stdout).toContain(`${host}: nothing undone (see below)`);
-      expect(down.stderr).toContain(`${host}: another lab named ${name} is on this host (id ${id}; this lab file has id another-lab-1)`);
+      expect(down.stderr).toContain(
+        `${host}: another lab named ${name} is on this host (id ${id}; this lab file has id another-lab-1)`,
+      );
     }
     // The sandbox hosts hold the other lab: they stay.
     expect(down.stdout).toContain("sandbox: kept, since a host refused its state");
@@ -60,7 +72,9 @@ describe.skipIf(!!skip)("the lab id on real hosts", { timeout: 120_000 }, () => 
     writeFileSync(noId, readFileSync(file, "utf8").replace(`id: ${id}\n`, ""));
     const refused = lab(dir, "down", noId, "--sandbox", "--keep-sandbox");
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`docker01: the lab ${name} on this host has id ${id} and this lab file has none; nothing was run on this host. If it is that lab, add \`id: ${id}\` under name: in the lab file`);
+    expect(refused.stderr).toContain(
+      `docker01: the lab ${name} on this host has id ${id} and this lab file has none; nothing was run on this host. If it is that lab, add \`id: ${id}\` under name: in the lab file`,
+    );
     expect(on("docker01", "ls /run/netns | sort").trim().split("\n")).toEqual(["ns1", "ns2"]);
 
     // Edited (another description): still this lab.

@@ -27,7 +27,9 @@ describe.skipIf(!!skip)("macvlan-netns lab in the sandbox", () => {
     expect(r.stdout).toMatch(/docker01: 0 ok, 9 changed, 0 failed/);
     // Seen with OpenSSH, not through lab: the namespaces and a cross-host ping really work.
     expect(sshRun(dir, name, "docker01", "ls /run/netns").split(/\s+/)).toEqual(expect.arrayContaining(["ns1", "ns2"]));
-    expect(sshRun(dir, name, "docker01", "ip netns exec ns1 ping -c 1 -W 1 10.20.0.14 >/dev/null && echo reply")).toContain("reply");
+    expect(
+      sshRun(dir, name, "docker01", "ip netns exec ns1 ping -c 1 -W 1 10.20.0.14 >/dev/null && echo reply"),
+    ).toContain("reply");
     expect(sshRun(dir, name, "docker02", "ip -o link show dev ens33")).toContain("PROMISC");
   });
 

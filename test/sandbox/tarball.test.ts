@@ -19,15 +19,33 @@ describe.skipIf(!!skip)("registry image from a tarball", () => {
     expect(lab(dir, "sandbox", "create", file).code).toBe(0);
     // Make the tarball with a sandbox host's dockerd, then forget the image there.
     const tarball = join(dir, "tools.tar");
-    const saved = sshRun(dir, name, "docker01", "docker tag busybox:latest lab/tools:1.0 && docker save lab/tools:1.0 | base64 -w0 && docker rmi lab/tools:1.0 >/dev/null");
+    const saved = sshRun(
+      dir,
+      name,
+      "docker01",
+      "docker tag busybox:latest lab/tools:1.0 && docker save lab/tools:1.0 | base64 -w0 && docker rmi lab/tools:1.0 >/dev/null",
+    );
     writeFileSync(tarball, Buffer.from(saved, "base64"));
-    expect(sshRun(dir, name, "docker01", "docker image inspect lab/tools:1.0 >/dev/null 2>&1 && echo present || echo absent").trim()).toBe("absent");
+    expect(
+      sshRun(
+        dir,
+        name,
+        "docker01",
+        "docker image inspect lab/tools:1.0 >/dev/null 2>&1 && echo present || echo absent",
+      ).trim(),
+    ).toBe("absent");
 
     const r = lab(dir, "up", file, "--sandbox");
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("docker01: seed: push lab/tools:1.0 to the lab registry as 192.168.1.11:5000/lab/tools:1.0: changed");
+    expect(r.stdout).toContain(
+      "docker01: seed: push lab/tools:1.0 to the lab registry as 192.168.1.11:5000/lab/tools:1.0: changed",
+    );
     expect(r.stdout).toContain("checks: all 2 as expected");
-    expect(sshRun(dir, name, "docker02", "docker inspect -f '{{.Config.Image}}' bbox2").trim()).toBe("192.168.1.11:5000/lab/tools:1.0");
-    expect(sshRun(dir, name, "docker01", "ls /tmp/lab-t-tarball-lab_tools_1.0.tar 2>/dev/null | wc -l").trim()).toBe("0"); // the upload is cleaned up
+    expect(sshRun(dir, name, "docker02", "docker inspect -f '{{.Config.Image}}' bbox2").trim()).toBe(
+      "192.168.1.11:5000/lab/tools:1.0",
+    );
+    expect(sshRun(dir, name, "docker01", "ls /tmp/lab-t-tarball-lab_tools_1.0.tar 2>/dev/null | wc -l").trim()).toBe(
+      "0",
+    ); // the upload is cleaned up
   });
 });

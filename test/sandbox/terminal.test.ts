@@ -24,8 +24,12 @@ describe.skipIf(!!skip)("the CLI on a terminal, single-network in the sandbox", 
   beforeAll(() => {
     const made = lab(dir, "sandbox", "create", file);
     expect(made.code, made.stderr).toBe(0);
-    const plan = JSON.parse(lab(dir, "plan", file, "--format", "json").stdout) as { hosts: { host: string; steps: { title: string; phase: string }[] }[] };
-    titles = plan.hosts.flatMap((h) => h.steps.filter((s) => s.phase !== "verify").map((s) => ({ host: h.host, title: s.title })));
+    const plan = JSON.parse(lab(dir, "plan", file, "--format", "json").stdout) as {
+      hosts: { host: string; steps: { title: string; phase: string }[] }[];
+    };
+    titles = plan.hosts.flatMap((h) =>
+      h.steps.filter((s) => s.phase !== "verify").map((s) => ({ host: h.host, title: s.title })),
+    );
     expect(titles.length).toBe(11);
   });
   afterEach(() => {
@@ -43,8 +47,15 @@ describe.skipIf(!!skip)("the CLI on a terminal, single-network in the sandbox", 
   };
   /** Every step's mark in the tree, under its own host: ✔, ✖, ↓ (skipped), or "missing". */
   const treeMarks = (screen: string): string[] =>
-    titles.map(({ host, title }) => hostBlock(screen, host).find((l) => l.includes(title))?.trim().slice(0, 1) ?? "missing");
-  const stepLine = (screen: string, host: string, title: string) => hostBlock(screen, host).find((l) => l.includes(title)) ?? "";
+    titles.map(
+      ({ host, title }) =>
+        hostBlock(screen, host)
+          .find((l) => l.includes(title))
+          ?.trim()
+          .slice(0, 1) ?? "missing",
+    );
+  const stepLine = (screen: string, host: string, title: string) =>
+    hostBlock(screen, host).find((l) => l.includes(title)) ?? "";
 
   it("lab up from nothing: the tree shows every step done, the closing check passes, exit 0", async () => {
     const t = run("up", file, "--sandbox");
@@ -85,15 +96,22 @@ describe.skipIf(!!skip)("the CLI on a terminal, single-network in the sandbox", 
   it("a failing step shows ✖ with its error while the other host works on; the run ends with the summary and exit 1", async () => {
     // docker02: bbox2's address taken by a container the lab does not own, so its run fails;
     // docker01: bbox1 gone, so it has a step running at the same time.
-    on("docker02", "docker rm -f bbox2 >/dev/null && docker run -d --name squatter --network mac_net1 --ip 172.22.16.11 busybox:latest sleep 3600 >/dev/null");
+    on(
+      "docker02",
+      "docker rm -f bbox2 >/dev/null && docker run -d --name squatter --network mac_net1 --ip 172.22.16.11 busybox:latest sleep 3600 >/dev/null",
+    );
     on("docker01", "docker rm -f bbox1 >/dev/null");
     try {
       const t = run("up", file, "--sandbox");
       const code = await t.exitCode(RUN_MS);
       const screen = t.screen();
       expect(code, screen).toBe(1);
-      expect(stepLine(screen, "docker02", "run bbox2 on mac_net1")).toMatch(/✖ run bbox2 on mac_net1 with 172\.22\.16\.11: .*(in use|Address already)/i);
-      expect(stepLine(screen, "docker01", "run bbox1 on mac_net1")).toMatch(/✔ run bbox1 on mac_net1 with 172\.22\.16\.10 — changed/);
+      expect(stepLine(screen, "docker02", "run bbox2 on mac_net1")).toMatch(
+        /✖ run bbox2 on mac_net1 with 172\.22\.16\.11: .*(in use|Address already)/i,
+      );
+      expect(stepLine(screen, "docker01", "run bbox1 on mac_net1")).toMatch(
+        /✔ run bbox1 on mac_net1 with 172\.22\.16\.10 — changed/,
+      );
       expect(screen).toContain("docker02: 4 ok, 0 changed, 1 failed, 0 skipped");
       expect(screen).toContain("docker01: 5 ok, 1 changed, 0 failed, 0 skipped");
       expect(screen).toMatch(/docker02: run bbox2 on mac_net1 with 172\.22\.16\.11: docker start bbox2 .*docker run/);
@@ -116,14 +134,20 @@ describe.skipIf(!!skip)("the CLI on a terminal, single-network in the sandbox", 
     const code = await t.exitCode(60_000);
     const screen = t.screen();
     expect(code, screen).toBe(1);
-    expect(screen).toContain("stopped by Ctrl-C; what was done is recorded: run lab up again to continue, or lab down to undo");
+    expect(screen).toContain(
+      "stopped by Ctrl-C; what was done is recorded: run lab up again to continue, or lab down to undo",
+    );
     expect(treeMarks(screen), screen).toContain("↓");
     expect(screen).not.toMatch(/Not connected|✖/);
     // Each host recorded exactly the steps the tree shows as changed (for lab down, or to continue).
     for (const host of ["docker01", "docker02"]) {
-      const shown = titles.filter((s) => s.host === host && stepLine(screen, host, s.title).includes("— changed")).map((s) => s.title);
+      const shown = titles
+        .filter((s) => s.host === host && stepLine(screen, host, s.title).includes("— changed"))
+        .map((s) => s.title);
       // A host where Ctrl-C came before its first change has no state file at all.
-      const state = JSON.parse(on(host, `cat /var/lib/lab/${name}.json 2>/dev/null || echo '{"changed":[]}'`)) as { changed: { title: string }[] };
+      const state = JSON.parse(on(host, `cat /var/lib/lab/${name}.json 2>/dev/null || echo '{"changed":[]}'`)) as {
+        changed: { title: string }[];
+      };
       expect(state.changed.map((c) => c.title).sort()).toEqual(shown.sort());
     }
     // What ran was recorded: a new run on the terminal finishes the rest.

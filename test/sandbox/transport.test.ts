@@ -20,7 +20,17 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     const inventory = JSON.parse(readFileSync(join(dir, ".lab", "sandbox", name, "inventory.json"), "utf8"));
     const h = inventory.hosts.docker01;
     t = await SshTransport.connect(
-      { name: "docker01", host: h.host, port: 22, user: "root", identityFile: h.identity_file, agent: false, proxyCommand: h.proxy_command, connectTimeoutS: 10, sudo: false },
+      {
+        name: "docker01",
+        host: h.host,
+        port: 22,
+        user: "root",
+        identityFile: h.identity_file,
+        agent: false,
+        proxyCommand: h.proxy_command,
+        connectTimeoutS: 10,
+        sudo: false,
+      },
       { knownHosts: new KnownHosts(inventory.known_hosts), hostKeyPolicy: "strict" },
     );
   });
@@ -69,7 +79,12 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
   it("writes files atomically, byte for byte, with mode and owner", async () => {
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     await t.writeFile("/etc/lab-transport/blob.bin", bytes, { mode: "0640", owner: "nobody" });
-    const remote = sshRun(dir, name, "docker01", "sha256sum /etc/lab-transport/blob.bin | cut -c1-64; stat -c '%a %U' /etc/lab-transport/blob.bin; ls /etc/lab-transport | wc -l");
+    const remote = sshRun(
+      dir,
+      name,
+      "docker01",
+      "sha256sum /etc/lab-transport/blob.bin | cut -c1-64; stat -c '%a %U' /etc/lab-transport/blob.bin; ls /etc/lab-transport | wc -l",
+    );
     const [sum, modeOwner, count] = remote.trim().split("\n");
     expect(sum).toBe(createHash("sha256").update(bytes).digest("hex"));
     expect(modeOwner).toBe("640 nobody");
@@ -94,7 +109,9 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ code: "connection-lost", host: "docker01" });
-    expect((error as Error).message).toMatch(/^connection lost while the command ran \(.+\); whether it took effect is unknown$/);
+    expect((error as Error).message).toMatch(
+      /^connection lost while the command ran \(.+\); whether it took effect is unknown$/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     const again = await t.exec("echo again");
     expect(again).toMatchObject({ code: 0, stdout: "again\n" });
@@ -104,14 +121,21 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
   it("a read-only command cut off by a dropped connection runs again on a new one", async () => {
     const before = t.stats.connections;
     sshRun(dir, name, "docker01", "rm -f /tmp/lab-ran-once");
-    const r = await dropWhileRunning("if [ -e /tmp/lab-ran-once ]; then echo second run; else touch /tmp/lab-ran-once; echo $PPID; exec sleep 30; fi", { retrySafe: true });
+    const r = await dropWhileRunning(
+      "if [ -e /tmp/lab-ran-once ]; then echo second run; else touch /tmp/lab-ran-once; echo $PPID; exec sleep 30; fi",
+      { retrySafe: true },
+    );
     expect(r).toMatchObject({ code: 0, stdout: "second run\n" });
     expect(t.stats.connections).toBe(before + 1);
   });
 
   /** A lock held the way lab holds a host's lock: printing its sshd's pid, then the marker. */
   const LOCK_FILE = "/run/lab-test-lock";
-  const holdLock = () => t.hold(`exec 9>>${LOCK_FILE}; flock -n 9 || { echo busy; exit 75; }; echo $PPID; echo --held; cat >/dev/null`, "--held\n");
+  const holdLock = () =>
+    t.hold(
+      `exec 9>>${LOCK_FILE}; flock -n 9 || { echo busy; exit 75; }; echo $PPID; echo --held; cat >/dev/null`,
+      "--held\n",
+    );
   const lockState = () => t.exec(`flock -n ${LOCK_FILE} true && echo free || echo taken`).then((r) => r.stdout.trim());
 
   it("a held lock whose connection drops is taken again on the new connection before anything else runs there", async () => {
@@ -131,14 +155,23 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
   it("a held lock that another run took in between: nothing more runs on that host until it is released", async () => {
     const held = await holdLock();
     const sshdPid = held.stdout.trim().split("\n")[0]!;
-    sshRun(dir, name, "docker01", `kill -9 ${sshdPid}; sleep 0.5; (flock ${LOCK_FILE} sleep 8 >/dev/null 2>&1 &) ; sleep 0.3`);
+    sshRun(
+      dir,
+      name,
+      "docker01",
+      `kill -9 ${sshdPid}; sleep 0.5; (flock ${LOCK_FILE} sleep 8 >/dev/null 2>&1 &) ; sleep 0.3`,
+    );
     const error = await t.exec("touch /run/lab-should-not-run").then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect((error as Error).message).toMatch(/^the connection was lost \(.+\), and with it what lab held on this host \(its lock\), which could not be taken again: busy; nothing more runs here in this run$/);
+    expect((error as Error).message).toMatch(
+      /^the connection was lost \(.+\), and with it what lab held on this host \(its lock\), which could not be taken again: busy; nothing more runs here in this run$/,
+    );
     await expect(t.exec("true")).rejects.toThrow(/could not be taken again/);
-    expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run 2>/dev/null || echo absent").trim()).toBe("absent");
+    expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run 2>/dev/null || echo absent").trim()).toBe(
+      "absent",
+    );
     await held.release!();
     sshRun(dir, name, "docker01", `pkill -f '^flock ${LOCK_FILE}'; pkill -f '^sleep 8$'; true`);
     expect(await t.exec("echo works again")).toMatchObject({ code: 0, stdout: "works again\n" });
@@ -146,14 +179,22 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
 
   it("a lock taken again finds the host changed meanwhile (another run worked there): nothing more runs on that host", async () => {
     sshRun(dir, name, "docker01", "echo v1 > /run/lab-test-state");
-    const held = await t.hold(`exec 9>>${LOCK_FILE}; flock -n 9 || exit 75; echo $PPID; cat /run/lab-test-state; echo --held; cat >/dev/null`, "--held\n", {
-      retakeCheck: (stdout) => (stdout.includes("v1") ? undefined : "its state changed meanwhile"),
-    });
+    const held = await t.hold(
+      `exec 9>>${LOCK_FILE}; flock -n 9 || exit 75; echo $PPID; cat /run/lab-test-state; echo --held; cat >/dev/null`,
+      "--held\n",
+      {
+        retakeCheck: (stdout) => (stdout.includes("v1") ? undefined : "its state changed meanwhile"),
+      },
+    );
     const sshdPid = held.stdout.trim().split("\n")[0]!;
     sshRun(dir, name, "docker01", `kill -9 ${sshdPid}; echo v2 > /run/lab-test-state`);
     await new Promise((r) => setTimeout(r, 300));
-    await expect(t.exec("touch /run/lab-should-not-run-2")).rejects.toThrow(/^the connection was lost \(.+\); lab took this host's lock again, but its state changed meanwhile; nothing more runs here in this run$/);
-    expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run-2 2>/dev/null || echo absent").trim()).toBe("absent");
+    await expect(t.exec("touch /run/lab-should-not-run-2")).rejects.toThrow(
+      /^the connection was lost \(.+\); lab took this host's lock again, but its state changed meanwhile; nothing more runs here in this run$/,
+    );
+    expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run-2 2>/dev/null || echo absent").trim()).toBe(
+      "absent",
+    );
     // The lock taken again was let go at once; once lab lets go of the old one, the host works again.
     expect(sshRun(dir, name, "docker01", `flock -n ${LOCK_FILE} true && echo free || echo taken`).trim()).toBe("free");
     await held.release!();
@@ -179,7 +220,17 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
       const started = Date.now();
       await expect(
         SshTransport.connect(
-          { name: "docker01", host: h.host, port: 22, user: "root", identityFile, agent: false, proxyCommand: h.proxy_command, connectTimeoutS: 10, sudo: false },
+          {
+            name: "docker01",
+            host: h.host,
+            port: 22,
+            user: "root",
+            identityFile,
+            agent: false,
+            proxyCommand: h.proxy_command,
+            connectTimeoutS: 10,
+            sudo: false,
+          },
           { knownHosts: new KnownHosts(inventory.known_hosts), hostKeyPolicy: "strict" },
         ),
       ).rejects.toThrow(`cannot read identity file ${identityFile}: ${why}`);

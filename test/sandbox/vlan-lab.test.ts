@@ -21,10 +21,19 @@ describe.skipIf(!!skip)("two-host-vlan in the sandbox", () => {
       return;
     }
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("docker01: preflight: this kernel lacks 802.1q VLANs (module 8021q) (needed by VLANs 10, 20); nothing was changed");
+    expect(r.stderr).toContain(
+      "docker01: preflight: this kernel lacks 802.1q VLANs (module 8021q) (needed by VLANs 10, 20); nothing was changed",
+    );
     expect(r.stderr).toContain("--vlan-standin");
     for (const host of ["docker01", "docker02"]) {
-      expect(sshRun(dir, name, host, "ls /var/lib/lab /etc/sysconfig/network-scripts 2>&1; docker ps -aq; ip -o link show | grep -c PROMISC || true").trim()).toMatch(/No such file or directory[\s\S]*No such file or directory[\s\S]*\n0$/);
+      expect(
+        sshRun(
+          dir,
+          name,
+          host,
+          "ls /var/lib/lab /etc/sysconfig/network-scripts 2>&1; docker ps -aq; ip -o link show | grep -c PROMISC || true",
+        ).trim(),
+      ).toMatch(/No such file or directory[\s\S]*No such file or directory[\s\S]*\n0$/);
     }
   });
 
@@ -33,9 +42,12 @@ describe.skipIf(!!skip)("two-host-vlan in the sandbox", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("docker01: interfaces: VLAN 10: use the sandbox's stand-in ens33.10: ok");
     expect(r.stdout).toContain("checks: all 12 as expected");
-    expect(sshRun(dir, name, "docker01", "cat /etc/sysconfig/network-scripts/ifcfg-ens33.10")).toContain("DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nVLAN=yes\n");
+    expect(sshRun(dir, name, "docker01", "cat /etc/sysconfig/network-scripts/ifcfg-ens33.10")).toContain(
+      "DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nVLAN=yes\n",
+    );
     const check = JSON.parse(lab(dir, "check", file, "--sandbox", "--json").stdout);
-    const result = (from: string, to: string) => check.results.find((x: { from: string; to: string }) => x.from === from && x.to === to).result;
+    const result = (from: string, to: string) =>
+      check.results.find((x: { from: string; to: string }) => x.from === from && x.to === to).result;
     expect(result("bbox10", "bbox11")).toBe("reachable");
     expect(result("bbox20", "bbox21")).toBe("reachable");
     expect(result("bbox10", "bbox21")).toBe("unreachable");
@@ -45,7 +57,12 @@ describe.skipIf(!!skip)("two-host-vlan in the sandbox", () => {
   it("lab down keeps the stand-ins (part of the host) and removes the rest", () => {
     const r = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(r.code, r.stderr).toBe(0);
-    const after = sshRun(dir, name, "docker01", "ip -o link show dev ens33.10 >/dev/null && echo standin; ip -o addr show dev ens33.10 | grep -c 'inet ' || true; [ -e /etc/sysconfig ] && echo sysconfig-left || echo sysconfig-gone; docker ps -aq | wc -l");
+    const after = sshRun(
+      dir,
+      name,
+      "docker01",
+      "ip -o link show dev ens33.10 >/dev/null && echo standin; ip -o addr show dev ens33.10 | grep -c 'inet ' || true; [ -e /etc/sysconfig ] && echo sysconfig-left || echo sysconfig-gone; docker ps -aq | wc -l",
+    );
     expect(after.split("\n").map((l) => l.trim())).toEqual(["standin", "0", "sysconfig-gone", "0", ""]);
   });
 });

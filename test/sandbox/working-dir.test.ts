@@ -24,10 +24,35 @@ describe.skipIf(!!skip)("a hostile .lab/ in the working directory", () => {
     const sandbox = join(dir, ".lab", "sandbox", name);
     mkdirSync(sandbox, { recursive: true });
     const pwned = join(dir, "PWNED");
-    const hosts = ["docker01", "docker02"].map((h) => ({ name: h, netns: `lsb-${name}-h-${h}`, dir: join(sandbox, "hosts", h), pid1: victim.pid }));
-    writeFileSync(join(sandbox, "state.json"), JSON.stringify({ lab: name, dir: sandbox, switchNetns: `lsb-${name}-sw`, hosts, features: {}, standins: {}, createdAt: "t" }));
+    const hosts = ["docker01", "docker02"].map((h) => ({
+      name: h,
+      netns: `lsb-${name}-h-${h}`,
+      dir: join(sandbox, "hosts", h),
+      pid1: victim.pid,
+    }));
+    writeFileSync(
+      join(sandbox, "state.json"),
+      JSON.stringify({
+        lab: name,
+        dir: sandbox,
+        switchNetns: `lsb-${name}-sw`,
+        hosts,
+        features: {},
+        standins: {},
+        createdAt: "t",
+      }),
+    );
     const proxy = ["/bin/sh", "-c", `touch ${pwned}`];
-    writeFileSync(join(sandbox, "inventory.json"), JSON.stringify({ known_hosts: join(sandbox, "known_hosts"), hosts: { docker01: { host: "docker01", proxy_command: proxy }, docker02: { host: "docker02", proxy_command: proxy } } }));
+    writeFileSync(
+      join(sandbox, "inventory.json"),
+      JSON.stringify({
+        known_hosts: join(sandbox, "known_hosts"),
+        hosts: {
+          docker01: { host: "docker01", proxy_command: proxy },
+          docker02: { host: "docker02", proxy_command: proxy },
+        },
+      }),
+    );
     return { dir, file, pwned };
   };
 
@@ -51,7 +76,9 @@ describe.skipIf(!!skip)("a hostile .lab/ in the working directory", () => {
     symlinkSync(elsewhere, join(dir, ".lab"));
     const r = lab(dir, "sandbox", "create", file);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`${join(dir, ".lab")} is a symbolic link; lab writes the sandbox's keys there as root and will not follow it`);
+    expect(r.stderr).toContain(
+      `${join(dir, ".lab")} is a symbolic link; lab writes the sandbox's keys there as root and will not follow it`,
+    );
     expect(existsSync(join(elsewhere, "sandbox"))).toBe(false);
   });
 
@@ -63,7 +90,9 @@ describe.skipIf(!!skip)("a hostile .lab/ in the working directory", () => {
     try {
       const r = lab(dir, "up", file, "--sandbox");
       expect(r.code, r.stdout + r.stderr).toBe(3);
-      expect(r.stderr).toContain(`${join(dir, ".lab", "logs")} is a symbolic link; lab writes its logs there as root and will not follow it (remove it)`);
+      expect(r.stderr).toContain(
+        `${join(dir, ".lab", "logs")} is a symbolic link; lab writes its logs there as root and will not follow it (remove it)`,
+      );
       expect(readdirSync(elsewhere)).toEqual([]);
       const status = lab(dir, "status", file, "--sandbox").stdout;
       for (const host of ["docker01", "docker02"]) expect(status).toContain(`${host}: 0 changes recorded`);

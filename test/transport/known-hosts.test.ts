@@ -7,7 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Server } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fingerprint, hostKeyAlgorithmsFor, hostKeyName, KnownHosts, keyType } from "../../src/transport/known-hosts.js";
+import {
+  fingerprint,
+  hostKeyAlgorithmsFor,
+  hostKeyName,
+  KnownHosts,
+  keyType,
+} from "../../src/transport/known-hosts.js";
 import { SshTransport } from "../../src/transport/ssh.js";
 
 /**
@@ -48,7 +54,8 @@ function hashName(name: string, salt = randomBytes(20)): string {
 }
 
 /** Does OpenSSH itself find `name` in `file`? */
-const opensshFinds = (name: string, file: string) => spawnSync("ssh-keygen", ["-F", name, "-f", file], { encoding: "utf8" }).status === 0;
+const opensshFinds = (name: string, file: string) =>
+  spawnSync("ssh-keygen", ["-F", name, "-f", file], { encoding: "utf8" }).status === 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "lab-known-hosts-"));
@@ -100,7 +107,10 @@ describe("KnownHosts lookups", () => {
   it("a negated pattern never matches the name it negates", async () => {
     const file = khFile(`${entry("!docker01", ed1)}\n`);
     expect(opensshFinds("docker01", file)).toBe(false);
-    expect(await new KnownHosts(file).verify("docker01", ed1.blob, "strict")).toMatchObject({ ok: false, reason: "unknown" });
+    expect(await new KnownHosts(file).verify("docker01", ed1.blob, "strict")).toMatchObject({
+      ok: false,
+      reason: "unknown",
+    });
   });
 
   // Divergence from OpenSSH (the class comment says "negations ignored"): OpenSSH does not
@@ -110,11 +120,16 @@ describe("KnownHosts lookups", () => {
     const file = khFile(`${entry("*.lab.example,!bad.lab.example", ed1)}\n`);
     expect(opensshFinds("bad.lab.example", file)).toBe(false);
     expect(opensshFinds("ok.lab.example", file)).toBe(true);
-    expect(await new KnownHosts(file).verify("bad.lab.example", ed2.blob, "strict")).toMatchObject({ ok: false, reason: "unknown" });
+    expect(await new KnownHosts(file).verify("bad.lab.example", ed2.blob, "strict")).toMatchObject({
+      ok: false,
+      reason: "unknown",
+    });
   });
 
   it("skips malformed lines and lines with an unknown @marker", async () => {
-    const kh = new KnownHosts(khFile(`@not-a-marker * ${ed1.type} ${ed1.blob.toString("base64")}\nhalf-a-line\n@revoked\n`));
+    const kh = new KnownHosts(
+      khFile(`@not-a-marker * ${ed1.type} ${ed1.blob.toString("base64")}\nhalf-a-line\n@revoked\n`),
+    );
     const verdict = await kh.verify("docker01", ed1.blob, "strict");
     expect(verdict).toMatchObject({ ok: false, reason: "unknown" });
   });
@@ -132,11 +147,16 @@ describe("KnownHosts lookups", () => {
   it("does not let a [host]:port entry match some other name", async () => {
     const file = khFile(`${entry("[127.0.0.1]:2222", ed1)}\n`);
     expect(opensshFinds("1:2222", file)).toBe(false);
-    expect(await new KnownHosts(file).verify("1:2222", ed1.blob, "strict")).toMatchObject({ ok: false, reason: "unknown" });
+    expect(await new KnownHosts(file).verify("1:2222", ed1.blob, "strict")).toMatchObject({
+      ok: false,
+      reason: "unknown",
+    });
   });
 
   it("matches a hashed entry made with HMAC-SHA1 as OpenSSH does", async () => {
-    const file = khFile(`${entry(hashName("docker01.lab.example"), ed1)}\n${entry(hashName("[10.0.0.7]:2200"), ed2)}\n`);
+    const file = khFile(
+      `${entry(hashName("docker01.lab.example"), ed1)}\n${entry(hashName("[10.0.0.7]:2200"), ed2)}\n`,
+    );
     // Our hashing is right: OpenSSH finds both names in the file.
     expect(opensshFinds("docker01.lab.example", file)).toBe(true);
     expect(opensshFinds("[10.0.0.7]:2200", file)).toBe(true);
@@ -200,7 +220,10 @@ describe("KnownHosts policies", () => {
   it("a changed key on a non-22 port is refused", async () => {
     const name = hostKeyName("127.0.0.1", 2222);
     const file = khFile(`${entry(name, ed1)}\n`);
-    expect(await new KnownHosts(file).verify(name, ed2.blob, "accept-new")).toMatchObject({ ok: false, reason: "changed" });
+    expect(await new KnownHosts(file).verify(name, ed2.blob, "accept-new")).toMatchObject({
+      ok: false,
+      reason: "changed",
+    });
   });
 
   it("strict refuses an unknown host, naming the file and the offered fingerprint, and writes nothing", async () => {
@@ -218,7 +241,10 @@ describe("KnownHosts policies", () => {
 
   it("strict on a missing file refuses without creating it", async () => {
     const file = join(dir, "does-not-exist", "known_hosts");
-    expect(await new KnownHosts(file).verify("docker01", ed1.blob, "strict")).toMatchObject({ ok: false, reason: "unknown" });
+    expect(await new KnownHosts(file).verify("docker01", ed1.blob, "strict")).toMatchObject({
+      ok: false,
+      reason: "unknown",
+    });
     expect(existsSync(file)).toBe(false);
   });
 
@@ -241,7 +267,10 @@ describe("KnownHosts policies", () => {
 
   it("a hashed entry with a changed key is refused too", async () => {
     const file = khFile(`${entry(hashName("docker01"), ed1)}\n`);
-    expect(await new KnownHosts(file).verify("docker01", ed2.blob, "accept-new")).toMatchObject({ ok: false, reason: "changed" });
+    expect(await new KnownHosts(file).verify("docker01", ed2.blob, "accept-new")).toMatchObject({
+      ok: false,
+      reason: "changed",
+    });
   });
 
   // Was: "a key of another TYPE for a known host is unknown, not changed", and accept-new
@@ -291,12 +320,17 @@ describe("KnownHosts markers", () => {
   it("@revoked: a revoked key offered by a new name is not accepted as new, and nothing is written", async () => {
     const file = khFile(`${revokedLine("*", ed1)}\n`);
     const before = readFileSync(file, "utf8");
-    expect(await new KnownHosts(file).verify("docker09", ed1.blob, "accept-new")).toMatchObject({ ok: false, reason: "revoked" });
+    expect(await new KnownHosts(file).verify("docker09", ed1.blob, "accept-new")).toMatchObject({
+      ok: false,
+      reason: "revoked",
+    });
     expect(readFileSync(file, "utf8")).toBe(before);
   });
 
   it("@revoked only applies to the names its patterns match, and only to its own key", async () => {
-    const file = khFile(`${entry("docker01,docker02", ed1)}\n${revokedLine("docker02", ed1)}\n${revokedLine("docker01", ed2)}\n`);
+    const file = khFile(
+      `${entry("docker01,docker02", ed1)}\n${revokedLine("docker02", ed1)}\n${revokedLine("docker01", ed2)}\n`,
+    );
     const kh = new KnownHosts(file);
     expect(await kh.verify("docker01", ed1.blob, "strict")).toEqual({ ok: true, added: false });
     expect(await kh.verify("docker02", ed1.blob, "strict")).toMatchObject({ ok: false, reason: "revoked" });
@@ -318,7 +352,10 @@ describe("KnownHosts markers", () => {
       }
       expect(readFileSync(file, "utf8")).toBe(before);
       // A name the CA line does not match is simply unknown.
-      expect(await new KnownHosts(file).verify("docker01", ed2.blob, "strict")).toMatchObject({ ok: false, reason: "unknown" });
+      expect(await new KnownHosts(file).verify("docker01", ed2.blob, "strict")).toMatchObject({
+        ok: false,
+        reason: "unknown",
+      });
     });
   }
 
@@ -339,17 +376,39 @@ describe("host key algorithm preference", () => {
   });
 
   /** ssh2's own lists: every algorithm it is given must be one it supports, or connect() throws. */
-  const ssh2Constants = createRequire(import.meta.url)("ssh2/lib/protocol/constants.js") as { DEFAULT_SERVER_HOST_KEY: string[]; SUPPORTED_SERVER_HOST_KEY: string[] };
+  const ssh2Constants = createRequire(import.meta.url)("ssh2/lib/protocol/constants.js") as {
+    DEFAULT_SERVER_HOST_KEY: string[];
+    SUPPORTED_SERVER_HOST_KEY: string[];
+  };
 
   it("puts the key types recorded for the name first, then ssh2's defaults in ssh2's order", () => {
     const defaults = ssh2Constants.DEFAULT_SERVER_HOST_KEY;
-    const file = khFile(`${entry("docker01", ecdsa)}\n${entry("docker02", rsa)}\n${entry("[docker03]:2222", ec384)}\n${entry("docker03", ed1)}\n${entry("docker04", ed1)}\n${entry("docker04", rsa)}\n`);
+    const file = khFile(
+      `${entry("docker01", ecdsa)}\n${entry("docker02", rsa)}\n${entry("[docker03]:2222", ec384)}\n${entry("docker03", ed1)}\n${entry("docker04", ed1)}\n${entry("docker04", rsa)}\n`,
+    );
     const kh = new KnownHosts(file);
     const rest = (first: string[]) => defaults.filter((a) => !first.includes(a));
-    expect(kh.preferredHostKeyAlgorithms("docker01")).toEqual(["ecdsa-sha2-nistp256", ...rest(["ecdsa-sha2-nistp256"])]);
-    expect(kh.preferredHostKeyAlgorithms("docker02")).toEqual(["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", ...rest(["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"])]);
-    expect(kh.preferredHostKeyAlgorithms(hostKeyName("docker03", 2222))).toEqual(["ecdsa-sha2-nistp384", ...rest(["ecdsa-sha2-nistp384"])]);
-    expect(kh.preferredHostKeyAlgorithms("docker04")).toEqual(["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", ...rest(["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"])]);
+    expect(kh.preferredHostKeyAlgorithms("docker01")).toEqual([
+      "ecdsa-sha2-nistp256",
+      ...rest(["ecdsa-sha2-nistp256"]),
+    ]);
+    expect(kh.preferredHostKeyAlgorithms("docker02")).toEqual([
+      "rsa-sha2-512",
+      "rsa-sha2-256",
+      "ssh-rsa",
+      ...rest(["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]),
+    ]);
+    expect(kh.preferredHostKeyAlgorithms(hostKeyName("docker03", 2222))).toEqual([
+      "ecdsa-sha2-nistp384",
+      ...rest(["ecdsa-sha2-nistp384"]),
+    ]);
+    expect(kh.preferredHostKeyAlgorithms("docker04")).toEqual([
+      "ssh-ed25519",
+      "rsa-sha2-512",
+      "rsa-sha2-256",
+      "ssh-rsa",
+      ...rest(["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]),
+    ]);
     for (const name of ["docker01", "docker02", "[docker03]:2222", "docker04"]) {
       const list = kh.preferredHostKeyAlgorithms(name)!;
       expect([...list].sort()).toEqual([...defaults].sort());
@@ -369,7 +428,9 @@ describe("host key algorithm preference", () => {
   });
 
   it("is undefined (ssh2's defaults) for an unknown name or a missing file", () => {
-    expect(new KnownHosts(khFile(`${entry("docker01", ed1)}\n`)).preferredHostKeyAlgorithms("docker02")).toBeUndefined();
+    expect(
+      new KnownHosts(khFile(`${entry("docker01", ed1)}\n`)).preferredHostKeyAlgorithms("docker02"),
+    ).toBeUndefined();
     expect(new KnownHosts(join(dir, "missing", "known_hosts")).preferredHostKeyAlgorithms("docker01")).toBeUndefined();
     expect(hostKeyAlgorithmsFor([])).toBeUndefined();
     expect(hostKeyAlgorithmsFor(["ssh-dss"])).toBeUndefined();
@@ -379,20 +440,37 @@ describe("host key algorithm preference", () => {
   // recording only its ecdsa key. ssh2 on its own asks for ed25519 first, which is then (rightly) a
   // changed key; asked for the recorded type first, the host shows the recorded key.
   it("SshTransport asks the host for the recorded key type first", async () => {
-    const server = new Server({ hostKeys: [readFileSync(join(dir, "ed1")), readFileSync(join(dir, "ec1"))] }, (client) => {
-      client.on("authentication", (ctx) => ctx.accept());
-      client.on("error", () => undefined);
-    });
+    const server = new Server(
+      { hostKeys: [readFileSync(join(dir, "ed1")), readFileSync(join(dir, "ec1"))] },
+      (client) => {
+        client.on("authentication", (ctx) => ctx.accept());
+        client.on("error", () => undefined);
+      },
+    );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
     try {
       const file = khFile(`${entry(hostKeyName("127.0.0.1", port), ecdsa)}\n`);
-      const endpoint = { name: "local", host: "127.0.0.1", port, user: "u", agent: false, connectTimeoutS: 5, sudo: false as const };
-      const t = await SshTransport.connect(endpoint, { knownHosts: new KnownHosts(file), hostKeyPolicy: "strict", retries: 0 });
+      const endpoint = {
+        name: "local",
+        host: "127.0.0.1",
+        port,
+        user: "u",
+        agent: false,
+        connectTimeoutS: 5,
+        sudo: false as const,
+      };
+      const t = await SshTransport.connect(endpoint, {
+        knownHosts: new KnownHosts(file),
+        hostKeyPolicy: "strict",
+        retries: 0,
+      });
       await t.close();
       // The other way round: only the ed25519 key recorded, and a host without it would be refused.
       const file2 = khFile(`${entry(hostKeyName("127.0.0.1", port), ed2)}\n`);
-      await expect(SshTransport.connect(endpoint, { knownHosts: new KnownHosts(file2), hostKeyPolicy: "accept-new", retries: 0 })).rejects.toThrow(/CHANGED/);
+      await expect(
+        SshTransport.connect(endpoint, { knownHosts: new KnownHosts(file2), hostKeyPolicy: "accept-new", retries: 0 }),
+      ).rejects.toThrow(/CHANGED/);
     } finally {
       await new Promise((r) => server.close(r));
     }
@@ -401,7 +479,9 @@ describe("host key algorithm preference", () => {
 
 describe("KnownHosts names are compared lowercased", () => {
   it("matches a recorded name whatever the case of either side", async () => {
-    const file = khFile(`${entry("docker01", ed1)}\n${entry("Docker02.LAB.example", ed2)}\n${entry("[Docker03]:2222", ed1)}\n${entry("*.Lab.Example", ecdsa)}\n`);
+    const file = khFile(
+      `${entry("docker01", ed1)}\n${entry("Docker02.LAB.example", ed2)}\n${entry("[Docker03]:2222", ed1)}\n${entry("*.Lab.Example", ecdsa)}\n`,
+    );
     const kh = new KnownHosts(file);
     expect(await kh.verify("DOCKER01", ed1.blob, "strict")).toEqual({ ok: true, added: false });
     expect(await kh.verify("docker02.lab.example", ed2.blob, "strict")).toEqual({ ok: true, added: false });
@@ -414,15 +494,24 @@ describe("KnownHosts names are compared lowercased", () => {
 
   it("matches a hashed entry (OpenSSH hashes the lowercased name) from an upper-case name", async () => {
     const file = khFile(`${entry(hashName("docker01.lab.example"), ed1)}\n`);
-    expect(await new KnownHosts(file).verify("Docker01.Lab.Example", ed1.blob, "strict")).toEqual({ ok: true, added: false });
+    expect(await new KnownHosts(file).verify("Docker01.Lab.Example", ed1.blob, "strict")).toEqual({
+      ok: true,
+      added: false,
+    });
   });
 
   it("accept-new writes the name lowercased, and OpenSSH finds it", async () => {
     const file = khFile();
-    expect(await new KnownHosts(file).verify("[Docker01.LAB]:2222", ed1.blob, "accept-new")).toEqual({ ok: true, added: true });
+    expect(await new KnownHosts(file).verify("[Docker01.LAB]:2222", ed1.blob, "accept-new")).toEqual({
+      ok: true,
+      added: true,
+    });
     expect(readFileSync(file, "utf8")).toBe(`[docker01.lab]:2222 ${ed1.type} ${ed1.blob.toString("base64")}\n`);
     expect(opensshFinds("[docker01.lab]:2222", file)).toBe(true);
-    expect(await new KnownHosts(file).verify("[DOCKER01.lab]:2222", ed1.blob, "accept-new")).toEqual({ ok: true, added: false });
+    expect(await new KnownHosts(file).verify("[DOCKER01.lab]:2222", ed1.blob, "accept-new")).toEqual({
+      ok: true,
+      added: false,
+    });
   });
 });
 
@@ -430,7 +519,10 @@ describe("KnownHosts checks one at a time", () => {
   it("two parallel checks of one new name with different keys: the first is recorded, the second is a changed key", async () => {
     const file = khFile();
     const kh = new KnownHosts(file);
-    const [a, b] = await Promise.all([kh.verify("docker01", ed1.blob, "accept-new"), kh.verify("docker01", ed2.blob, "accept-new")]);
+    const [a, b] = await Promise.all([
+      kh.verify("docker01", ed1.blob, "accept-new"),
+      kh.verify("docker01", ed2.blob, "accept-new"),
+    ]);
     expect(a).toEqual({ ok: true, added: true });
     expect(b).toMatchObject({ ok: false, reason: "changed" });
     expect(readFileSync(file, "utf8")).toBe(`${entry("docker01", ed1)}\n`);
@@ -495,7 +587,22 @@ describe("KnownHosts file and directory modes", () => {
 });
 
 describe("KnownHosts never writes a pattern", () => {
-  const planters = ["fd00::2%x,*", "a b", "*", "?", "docker0?", "!docker01", "a,b", "|1|abc|def", "a\tb", "a\nb", "x|y", "@revoked", "#x", ""];
+  const planters = [
+    "fd00::2%x,*",
+    "a b",
+    "*",
+    "?",
+    "docker0?",
+    "!docker01",
+    "a,b",
+    "|1|abc|def",
+    "a\tb",
+    "a\nb",
+    "x|y",
+    "@revoked",
+    "#x",
+    "",
+  ];
 
   it("refuses to record a name with characters outside [A-Za-z0-9.:_[]-], writing nothing", async () => {
     const file = join(dir, `planted-${++n}`, "known_hosts");
@@ -505,7 +612,10 @@ describe("KnownHosts never writes a pattern", () => {
     }
     expect(existsSync(file) ? readFileSync(file, "utf8") : "").toBe("");
     // Nothing in the file lets another host pass with that key.
-    expect(await new KnownHosts(file).verify("docker01", ed1.blob, "strict")).toMatchObject({ ok: false, reason: "unknown" });
+    expect(await new KnownHosts(file).verify("docker01", ed1.blob, "strict")).toMatchObject({
+      ok: false,
+      reason: "unknown",
+    });
   });
 
   it("the refusal says why, and strict still just reports the name unknown", async () => {
@@ -513,14 +623,18 @@ describe("KnownHosts never writes a pattern", () => {
     const verdict = await new KnownHosts(file).verify("fd00::2%x,*", ed1.blob, "accept-new");
     expect(verdict).toMatchObject({ ok: false, reason: "invalid-name" });
     if (!verdict.ok) expect(verdict.message).toContain("fd00::2%x,*");
-    expect(await new KnownHosts(file).verify("fd00::2%x,*", ed1.blob, "strict")).toMatchObject({ ok: false, reason: "unknown" });
+    expect(await new KnownHosts(file).verify("fd00::2%x,*", ed1.blob, "strict")).toMatchObject({
+      ok: false,
+      reason: "unknown",
+    });
     expect(readFileSync(file, "utf8")).toBe(`${entry("docker02", ed2)}\n`);
   });
 
   it("records host names, IPv4 and IPv6 addresses and [host]:port", async () => {
     const file = khFile();
     const names = ["docker_01.lab-a.example", "10.0.0.5", "fd00::2", "[fd00::2]:2222", hostKeyName("10.0.0.5", 2222)];
-    for (const name of names) expect(await new KnownHosts(file).verify(name, ed1.blob, "accept-new"), name).toEqual({ ok: true, added: true });
+    for (const name of names)
+      expect(await new KnownHosts(file).verify(name, ed1.blob, "accept-new"), name).toEqual({ ok: true, added: true });
     for (const name of names) expect(opensshFinds(name, file), name).toBe(true);
   });
 });

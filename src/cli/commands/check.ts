@@ -15,7 +15,9 @@ interface CheckOptions extends TargetOptions {
 export function registerCheck(program: Command, setExit: (code: ExitCode) => void): void {
   const command = program
     .command("check")
-    .description("re-run the lab's proof: every pair on one network reachable, across networks unreachable, plus explicit checks")
+    .description(
+      "re-run the lab's proof: every pair on one network reachable, across networks unreachable, plus explicit checks",
+    )
     .argument("<file>", "lab file")
     .option("--json", "print one JSON document with every result")
     .option("--junit <file>", "also write the results as JUnit XML (for CI pipelines)")
@@ -33,7 +35,8 @@ could not run (a container or namespace missing), 3 a host cannot be reached.`,
       const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const deadline = opts.deadline === undefined ? undefined : Number(opts.deadline);
-      if (deadline !== undefined && !(deadline > 0)) throw new LabError(`--deadline ${opts.deadline}: expected seconds > 0`, "usage");
+      if (deadline !== undefined && !(deadline > 0))
+        throw new LabError(`--deadline ${opts.deadline}: expected seconds > 0`, "usage");
       const write = (line: string) => process.stdout.write(line + "\n");
       const log = opts.json ? (line: string) => process.stderr.write(line + "\n") : write;
       const started = Date.now();

@@ -14,14 +14,19 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
     .argument("<file>", "lab file")
     .option("--keep-sandbox", "with --sandbox: undo the lab but leave the sandbox hosts running");
   addTargetOptions(command)
-    .addHelpText("after", "\nWith --sandbox, the sandbox hosts are removed afterwards too (namespaces, processes, mounts, files),\neven when lab cannot log in to undo the lab on them first.")
+    .addHelpText(
+      "after",
+      "\nWith --sandbox, the sandbox hosts are removed afterwards too (namespaces, processes, mounts, files),\neven when lab cannot log in to undo the lab on them first.",
+    )
     .action(async (file: string, opts: TargetOptions & { keepSandbox?: boolean }) => {
       const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const write = (line: string) => process.stdout.write(line + "\n");
       if (opts.sandbox && !(await sandboxHealthy(lab))) {
         const { removed } = await destroySandbox(lab.name);
-        write(removed.length ? `sandbox: removed ${removed.join(", ")}` : `sandbox: nothing of ${lab.name} was running`);
+        write(
+          removed.length ? `sandbox: removed ${removed.join(", ")}` : `sandbox: nothing of ${lab.name} was running`,
+        );
         return setExit(EXIT.ok);
       }
       const view = plainEvents(write, { verbose: opts.verbose ?? false });
@@ -33,7 +38,9 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         if (!removeSandboxAfter) throw error;
         // The sandbox hosts are about to go, and everything the lab did on them with them:
         // failing to log in (a password variable not set, say) must not leave them running.
-        process.stderr.write(`lab down: cannot undo the lab on its hosts (${error instanceof Error ? error.message : String(error)}); removing the sandbox anyway\n`);
+        process.stderr.write(
+          `lab down: cannot undo the lab on its hosts (${error instanceof Error ? error.message : String(error)}); removing the sandbox anyway\n`,
+        );
         const { removed } = await destroySandbox(lab.name);
         write(`sandbox: removed ${removed.join(", ")}`);
         return setExit(EXIT.ok);
@@ -50,14 +57,30 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
       };
       process.on("SIGINT", onSigint);
       try {
-        const events = logFileEvents(`.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`, view);
-        const outcomes = await undoLab(lab, targets.transports, { parallel: parallelOf(opts), events, commandTimeoutMs: lab.timeouts.command * 1000, signal: abort.signal });
+        const events = logFileEvents(
+          `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`,
+          view,
+        );
+        const outcomes = await undoLab(lab, targets.transports, {
+          parallel: parallelOf(opts),
+          events,
+          commandTimeoutMs: lab.timeouts.command * 1000,
+          signal: abort.signal,
+        });
         failed = outcomes.some((o) => o.failed.length > 0 || o.refused);
         interrupted = outcomes.some((o) => o.interrupted);
         refused = outcomes.some((o) => o.refused);
-        for (const o of outcomes) write(o.refused ? `${o.host}: nothing undone (see below)` : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`);
+        for (const o of outcomes)
+          write(
+            o.refused
+              ? `${o.host}: nothing undone (see below)`
+              : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`,
+          );
         for (const o of outcomes.filter((o) => o.refused)) process.stderr.write(`${o.host}: ${o.refused}\n`);
-        if (failed) process.stderr.write("lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n");
+        if (failed)
+          process.stderr.write(
+            "lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n",
+          );
         if (interrupted) write("stopped by Ctrl-C; what is left stays recorded: run lab down again to finish");
       } finally {
         process.off("SIGINT", onSigint);

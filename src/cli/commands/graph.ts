@@ -10,7 +10,11 @@ export function registerGraph(program: Command, setExit: (code: ExitCode) => voi
     .command("graph")
     .description("draw the lab: hosts, NICs, VLANs, Docker networks, containers, namespaces (Mermaid or Graphviz DOT)")
     .argument("<file>", "lab file")
-    .addOption(new Option("--format <format>", "Mermaid (Markdown renders it) or Graphviz DOT").choices(["mermaid", "dot"]).default("mermaid"))
+    .addOption(
+      new Option("--format <format>", "Mermaid (Markdown renders it) or Graphviz DOT")
+        .choices(["mermaid", "dot"])
+        .default("mermaid"),
+    )
     .option("-o, --out <file>", "write to this file instead of standard output")
     .addHelpText(
       "after",

@@ -20,9 +20,15 @@ export function registerPlan(program: Command, setExit: (code: ExitCode) => void
     .command("plan")
     .description("show every command `lab up` would run on each host, without touching any host")
     .argument("<file>", "lab file")
-    .addOption(new Option("--format <format>", "text listing, one shell script per host, or JSON").choices(["text", "sh", "json"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "text listing, one shell script per host, or JSON")
+        .choices(["text", "sh", "json"])
+        .default("text"),
+    )
     .option("--host <name>", "only this host")
-    .addOption(new Option("--os <family>", "OS family to plan for where the lab does not say").choices(["rhel", "debian"]))
+    .addOption(
+      new Option("--os <family>", "OS family to plan for where the lab does not say").choices(["rhel", "debian"]),
+    )
     .option("--out-dir <dir>", "with --format sh: write <host>.sh files there")
     .addHelpText(
       "after",
@@ -40,7 +46,12 @@ Examples:
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       if (opts.host && !lab.hosts.some((h) => h.name === opts.host)) {
-        throw usageError(`--host ${opts.host}: no such host in ${file}${didYouMean(opts.host, lab.hosts.map((h) => h.name))}`);
+        throw usageError(
+          `--host ${opts.host}: no such host in ${file}${didYouMean(
+            opts.host,
+            lab.hosts.map((h) => h.name),
+          )}`,
+        );
       }
       const plan = buildPlan(lab, assumedFacts(lab, opts.os));
       if (opts.host) plan.hosts = plan.hosts.filter((h) => h.host === opts.host);
@@ -56,7 +67,10 @@ Examples:
             process.stderr.write(`wrote ${path}\n`);
           }
         } else {
-          if (scripts.length > 1) process.stderr.write(`note: ${scripts.length} scripts follow, one per host; use --host or --out-dir for one file each\n`);
+          if (scripts.length > 1)
+            process.stderr.write(
+              `note: ${scripts.length} scripts follow, one per host; use --host or --out-dir for one file each\n`,
+            );
           process.stdout.write(scripts.map((s) => s.script).join("\n"));
         }
       }

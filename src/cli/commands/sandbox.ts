@@ -26,8 +26,11 @@ export function registerSandbox(program: Command, setExit: (code: ExitCode) => v
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       const state = await createSandbox(lab, write);
-      const missing = Object.entries(state.features).filter(([, ok]) => !ok).map(([f]) => f);
-      if (missing.length > 0) write(`sandbox: this kernel lacks ${missing.join(", ")}; labs that need them stop at preflight`);
+      const missing = Object.entries(state.features)
+        .filter(([, ok]) => !ok)
+        .map(([f]) => f);
+      if (missing.length > 0)
+        write(`sandbox: this kernel lacks ${missing.join(", ")}; labs that need them stop at preflight`);
       write(`sandbox: ssh -F ${sandboxDir(lab.name)}/ssh_config ${lab.hosts[0]!.name}`);
       setExit(EXIT.ok);
     });
@@ -43,20 +46,30 @@ export function registerSandbox(program: Command, setExit: (code: ExitCode) => v
         write(`sandbox: none for ${lab.name}`);
         return setExit(EXIT.ok);
       }
-      write(`sandbox ${lab.name}: ${(await sandboxHealthy(lab)) ? "running" : "stopped or incomplete"} since ${state.createdAt}`);
+      write(
+        `sandbox ${lab.name}: ${(await sandboxHealthy(lab)) ? "running" : "stopped or incomplete"} since ${state.createdAt}`,
+      );
       for (const h of state.hosts) write(`  ${h.name}: netns ${h.netns}, pid ${h.pid1}, files ${h.dir}`);
-      write(`  kernel: ${Object.entries(state.features).map(([f, ok]) => `${f} ${ok ? "yes" : "no"}`).join(", ")}`);
+      write(
+        `  kernel: ${Object.entries(state.features)
+          .map(([f, ok]) => `${f} ${ok ? "yes" : "no"}`)
+          .join(", ")}`,
+      );
       setExit(EXIT.ok);
     });
   sandbox
     .command("destroy")
-    .description("remove the sandbox hosts of a lab (processes, namespaces, mounts, files) without undoing the lab first")
+    .description(
+      "remove the sandbox hosts of a lab (processes, namespaces, mounts, files) without undoing the lab first",
+    )
     .argument("<file>", "lab file")
     .action(async (file: string) => {
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       const { removed } = await destroySandbox(lab.name);
-      write(removed.length > 0 ? `sandbox: removed ${removed.join(", ")}` : `sandbox: nothing of ${lab.name} was there`);
+      write(
+        removed.length > 0 ? `sandbox: removed ${removed.join(", ")}` : `sandbox: nothing of ${lab.name} was there`,
+      );
       setExit(EXIT.ok);
     });
 }

@@ -15,10 +15,25 @@ export function registerStatus(program: Command, setExit: (code: ExitCode) => vo
     const lab = await loadValidLab(file, policyOf(opts));
     if (!lab) return setExit(EXIT.labProblem);
     const write = (line: string) => process.stdout.write(line + "\n");
-    const targets = await openTargets(lab, opts, { create: false }, opts.json ? (l) => process.stderr.write(l + "\n") : write);
+    const targets = await openTargets(
+      lab,
+      opts,
+      { create: false },
+      opts.json ? (l) => process.stderr.write(l + "\n") : write,
+    );
     try {
       const statuses = await settleAll(
-        lab.hosts.map(async (h) => parseStatus(lab, h.name, (await targets.transports.get(h.name)!.exec(statusScript(lab, h.name), { timeoutMs: 60_000, retrySafe: true })).stdout)),
+        lab.hosts.map(async (h) =>
+          parseStatus(
+            lab,
+            h.name,
+            (
+              await targets.transports
+                .get(h.name)!
+                .exec(statusScript(lab, h.name), { timeoutMs: 60_000, retrySafe: true })
+            ).stdout,
+          ),
+        ),
       );
       if (opts.json) write(JSON.stringify({ lab: lab.name, hosts: statuses }, null, 2));
       else statuses.flatMap(statusLines).forEach(write);

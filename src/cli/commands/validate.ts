@@ -12,7 +12,10 @@ function summary(lab: Lab): string {
     [lab.containers.length, "container"],
     [lab.namespaces.length, "namespace"],
   ];
-  return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? "" : "s"}`).join(", ");
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n} ${what}${n === 1 ? "" : "s"}`)
+    .join(", ");
 }
 
 export function registerValidate(program: Command, setExit: (code: ExitCode) => void): void {
@@ -21,7 +24,12 @@ export function registerValidate(program: Command, setExit: (code: ExitCode) => 
     .description("check lab files: schema, then addresses, subnets, names and references")
     .argument("<file...>", "lab files (YAML)")
     .option("--json", "print one JSON document with every issue")
-    .option("--allow-env <name>", "accept this variable as a secret (password_env etc.), though not named LAB_* (repeatable)", collect, [])
+    .option(
+      "--allow-env <name>",
+      "accept this variable as a secret (password_env etc.), though not named LAB_* (repeatable)",
+      collect,
+      [],
+    )
     .addHelpText(
       "after",
       `
@@ -43,7 +51,14 @@ Examples:
           files: results.map((r) => ({
             file: r.file,
             ok: r.ok,
-            issues: r.issues.map(({ file, line, col, severity, message, path }) => ({ file, line, col, severity, message, path })),
+            issues: r.issues.map(({ file, line, col, severity, message, path }) => ({
+              file,
+              line,
+              col,
+              severity,
+              message,
+              path,
+            })),
           })),
         };
         process.stdout.write(JSON.stringify(doc, null, 2) + "\n");

@@ -48,7 +48,14 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
     if (!segment) continue;
     network.subnets.forEach((s, i) => {
       const ip = s.gateway ? parseIp(s.gateway) : undefined;
-      if (ip) hold(segment, { ip, who: `the ${name} gateway`, path: ["networks", name, "subnets", i, "gateway"], gateway: true, network: name });
+      if (ip)
+        hold(segment, {
+          ip,
+          who: `the ${name} gateway`,
+          path: ["networks", name, "subnets", i, "gateway"],
+          gateway: true,
+          network: name,
+        });
     });
   }
 
@@ -58,7 +65,11 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
     const segment = segmentOfNetwork(ctx, c.network);
     if (!c.ip && !c.ipv6) {
       issues.push(
-        warning(["containers", name], `container ${name} has no fixed ip: each host's Docker picks addresses on its own, so containers on different hosts can get the same one; give it an ip`, true),
+        warning(
+          ["containers", name],
+          `container ${name} has no fixed ip: each host's Docker picks addresses on its own, so containers on different hosts can get the same one; give it an ip`,
+          true,
+        ),
       );
     }
     for (const key of ["ip", "ipv6"] as const) {
@@ -72,24 +83,35 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
       });
       if (!subnet) {
         const family = network.subnets.filter((s) => parseCidr(s.subnet)?.version === ip.version).map((s) => s.subnet);
-        issues.push(error(path, family.length ? `${text} is not inside ${c.network}'s subnet ${family.join(" or ")}` : `network ${c.network} has no IPv${ip.version} subnet for ${text}`));
+        issues.push(
+          error(
+            path,
+            family.length
+              ? `${text} is not inside ${c.network}'s subnet ${family.join(" or ")}`
+              : `network ${c.network} has no IPv${ip.version} subnet for ${text}`,
+          ),
+        );
         continue;
       }
       const problem = reservedProblem(subnet, ip);
       if (problem) issues.push(error(path, `${text} ${problem}`));
-      if (segment) hold(segment, { ip, who: `container ${name} on ${c.host}`, path, gateway: false, network: c.network });
+      if (segment)
+        hold(segment, { ip, who: `container ${name} on ${c.host}`, path, gateway: false, network: c.network });
     }
   }
 
   for (const [ns, namespace] of ctx.entries(lab.namespaces)) {
     for (const [ifname, iface] of Object.entries(namespace.interfaces)) {
-      const parent = Object.hasOwn(lab.hosts, namespace.host) ? ctx.resolveParent(namespace.host, iface.parent) : undefined;
+      const parent = Object.hasOwn(lab.hosts, namespace.host)
+        ? ctx.resolveParent(namespace.host, iface.parent)
+        : undefined;
       if (!parent || parent.kind === "unknown" || !iface.address) continue;
       const list = Array.isArray(iface.address) ? iface.address : [iface.address];
       list.forEach((text, i) => {
         const ip = parseIp(text.split("/")[0]!);
         const path = ["namespaces", ns, "interfaces", ifname, "address", ...(Array.isArray(iface.address) ? [i] : [])];
-        if (ip) hold(parent.segment, { ip, who: `namespace ${ns} (${namespace.host}) ${ifname}`, path, gateway: false });
+        if (ip)
+          hold(parent.segment, { ip, who: `namespace ${ns} (${namespace.host}) ${ifname}`, path, gateway: false });
       });
     }
   }
@@ -106,7 +128,12 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
     });
     if (!subnet) issues.push(error(path, `shim address ${h.shim.address} is not inside ${h.shim.network}'s subnets`));
     else if (!Object.values(subnet.aux_addresses ?? {}).includes(h.shim.address)) {
-      issues.push(warning(path, `reserve ${h.shim.address} in ${h.shim.network}'s aux_addresses so Docker never gives it to a container`));
+      issues.push(
+        warning(
+          path,
+          `reserve ${h.shim.address} in ${h.shim.network}'s aux_addresses so Docker never gives it to a container`,
+        ),
+      );
     }
     const segment = segmentOfNetwork(ctx, h.shim.network);
     if (segment) hold(segment, { ip, who: `${host}'s shim`, path, gateway: false });
@@ -129,12 +156,14 @@ function segmentOfNetwork(ctx: RuleContext, name: string): string | undefined {
 
 function reservedProblem(subnet: RawSubnet, ip: Ip): string | undefined {
   const cidr = parseCidr(subnet.subnet)!;
-  if (isReservedInSubnet(cidr, ip)) return `is the ${ip.value === cidr.network ? "network" : "broadcast"} address of ${subnet.subnet}`;
+  if (isReservedInSubnet(cidr, ip))
+    return `is the ${ip.value === cidr.network ? "network" : "broadcast"} address of ${subnet.subnet}`;
   if (subnet.gateway && parseIp(subnet.gateway)?.value === ip.value) return `is the gateway of ${subnet.subnet}`;
   const aux = Object.entries(subnet.aux_addresses ?? {}).find(([, v]) => parseIp(v)?.value === ip.value);
   if (aux) return `is reserved as aux address '${aux[0]}'`;
   const range = subnet.ip_range ? parseCidr(subnet.ip_range) : undefined;
-  if (range && !cidrContains(range, ip)) return `is outside ip_range ${subnet.ip_range}; Docker only hands out fixed addresses inside it`;
+  if (range && !cidrContains(range, ip))
+    return `is outside ip_range ${subnet.ip_range}; Docker only hands out fixed addresses inside it`;
   return undefined;
 }
 
@@ -155,7 +184,12 @@ function duplicatesOn(ctx: RuleContext, segment: string, holders: Holder[]): Lab
     // A container on its own network's gateway address is already reported as such.
     if (other.gateway && other.network !== undefined && other.network === culprit.network) continue;
     if (other.gateway) {
-      issues.push(error(culprit.path, `${holder.ip.text} is the address of ${other.who} (${pathText(other.path)}), a router on ${where}; ${culprit.who} needs another address`));
+      issues.push(
+        error(
+          culprit.path,
+          `${holder.ip.text} is the address of ${other.who} (${pathText(other.path)}), a router on ${where}; ${culprit.who} needs another address`,
+        ),
+      );
       continue;
     }
     const suggestion = freeAddressNear(ctx, holder.ip, holders);

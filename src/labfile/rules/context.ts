@@ -48,7 +48,8 @@ export class RuleContext {
     const m = /^(.+)\.(\d+)$/.exec(parent);
     if (m && m[1] === nic) {
       const id = m[2]!;
-      if (own(this.lab.vlans, id) && this.vlanHosts(id).includes(host)) return { kind: "vlan", id: Number(id), segment: `vlan ${id}` };
+      if (own(this.lab.vlans, id) && this.vlanHosts(id).includes(host))
+        return { kind: "vlan", id: Number(id), segment: `vlan ${id}` };
       return { kind: "trunk", id: Number(id), segment: `vlan ${id}` };
     }
     return { kind: "unknown" };

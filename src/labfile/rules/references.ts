@@ -24,7 +24,13 @@ export function checkReferences(ctx: RuleContext): LabIssue[] {
     for (const h of Object.keys(vlan.addresses ?? {})) {
       expectOne(["vlans", id, "addresses", h], h, "host", hosts, true);
       if (vlan.hosts && !vlan.hosts.includes(h) && hosts.includes(h)) {
-        issues.push(error(["vlans", id, "addresses", h], `host '${h}' has an address on VLAN ${id} but is not in its hosts list`, true));
+        issues.push(
+          error(
+            ["vlans", id, "addresses", h],
+            `host '${h}' has an address on VLAN ${id} but is not in its hosts list`,
+            true,
+          ),
+        );
       }
     }
   }
@@ -37,21 +43,42 @@ export function checkReferences(ctx: RuleContext): LabIssue[] {
     expectOne(["containers", name, "network"], c.network, "network", networks);
     const network = own(lab.networks, c.network);
     if (network && hosts.includes(c.host) && !ctx.networkHosts(network).includes(c.host)) {
-      issues.push(error(["containers", name, "host"], `network '${c.network}' is not created on host '${c.host}' (see networks.${c.network}.hosts)`));
+      issues.push(
+        error(
+          ["containers", name, "host"],
+          `network '${c.network}' is not created on host '${c.host}' (see networks.${c.network}.hosts)`,
+        ),
+      );
     }
-    if (own(lab.namespaces, name)) issues.push(error(["containers", name], `'${name}' names both a container and a namespace; checks could not tell them apart`, true));
+    if (own(lab.namespaces, name))
+      issues.push(
+        error(
+          ["containers", name],
+          `'${name}' names both a container and a namespace; checks could not tell them apart`,
+          true,
+        ),
+      );
   }
   for (const [name, ns] of ctx.entries(lab.namespaces)) expectOne(["namespaces", name, "host"], ns.host, "host", hosts);
   for (const [host, h] of ctx.entries(lab.hosts)) {
     if (h.shim) expectOne(["hosts", host, "shim", "network"], h.shim.network, "network", networks);
     const jump = h.ssh?.jump ?? lab.defaults?.ssh?.jump;
-    if (jump === host) issues.push(error(h.ssh?.jump ? ["hosts", host, "ssh", "jump"] : ["defaults", "ssh", "jump"], `host '${host}' cannot be its own jump host`));
+    if (jump === host)
+      issues.push(
+        error(
+          h.ssh?.jump ? ["hosts", host, "ssh", "jump"] : ["defaults", "ssh", "jump"],
+          `host '${host}' cannot be its own jump host`,
+        ),
+      );
   }
   lab.checks?.explicit?.forEach((check, i) => {
     expectOne(["checks", "explicit", i, "from"], check.from, "container or namespace", targets);
     expectOne(["checks", "explicit", i, "to"], check.to, "container or namespace", targets);
-    if (check.from === check.to) issues.push(error(["checks", "explicit", i], `a check from '${check.from}' to itself proves nothing`));
+    if (check.from === check.to)
+      issues.push(error(["checks", "explicit", i], `a check from '${check.from}' to itself proves nothing`));
   });
-  lab.checks?.routed?.forEach((pair, i) => pair.forEach((n, j) => expectOne(["checks", "routed", i, j], n, "network", networks)));
+  lab.checks?.routed?.forEach((pair, i) =>
+    pair.forEach((n, j) => expectOne(["checks", "routed", i, j], n, "network", networks)),
+  );
   return issues;
 }

@@ -9,13 +9,23 @@ export function checkTargets(ctx: RuleContext): LabIssue[] {
     const family = check.ipv6 ? "ipv6" : "ip";
     const container = own(lab.containers, check.to);
     if (container && !container[family]) {
-      issues.push(error(["checks", "explicit", i, "to"], `container ${check.to} has no fixed ${family} to ping; give it one`));
+      issues.push(
+        error(["checks", "explicit", i, "to"], `container ${check.to} has no fixed ${family} to ping; give it one`),
+      );
     }
     const namespace = own(lab.namespaces, check.to);
     if (namespace) {
-      const addresses = Object.values(namespace.interfaces).flatMap((iface) => (iface.address === undefined ? [] : [iface.address].flat()));
+      const addresses = Object.values(namespace.interfaces).flatMap((iface) =>
+        iface.address === undefined ? [] : [iface.address].flat(),
+      );
       const wanted = addresses.filter((a) => (check.ipv6 ? a.includes(":") : !a.includes(":")));
-      if (wanted.length === 0) issues.push(error(["checks", "explicit", i, "to"], `namespace ${check.to} has no ${check.ipv6 ? "IPv6" : "IPv4"} address to ping`));
+      if (wanted.length === 0)
+        issues.push(
+          error(
+            ["checks", "explicit", i, "to"],
+            `namespace ${check.to} has no ${check.ipv6 ? "IPv6" : "IPv4"} address to ping`,
+          ),
+        );
     }
   });
   // One push and one pull per image: a second entry would be a second step with the same id.
@@ -23,12 +33,20 @@ export function checkTargets(ctx: RuleContext): LabIssue[] {
   lab.registry?.images?.forEach((image, i) => {
     const ref = typeof image === "string" ? image : image.ref;
     const first = seeded.get(ref);
-    if (first !== undefined) issues.push(error(["registry", "images", i], `image ${ref} is already in registry.images (entry ${first + 1}); list each image once`));
+    if (first !== undefined)
+      issues.push(
+        error(
+          ["registry", "images", i],
+          `image ${ref} is already in registry.images (entry ${first + 1}); list each image once`,
+        ),
+      );
     else seeded.set(ref, i);
   });
   const registryName = `${lab.name}-registry`;
   if (lab.registry && own(lab.containers, registryName)) {
-    issues.push(error(["containers", registryName], `the name ${registryName} is taken by the lab's registry container`, true));
+    issues.push(
+      error(["containers", registryName], `the name ${registryName} is taken by the lab's registry container`, true),
+    );
   }
   if (lab.containers && Object.keys(lab.containers).length > 0 && !lab.networks) {
     issues.push(error(["containers"], "containers need networks: add a networks section", true));

@@ -7,7 +7,8 @@ import { RELOAD_DOCKER } from "../undo.js";
 
 const DAEMON_JSON = "/etc/docker/daemon.json";
 // SIGHUP makes dockerd re-read insecure-registries; a restart would kill running containers.
-const running = (name: string) => `[ "$(docker container inspect -f '{{.State.Running}}' ${sh(name)} 2>/dev/null)" = true ]`;
+const running = (name: string) =>
+  `[ "$(docker container inspect -f '{{.State.Running}}' ${sh(name)} 2>/dev/null)" = true ]`;
 
 /**
  * Start the lab's container, or run it. A `docker run` that created the container but could not
@@ -33,7 +34,8 @@ const CONTAINER_FIELDS = [
   "ips={{range .NetworkSettings.Networks}}{{with .IPAMConfig}}{{.IPv4Address}} {{.IPv6Address}}{{end}} {{end}}",
 ].join("\n");
 
-const inspect = (kind: "network" | "container", fields: string, name: string) => `docker ${kind} inspect -f ${sh(fields)} ${sh(name)}`;
+const inspect = (kind: "network" | "container", fields: string, name: string) =>
+  `docker ${kind} inspect -f ${sh(fields)} ${sh(name)}`;
 
 /** insecure-registries in daemon.json on every Docker host, applied with a reload. */
 export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
@@ -73,7 +75,8 @@ export function networkCreateCommand(network: NetworkSpec, labels: string[]): st
     for (const [name, ip] of Object.entries(s.auxAddresses)) words.push("--aux-address", `${name}=${ip}`);
   }
   words.push("-o", `parent=${network.parent}`);
-  if (network.mode && network.mode !== defaultMode(network.driver)) words.push("-o", `${network.driver}_mode=${network.mode}`);
+  if (network.mode && network.mode !== defaultMode(network.driver))
+    words.push("-o", `${network.driver}_mode=${network.mode}`);
   if (network.internal) words.push("--internal");
   words.push(network.name);
   return sh(...words);
@@ -84,7 +87,8 @@ export function networkSteps(ctx: HostContext): Step[] {
   const steps: Step[] = [];
   for (const network of lab.networks.filter((n) => n.hosts.includes(host.name))) {
     const trunk = /^(.+)\.(\d+)$/.exec(network.parent);
-    const dockerMakesParent = trunk?.[1] === host.nic && !lab.vlans.some((v) => v.id === Number(trunk[2]) && v.hosts.includes(host.name));
+    const dockerMakesParent =
+      trunk?.[1] === host.nic && !lab.vlans.some((v) => v.id === Number(trunk[2]) && v.hosts.includes(host.name));
     steps.push({
       id: `network:${network.name}`,
       phase: "networks",
@@ -96,7 +100,9 @@ export function networkSteps(ctx: HostContext): Step[] {
         expect: {
           driver: network.driver,
           parent: network.parent,
-          ...(network.mode && network.mode !== (network.driver === "macvlan" ? "bridge" : "l2") ? { mode: network.mode } : {}),
+          ...(network.mode && network.mode !== (network.driver === "macvlan" ? "bridge" : "l2")
+            ? { mode: network.mode }
+            : {}),
           internal: String(network.internal),
           subnets: network.subnets.map((s) => s.subnet),
           gateways: network.subnets.flatMap((s) => (s.gateway ? [s.gateway] : [])),
@@ -127,7 +133,10 @@ function shimSteps({ lab, host }: HostContext): Step[] {
       title: `host shim ${shim.name} ${shim.address}/32 on ${network.parent}`,
       check: `ip -o addr show dev ${sh(shim.name)} 2>/dev/null | grep -qF ${sh(` ${shim.address}/32 `)}`,
       actions: [
-        { kind: "run", command: sh("ip", "link", "add", shim.name, "link", network.parent, "type", "macvlan", "mode", "bridge") },
+        {
+          kind: "run",
+          command: sh("ip", "link", "add", shim.name, "link", network.parent, "type", "macvlan", "mode", "bridge"),
+        },
         { kind: "run", command: sh("ip", "addr", "add", `${shim.address}/32`, "dev", shim.name) },
         { kind: "run", command: sh("ip", "link", "set", shim.name, "up") },
       ],
@@ -161,10 +170,30 @@ export function registrySteps({ lab, host }: HostContext): Step[] {
       actions: [
         {
           kind: "run",
-          command: startOrRun(name, labIdOf(lab), sh("docker", "run", "-d", "--name", name, ...labelArgs(lab), "--restart", "always", "-p", `${registry.port}:5000`, registry.image)),
+          command: startOrRun(
+            name,
+            labIdOf(lab),
+            sh(
+              "docker",
+              "run",
+              "-d",
+              "--name",
+              name,
+              ...labelArgs(lab),
+              "--restart",
+              "always",
+              "-p",
+              `${registry.port}:5000`,
+              registry.image,
+            ),
+          ),
         },
       ],
-      conflict: { what: `container ${name}`, command: inspect("container", CONTAINER_FIELDS, name), expect: { image: registry.image } },
+      conflict: {
+        what: `container ${name}`,
+        command: inspect("container", CONTAINER_FIELDS, name),
+        expect: { image: registry.image },
+      },
       // -v: registry:2 keeps its images in an anonymous volume that would otherwise outlive it.
       undo: [{ kind: "remove-labelled", object: "container", name, id: labIdOf(lab) }],
       note: `insecure (plain HTTP) registry reachable at ${registry.endpoint}`,
@@ -222,7 +251,16 @@ export function containerSteps({ lab, host }: HostContext): Step[] {
     .map((c) => {
       const image = imageFor(lab, c.image);
       // busybox's default command is sh, which exits at once without a terminal: keep one open.
-      const words = ["docker", "run", c.command === undefined ? "-dit" : "-d", "--name", c.name, ...labelArgs(lab), "--network", c.network];
+      const words = [
+        "docker",
+        "run",
+        c.command === undefined ? "-dit" : "-d",
+        "--name",
+        c.name,
+        ...labelArgs(lab),
+        "--network",
+        c.network,
+      ];
       if (c.ip) words.push("--ip", c.ip);
       if (c.ipv6) words.push("--ip6", c.ipv6);
       words.push(image);

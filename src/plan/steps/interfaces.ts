@@ -9,7 +9,12 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
   for (const vlan of lab.vlans.filter((v) => v.hosts.includes(host.name))) {
     const device = `${host.nic}.${vlan.id}`;
     const addresses = (vlan.addresses[host.name] ?? []).map(canonicalAddress);
-    const file = persist === "ifcfg" ? ifcfgFile(lab.name, host.nic, vlan, addresses) : persist === "debian" ? debianFile(lab.name, host.nic, vlan, addresses) : undefined;
+    const file =
+      persist === "ifcfg"
+        ? ifcfgFile(lab.name, host.nic, vlan, addresses)
+        : persist === "debian"
+          ? debianFile(lab.name, host.nic, vlan, addresses)
+          : undefined;
     if (file) {
       steps.push({
         id: `vlan:${vlan.id}:file`,
@@ -30,15 +35,21 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
         undo: [],
         note: "a stand-in, part of the sandbox host: a veth on its own switch bridge, a separate layer-2 domain without 802.1q tagging; lab never removes it",
       });
-    } else steps.push({
-      id: `vlan:${vlan.id}:link`,
-      phase: "interfaces",
-      title: `create VLAN ${vlan.id} sub-interface ${device}`,
-      check: `ip -d link show dev ${sh(device)} 2>/dev/null | grep -q ${sh(`802.1Q id ${vlan.id} `)}`,
-      actions: [{ kind: "run", command: sh("ip", "link", "add", "link", host.nic, "name", device, "type", "vlan", "id", String(vlan.id)) }],
-      undo: [{ kind: "delete-link", link: device }],
-      note: "runtime path, the same on every distribution; frames leave the NIC tagged with the VLAN id",
-    });
+    } else
+      steps.push({
+        id: `vlan:${vlan.id}:link`,
+        phase: "interfaces",
+        title: `create VLAN ${vlan.id} sub-interface ${device}`,
+        check: `ip -d link show dev ${sh(device)} 2>/dev/null | grep -q ${sh(`802.1Q id ${vlan.id} `)}`,
+        actions: [
+          {
+            kind: "run",
+            command: sh("ip", "link", "add", "link", host.nic, "name", device, "type", "vlan", "id", String(vlan.id)),
+          },
+        ],
+        undo: [{ kind: "delete-link", link: device }],
+        note: "runtime path, the same on every distribution; frames leave the NIC tagged with the VLAN id",
+      });
     for (const address of addresses) {
       steps.push({
         id: `vlan:${vlan.id}:address:${address}`,
@@ -56,7 +67,9 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
       check: `ip -o link show dev ${sh(device)} | grep -q '[<,]UP[,>]'`,
       actions: [{ kind: "run", command: sh("ip", "link", "set", "dev", device, "up") }],
       undo: [{ kind: "link-down", dev: device }],
-      note: vlan.gateway ? `the gateway ${vlan.gateway} goes only into the boot file: a default route added now could cut the SSH session` : undefined,
+      note: vlan.gateway
+        ? `the gateway ${vlan.gateway} goes only into the boot file: a default route added now could cut the SSH session`
+        : undefined,
     });
   }
   if (host.promisc) {

@@ -4,7 +4,14 @@ import type { Step } from "../types.js";
 
 function moduleStep(module: string, standins: boolean): Step {
   if (module === "8021q" && standins) {
-    return { id: `module:${module}`, phase: "kernel", title: "8021q: not loaded (VLAN stand-ins: this kernel has no 802.1q)", check: "true", actions: [], undo: [] };
+    return {
+      id: `module:${module}`,
+      phase: "kernel",
+      title: "8021q: not loaded (VLAN stand-ins: this kernel has no 802.1q)",
+      check: "true",
+      actions: [],
+      undo: [],
+    };
   }
   return {
     id: `module:${module}`,
@@ -25,7 +32,14 @@ export function kernelSteps({ lab, host, persist, facts }: HostContext): Step[] 
       id: "module:persist",
       phase: "kernel",
       title: `load ${host.modules.join(", ")} at boot`,
-      actions: [{ kind: "write", path, content: `# Written by lab (${lab.name}); lab down removes it.\n${host.modules.join("\n")}\n`, mode: "0644" }],
+      actions: [
+        {
+          kind: "write",
+          path,
+          content: `# Written by lab (${lab.name}); lab down removes it.\n${host.modules.join("\n")}\n`,
+          mode: "0644",
+        },
+      ],
       undo: [{ kind: "restore-file", path }],
       note: "systemd-modules-load reads /etc/modules-load.d/*.conf at boot",
     });

@@ -27,7 +27,26 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
         title: `${iface.kind} ${iface.name} (mode ${mode}) on ${iface.parent}, inside ${ns.name}`,
         check: `ip -n ${sh(ns.name)} link show dev ${sh(iface.name)} >/dev/null 2>&1`,
         // Created directly inside the namespace, so a same-named interface on the host never collides.
-        actions: [{ kind: "run", command: sh("ip", "link", "add", "link", iface.parent, "name", iface.name, "netns", ns.name, "type", iface.kind, "mode", mode) }],
+        actions: [
+          {
+            kind: "run",
+            command: sh(
+              "ip",
+              "link",
+              "add",
+              "link",
+              iface.parent,
+              "name",
+              iface.name,
+              "netns",
+              ns.name,
+              "type",
+              iface.kind,
+              "mode",
+              mode,
+            ),
+          },
+        ],
         undo: [{ kind: "delete-link", link: iface.name, netns: ns.name }],
         note: modeNote(iface.kind, mode),
       });
