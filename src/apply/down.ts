@@ -2,9 +2,9 @@ import pLimit from "p-limit";
 import { LabError } from "../errors.js";
 import { alreadyGoneCheck, undoActions } from "../plan/undo.js";
 import { settleAll } from "../transport/settle-all.js";
-import type { Transport } from "../transport/types.js";
+import type { ExecResult, Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
-import type { ApplyEvents } from "./events.js";
+import type { Emit } from "./events.js";
 import { holderText, lockHost } from "./lock.js";
 import { readState, removeState, writeState, type HostState, type LabIdentity } from "./state.js";
 
@@ -27,7 +27,7 @@ export interface UndoOutcome {
 export async function undoLab(
   lab: LabIdentity & { file: string },
   transports: Map<string, Transport>,
-  options: { parallel: number; events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal; holder?: string },
+  options: { parallel: number; emit: Emit; commandTimeoutMs: number; signal?: AbortSignal; holder?: string },
 ): Promise<UndoOutcome[]> {
   const limit = pLimit(Math.max(1, options.parallel));
   return settleAll(
@@ -45,7 +45,7 @@ export async function undoLab(
           await release?.();
           if (!(err instanceof LabError)) throw err;
           outcome.refused = err.message;
-          options.events.note(host, err.message);
+          options.emit({ type: "note", host, message: err.message });
           return outcome;
         }
         try {
@@ -64,11 +64,11 @@ async function undoHost(
   transport: Transport,
   state: HostState | undefined,
   outcome: UndoOutcome,
-  options: { events: ApplyEvents; commandTimeoutMs: number; signal?: AbortSignal },
+  options: { emit: Emit; commandTimeoutMs: number; signal?: AbortSignal },
 ): Promise<UndoOutcome> {
   const host = transport.host;
   if (!state || state.changed.length === 0) {
-    options.events.note(host, "nothing to undo: the lab changed nothing here");
+    options.emit({ type: "note", host, message: "nothing to undo: the lab changed nothing here" });
     await removeState(transport, labName);
     return outcome;
   }
@@ -77,8 +77,7 @@ async function undoHost(
     lab: labName,
     labFile,
     timeoutMs: options.commandTimeoutMs,
-    onCommand: (c: string, r: Parameters<NonNullable<ApplyEvents["command"]>>[2]) =>
-      options.events.command?.(host, c, r),
+    onCommand: (command: string, result: ExecResult) => options.emit({ type: "command", host, command, result }),
   };
   for (const entry of [...state.changed].reverse()) {
     if (options.signal?.aborted) {
@@ -93,12 +92,12 @@ async function undoHost(
       }
       state.changed = state.changed.filter((c) => c !== entry);
       outcome.undone++;
-      options.events.undo?.(host, entry.title, "changed");
+      options.emit({ type: "undo", host, title: entry.title, status: "undone" });
       if (state.changed.length > 0) await writeState(transport, state);
     } catch (err) {
       const message = err instanceof ActionError ? `${err.command}: ${err.message}` : (err as Error).message;
       outcome.failed.push({ id: entry.id, title: entry.title, message });
-      options.events.undo?.(host, entry.title, "failed", message);
+      options.emit({ type: "undo", host, title: entry.title, status: "failed", message });
     }
   }
   if (state.changed.length === 0) await removeState(transport, labName);

@@ -4,7 +4,7 @@ import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
 import { undoActions } from "../plan/undo.js";
-import { guardEvents, type ApplyEvents, type StepStatus } from "./events.js";
+import { guardEmit, type Emit, type StepError, type StepStatus } from "./events.js";
 import { settleAll } from "../transport/settle-all.js";
 import { busyError, holderText, lockedScript } from "./lock.js";
 import { PROBE_END, parseProbe, probeComplete, probeScript } from "./probe.js";
@@ -16,7 +16,7 @@ export interface StepOutcome {
   step: Step;
   status: StepStatus;
   /** For a failure: the command and the host's answer. */
-  error?: { command?: string; message: string };
+  error?: StepError;
 }
 
 export interface ApplyResult {
@@ -29,7 +29,7 @@ export interface ApplyResult {
 
 export interface ApplyOptions {
   parallel: number;
-  events: ApplyEvents;
+  emit: Emit;
   commandTimeoutMs: number;
   signal?: AbortSignal;
   /** Who takes the hosts' locks, as other runs will be told (default: this process, `up`). */
@@ -65,18 +65,12 @@ export async function applyPlan(
   const viewErrors: string[] = [];
   const options = {
     ...rawOptions,
-    events: guardEvents(rawOptions.events, (event, err) => viewErrors.push(`${event}: ${err.message}`)),
+    emit: guardEmit(rawOptions.emit, (type, err) => viewErrors.push(`${type}: ${err.message}`)),
   };
   const outcomes: StepOutcome[] = [];
-  const record = (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => {
+  const record = (host: string, step: Step, status: StepStatus, error?: StepError) => {
     outcomes.push({ host, step, status, error });
-    options.events.step(
-      host,
-      step,
-      status,
-      error ? `${error.command ? `${error.command}: ` : ""}${error.message}` : undefined,
-      error,
-    );
+    options.emit({ type: "step-end", host, step, status, error });
   };
 
   // Read every host's state in one batched command each, which also takes the host's lock and
@@ -97,7 +91,7 @@ interface RunContext {
   options: ApplyOptions;
   limit: ReturnType<typeof pLimit>;
   outcomes: StepOutcome[];
-  record: (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => void;
+  record: (host: string, step: Step, status: StepStatus, error?: StepError) => void;
   /** Each host's lock, released when the run ends whatever happened. */
   releases: (() => Promise<void>)[];
   viewErrors: string[];
@@ -170,7 +164,7 @@ async function applyLocked({
       for (const { run, steps } of inPhase) for (const step of steps) record(run.plan.host, step, "skipped");
       continue;
     }
-    options.events.phase(phase.id, phase.title);
+    options.emit({ type: "phase", phase: phase.id, title: phase.title });
     await settleAll(
       inPhase.map(({ run, steps }) =>
         limit(async () => {
@@ -204,12 +198,12 @@ async function runStep(
   run: HostRun,
   step: Step,
   options: ApplyOptions,
-  record: (host: string, step: Step, status: StepStatus, error?: StepOutcome["error"]) => void,
+  record: (host: string, step: Step, status: StepStatus, error?: StepError) => void,
 ): Promise<void> {
   const host = run.plan.host;
-  options.events.stepStart?.(host, step);
+  options.emit({ type: "step-start", host, step });
   let done = 0;
-  let error: StepOutcome["error"] | undefined;
+  let error: StepError | undefined;
   try {
     for (const action of step.actions) {
       await performAction(
@@ -218,8 +212,8 @@ async function runStep(
           lab: lab.name,
           labFile: lab.file,
           timeoutMs: options.commandTimeoutMs,
-          onCommand: (command, result) => options.events.command?.(host, command, result),
-          onOutput: (chunk, stream) => options.events.output?.(host, chunk, stream),
+          onCommand: (command, result) => options.emit({ type: "command", host, command, result }),
+          onOutput: (chunk, stream) => options.emit({ type: "output", host, chunk, stream }),
         },
         action,
       );

@@ -235,3 +235,29 @@ export async function preflight(
     dockerVersion: values.docker || undefined,
   };
 }
+
+/**
+ * Preflight every host at once and gather their facts. Any host that cannot take part stops
+ * the whole run before a change anywhere: one error naming every such host (exit 3).
+ */
+export async function preflightAll(
+  lab: Lab,
+  transports: Map<string, Transport>,
+  options: { vlanStandin: boolean; standins: Record<string, number[]> },
+): Promise<Record<string, HostFacts>> {
+  const results = await Promise.allSettled(
+    [...transports.values()].map(
+      async (t) => [t.host, await preflight(lab, t, { vlanStandin: options.vlanStandin })] as const,
+    ),
+  );
+  const failures = results
+    .filter((r): r is PromiseRejectedResult => r.status === "rejected")
+    .map((r) => r.reason as Error);
+  if (failures.length > 0)
+    throw new LabError(failures.map((f) => (f instanceof LabError ? f.located : f.message)).join("\n"), "preflight");
+  const facts: Record<string, HostFacts> = {};
+  for (const r of results)
+    if (r.status === "fulfilled")
+      facts[r.value[0]] = { ...r.value[1].facts, vlanStandins: options.standins[r.value[0]] };
+  return facts;
+}

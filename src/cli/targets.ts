@@ -1,11 +1,5 @@
 import { Option, type Command } from "commander";
-import { closeAll, connectAll } from "../apply/connect.js";
-import { resolveEndpoints } from "../apply/endpoints.js";
-import { loadInventory, type Inventory } from "../apply/inventory.js";
-import { LabError } from "../errors.js";
-import { createSandbox, readSandboxState, sandboxHealthy, sandboxInventory } from "../sandbox/sandbox.js";
-import type { Lab } from "../labfile/model.js";
-import type { Transport } from "../transport/types.js";
+import type { TargetChoice } from "../core/targets.js";
 import { usageError } from "./exit-codes.js";
 import type { LocalPolicy } from "../labfile/local-policy.js";
 
@@ -55,51 +49,16 @@ export function parallelOf(options: TargetOptions): number {
   return n;
 }
 
-export interface Targets {
-  transports: Map<string, Transport>;
-  /** Sandbox only: VLAN stand-ins per host. */
-  standins: Record<string, number[]>;
-  close(): Promise<void>;
-}
-
-/**
- * Connect to every host of the lab: through the sandbox (made when `create` is set), an
- * inventory, or the lab file's own SSH settings.
- */
-export async function openTargets(
-  lab: Lab,
-  options: TargetOptions,
-  mode: { create: boolean },
-  log: (line: string) => void,
-): Promise<Targets> {
+/** Where the command's hosts are, from its flags. */
+export function targetChoice(options: TargetOptions): TargetChoice {
   if (options.sandbox && options.inventory)
     throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
   if (options.vlanStandin && !options.sandbox) throw usageError("--vlan-standin only works with --sandbox");
-  let inventory: Inventory | undefined;
-  let knownHostsFile: string | undefined;
-  let strict = options.strictHostKeys ?? false;
-  if (options.sandbox) {
-    if (mode.create) await createSandbox(lab, log, { vlanStandin: options.vlanStandin });
-    else if (!(await sandboxHealthy(lab))) {
-      const state = await readSandboxState(lab.name);
-      throw new LabError(
-        `no running sandbox for ${lab.name}${state ? " (its hosts have stopped)" : ""}: run lab up --sandbox first`,
-        "no-sandbox",
-      );
-    }
-    inventory = sandboxInventory(lab);
-    // The sandbox wrote its hosts' keys: nothing unknown may appear.
-    strict = true;
-  } else if (options.inventory) {
-    inventory = await loadInventory(options.inventory);
-  }
-  knownHostsFile = inventory?.known_hosts;
-  const transports = await connectAll(resolveEndpoints(lab, inventory), {
-    knownHostsFile,
-    strictHostKeys: strict,
+  return {
+    sandbox: options.sandbox ?? false,
+    vlanStandin: options.vlanStandin ?? false,
+    inventory: options.inventory,
+    strictHostKeys: options.strictHostKeys ?? false,
     parallel: parallelOf(options),
-    log,
-  });
-  const standins = options.sandbox && options.vlanStandin ? ((await readSandboxState(lab.name))?.standins ?? {}) : {};
-  return { transports, standins, close: () => closeAll(transports) };
+  };
 }

@@ -1,10 +1,10 @@
 import { closeSync, constants, mkdirSync, openSync, writeSync } from "node:fs";
-import { refuseLinks } from "../local-dirs.js";
 import { join } from "node:path";
-import type { ApplyEvents } from "../apply/events.js";
+import { errorText, type Emit } from "../apply/events.js";
+import { refuseLinks } from "../local-dirs.js";
 
 /** Every command with its full output, one file per host per run, under .lab/logs/. */
-export function logFileEvents(dir: string, inner: ApplyEvents): ApplyEvents {
+export function logFileView(dir: string): Emit {
   refuseLinks(dir, "its logs");
   mkdirSync(dir, { recursive: true });
   // O_NOFOLLOW: a log file planted as a link is never written through.
@@ -17,31 +17,30 @@ export function logFileEvents(dir: string, inner: ApplyEvents): ApplyEvents {
       closeSync(fd);
     }
   };
-  return {
-    phase: (phase, title) => inner.phase(phase, title),
-    stepStart: (host, step) => {
-      append(host, `step ${step.id}: ${step.title}`);
-      inner.stepStart?.(host, step);
-    },
-    step: (host, step, status, detail, error) => {
-      append(host, `step ${step.id}: ${status}${detail ? `: ${detail}` : ""}`);
-      inner.step(host, step, status, detail, error);
-    },
-    undo: (host, title, status, detail) => {
-      append(host, `undo ${title}: ${status}${detail ? `: ${detail}` : ""}`);
-      inner.undo?.(host, title, status, detail);
-    },
-    command: (host, command, result) => {
-      append(
-        host,
-        `$ ${command}\n  exit ${result.code ?? "-"}${result.signal ? ` signal ${result.signal}` : ""}${result.timedOut ? " (timed out)" : ""} in ${result.durationMs} ms\n  stdout: ${result.stdout.trimEnd()}\n  stderr: ${result.stderr.trimEnd()}`,
-      );
-      inner.command?.(host, command, result);
-    },
-    output: (host, chunk, stream) => inner.output?.(host, chunk, stream),
-    note: (host, message) => {
-      append(host, message);
-      inner.note(host, message);
-    },
+  return (event) => {
+    switch (event.type) {
+      case "step-start":
+        return append(event.host, `step ${event.step.id}: ${event.step.title}`);
+      case "step-end":
+        return append(
+          event.host,
+          `step ${event.step.id}: ${event.status}${event.error ? `: ${errorText(event.error)}` : ""}`,
+        );
+      case "undo":
+        return append(event.host, `undo ${event.title}: ${event.status}${event.message ? `: ${event.message}` : ""}`);
+      case "command": {
+        const { host, command, result } = event;
+        const how = `${result.signal ? ` signal ${result.signal}` : ""}${result.timedOut ? " (timed out)" : ""}`;
+        return append(
+          host,
+          `$ ${command}\n  exit ${result.code ?? "-"}${how} in ${result.durationMs} ms\n  stdout: ${result.stdout.trimEnd()}\n  stderr: ${result.stderr.trimEnd()}`,
+        );
+      }
+      case "note":
+        return append(event.host, event.message);
+      case "phase":
+      case "output":
+        return;
+    }
   };
 }

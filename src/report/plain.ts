@@ -1,46 +1,49 @@
-import type { ApplyEvents, StepStatus } from "../apply/events.js";
+import { errorText, type Emit, type StepStatus } from "../apply/events.js";
+import type { StepOutcome } from "../apply/engine.js";
 
 /**
  * One line per event, each naming its host: for CI logs, pipes and anything without a TTY.
- * `verbose` adds every remote command with its exit code.
+ * `verbose` adds every remote command with its exit code, and the steps skipped.
  */
-export function plainEvents(
-  write: (line: string) => void,
-  options: { verbose: boolean },
-): ApplyEvents & { counts: Map<string, Record<StepStatus, number>> } {
-  const counts = new Map<string, Record<StepStatus, number>>();
-  return {
-    counts,
-    phase(_phase, title) {
-      write(`-- ${title}`);
-    },
-    step(host, step, status, detail) {
-      const c = counts.get(host) ?? { ok: 0, changed: 0, failed: 0, skipped: 0 };
-      c[status]++;
-      counts.set(host, c);
-      if (status === "skipped" && !options.verbose) return;
-      write(`${host}: ${step.phase}: ${step.title}: ${status}${detail ? `: ${detail}` : ""}`);
-    },
-    undo(host, title, status, detail) {
-      const c = counts.get(host) ?? { ok: 0, changed: 0, failed: 0, skipped: 0 };
-      c[status]++;
-      counts.set(host, c);
-      write(`${host}: undo: ${title}: ${status === "changed" ? "undone" : "FAILED"}${detail ? `: ${detail}` : ""}`);
-    },
-    command(host, command, result) {
-      if (!options.verbose) return;
-      const firstLine = command.split("\n")[0]!;
-      write(
-        `${host}:   $ ${firstLine}${command.includes("\n") ? " …" : ""}  (exit ${result.code ?? result.signal ?? "?"}, ${result.durationMs} ms)`,
-      );
-    },
-    note(host, message) {
-      write(host ? `${host}: ${message}` : message);
-    },
+export function plainView(write: (line: string) => void, options: { verbose: boolean }): Emit {
+  return (event) => {
+    switch (event.type) {
+      case "phase":
+        return write(`-- ${event.title}`);
+      case "step-end": {
+        if (event.status === "skipped" && !options.verbose) return;
+        const detail = event.error ? `: ${errorText(event.error)}` : "";
+        return write(`${event.host}: ${event.step.phase}: ${event.step.title}: ${event.status}${detail}`);
+      }
+      case "undo":
+        return write(
+          `${event.host}: undo: ${event.title}: ${event.status === "undone" ? "undone" : "FAILED"}${event.message ? `: ${event.message}` : ""}`,
+        );
+      case "command": {
+        if (!options.verbose) return;
+        const { host, command, result } = event;
+        const more = command.includes("\n") ? " …" : "";
+        return write(
+          `${host}:   $ ${command.split("\n")[0]}${more}  (exit ${result.code ?? result.signal ?? "?"}, ${result.durationMs} ms)`,
+        );
+      }
+      case "note":
+        return write(event.host ? `${event.host}: ${event.message}` : event.message);
+      case "step-start":
+      case "output":
+        return;
+    }
   };
 }
 
-export function summaryLines(counts: Map<string, Record<StepStatus, number>>): string[] {
+/** Steps per host and status, counted once, from the engine's result (every view shows these). */
+export function summaryLines(outcomes: StepOutcome[]): string[] {
+  const counts = new Map<string, Record<StepStatus, number>>();
+  for (const o of outcomes) {
+    const c = counts.get(o.host) ?? { ok: 0, changed: 0, failed: 0, skipped: 0 };
+    c[o.status]++;
+    counts.set(o.host, c);
+  }
   return [...counts].map(
     ([host, c]) => `${host}: ${c.ok} ok, ${c.changed} changed, ${c.failed} failed, ${c.skipped} skipped`,
   );

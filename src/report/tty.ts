@@ -1,5 +1,5 @@
 import { Listr, type ListrTaskWrapper } from "listr2";
-import type { ApplyEvents, StepStatus } from "../apply/events.js";
+import type { Emit, StepStatus } from "../apply/events.js";
 import { PHASES, type Plan, type Step } from "../plan/types.js";
 
 type Wrapper = ListrTaskWrapper<unknown, never, never>;
@@ -17,8 +17,7 @@ function deferred(): Deferred {
 }
 
 export interface TtyView {
-  events: ApplyEvents;
-  counts: Map<string, Record<StepStatus, number>>;
+  emit: Emit;
   /** Shown under every running step at once (the tree owns the screen while it runs). */
   notice(message: string): void;
   /** Resolve steps the engine never reached as skipped, and wait for the tree's last frame. */
@@ -35,7 +34,7 @@ export interface TtyView {
  * output buffer any more (writing to it threw inside the engine, which then closed every
  * connection while the other hosts were still working: issue 14).
  */
-export function ttyEvents(plan: Plan): TtyView {
+export function ttyView(plan: Plan): TtyView {
   const pending = new Map<string, Deferred>();
   const key = (host: string, step: Step) => `${host}\u0000${step.id}`;
   /** Tasks whose step is running now, by step key. */
@@ -44,7 +43,6 @@ export function ttyEvents(plan: Plan): TtyView {
   const text = new Map<string, string>();
   /** The step each host is on, for output events (which name only the host). */
   const current = new Map<string, string>();
-  const counts = new Map<string, Record<StepStatus, number>>();
   let notice: string | undefined;
 
   for (const host of plan.hosts)
@@ -108,33 +106,33 @@ export function ttyEvents(plan: Plan): TtyView {
     () => undefined,
   );
 
-  const events: ApplyEvents = {
-    phase() {},
-    stepStart(host, step) {
-      const k = key(host, step);
-      current.set(host, k);
-      show(
-        k,
-        step.actions.map((a) => (a.kind === "run" ? a.command : `${a.kind} ${"path" in a ? a.path : ""}`)).join("\n"),
-      );
-    },
-    step(host, step, status, detail, error) {
-      const c = counts.get(host) ?? { ok: 0, changed: 0, failed: 0, skipped: 0 };
-      c[status]++;
-      counts.set(host, c);
-      const k = key(host, step);
-      if (current.get(host) === k) current.delete(host);
-      pending.get(k)?.resolve({ status, message: (error?.message ?? detail)?.replace(/\s+/g, " ").trim() });
-    },
-    output(host, chunk) {
-      const k = current.get(host);
-      if (k) show(k, chunk.trimEnd());
-    },
-    note() {},
+  const emit: Emit = (event) => {
+    switch (event.type) {
+      case "step-start": {
+        const k = key(event.host, event.step);
+        current.set(event.host, k);
+        const actions = event.step.actions.map((a) =>
+          a.kind === "run" ? a.command : `${a.kind} ${"path" in a ? a.path : ""}`,
+        );
+        return show(k, actions.join("\n"));
+      }
+      case "step-end": {
+        const k = key(event.host, event.step);
+        if (current.get(event.host) === k) current.delete(event.host);
+        const message = event.error?.message.replace(/\s+/g, " ").trim();
+        return pending.get(k)?.resolve({ status: event.status, message });
+      }
+      case "output": {
+        const k = current.get(event.host);
+        if (k) show(k, event.chunk.trimEnd());
+        return;
+      }
+      default:
+        return;
+    }
   };
   return {
-    events,
-    counts,
+    emit,
     notice(message) {
       notice = message;
       for (const k of running.keys()) render(k);

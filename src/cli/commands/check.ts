@@ -4,7 +4,8 @@ import { EXIT, LabError, type ExitCode } from "../../errors.js";
 import { checkJson, checkJunit, printCheckResults } from "../../report/check-view.js";
 import { checkExitCode, runChecks } from "../../verify/check.js";
 import { loadValidLab } from "../read-lab.js";
-import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
+import { openTargets } from "../../core/targets.js";
+import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
 interface CheckOptions extends TargetOptions {
   json?: boolean;
@@ -40,9 +41,10 @@ could not run (a container or namespace missing), 3 a host cannot be reached.`,
       const write = (line: string) => process.stdout.write(line + "\n");
       const log = opts.json ? (line: string) => process.stderr.write(line + "\n") : write;
       const started = Date.now();
-      const targets = await openTargets(lab, opts, { create: false }, log);
+      const where = targetChoice(opts);
+      const targets = await openTargets(lab, where, { create: false }, log);
       try {
-        const results = await runChecks(lab, targets.transports, parallelOf(opts), deadline);
+        const results = await runChecks(lab, targets.transports, where.parallel, deadline);
         const code = checkExitCode(results);
         if (opts.json) write(checkJson(lab.name, results, code));
         else printCheckResults(results, write, process.stdout.isTTY && !process.env.NO_COLOR);

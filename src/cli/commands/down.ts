@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import { undoLab } from "../../apply/down.js";
 import { EXIT, type ExitCode } from "../../errors.js";
-import { logFileEvents } from "../../report/log-file.js";
-import { plainEvents } from "../../report/plain.js";
+import { fanOut } from "../../apply/events.js";
+import { openTargets } from "../../core/targets.js";
+import { logFileView } from "../../report/log-file.js";
+import { plainView } from "../../report/plain.js";
 import { destroySandbox, sandboxHealthy } from "../../sandbox/sandbox.js";
 import { loadValidLab } from "../read-lab.js";
-import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
+import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
 export function registerDown(program: Command, setExit: (code: ExitCode) => void): void {
   const command = program
@@ -29,11 +31,11 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         );
         return setExit(EXIT.ok);
       }
-      const view = plainEvents(write, { verbose: opts.verbose ?? false });
+      const where = targetChoice(opts);
       const removeSandboxAfter = opts.sandbox && !opts.keepSandbox;
       let targets;
       try {
-        targets = await openTargets(lab, opts, { create: false }, write);
+        targets = await openTargets(lab, where, { create: false }, write);
       } catch (error) {
         if (!removeSandboxAfter) throw error;
         // The sandbox hosts are about to go, and everything the lab did on them with them:
@@ -45,9 +47,6 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         write(`sandbox: removed ${removed.join(", ")}`);
         return setExit(EXIT.ok);
       }
-      let failed = false;
-      let interrupted = false;
-      let refused = false;
       // As in `lab up`: Ctrl-C lets the running undo finish, records it, and stops.
       const abort = new AbortController();
       const onSigint = () => {
@@ -56,36 +55,34 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         abort.abort();
       };
       process.on("SIGINT", onSigint);
+      let outcomes: Awaited<ReturnType<typeof undoLab>>;
       try {
-        const events = logFileEvents(
-          `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`,
-          view,
-        );
-        const outcomes = await undoLab(lab, targets.transports, {
-          parallel: parallelOf(opts),
-          events,
+        const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`;
+        outcomes = await undoLab(lab, targets.transports, {
+          parallel: where.parallel,
+          emit: fanOut(logFileView(logDir), plainView(write, { verbose: opts.verbose ?? false })),
           commandTimeoutMs: lab.timeouts.command * 1000,
           signal: abort.signal,
         });
-        failed = outcomes.some((o) => o.failed.length > 0 || o.refused);
-        interrupted = outcomes.some((o) => o.interrupted);
-        refused = outcomes.some((o) => o.refused);
-        for (const o of outcomes)
-          write(
-            o.refused
-              ? `${o.host}: nothing undone (see below)`
-              : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`,
-          );
-        for (const o of outcomes.filter((o) => o.refused)) process.stderr.write(`${o.host}: ${o.refused}\n`);
-        if (failed)
-          process.stderr.write(
-            "lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n",
-          );
-        if (interrupted) write("stopped by Ctrl-C; what is left stays recorded: run lab down again to finish");
       } finally {
         process.off("SIGINT", onSigint);
         await targets.close();
       }
+      const failed = outcomes.some((o) => o.failed.length > 0 || o.refused);
+      const interrupted = outcomes.some((o) => o.interrupted);
+      const refused = outcomes.some((o) => o.refused);
+      for (const o of outcomes)
+        write(
+          o.refused
+            ? `${o.host}: nothing undone (see below)`
+            : `${o.host}: ${o.undone} undone, ${o.failed.length} failed`,
+        );
+      for (const o of outcomes.filter((o) => o.refused)) process.stderr.write(`${o.host}: ${o.refused}\n`);
+      if (failed)
+        process.stderr.write(
+          "lab down: some changes could not be undone (see above); they stay recorded, so lab down can retry them\n",
+        );
+      if (interrupted) write("stopped by Ctrl-C; what is left stays recorded: run lab down again to finish");
       if (interrupted) return setExit(EXIT.labProblem);
       if (removeSandboxAfter && refused) {
         // A refused state may be another lab's (same name, another id) on these sandbox hosts.

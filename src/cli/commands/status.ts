@@ -3,7 +3,8 @@ import { settleAll } from "../../transport/settle-all.js";
 import { EXIT, type ExitCode } from "../../errors.js";
 import { parseStatus, statusLines, statusScript } from "../../verify/status.js";
 import { loadValidLab } from "../read-lab.js";
-import { addTargetOptions, policyOf, openTargets, type TargetOptions } from "../targets.js";
+import { openTargets } from "../../core/targets.js";
+import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
 export function registerStatus(program: Command, setExit: (code: ExitCode) => void): void {
   const command = program
@@ -17,9 +18,9 @@ export function registerStatus(program: Command, setExit: (code: ExitCode) => vo
     const write = (line: string) => process.stdout.write(line + "\n");
     const targets = await openTargets(
       lab,
-      opts,
+      targetChoice(opts),
       { create: false },
-      opts.json ? (l) => process.stderr.write(l + "\n") : write,
+      opts.json ? (l: string) => process.stderr.write(l + "\n") : write,
     );
     try {
       const statuses = await settleAll(

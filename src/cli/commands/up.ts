@@ -1,18 +1,18 @@
 import type { Command } from "commander";
-import { applyPlan } from "../../apply/engine.js";
-import { preflight } from "../../apply/preflight.js";
-import { buildPlan } from "../../plan/build-plan.js";
-import type { HostFacts } from "../../plan/types.js";
-import { logFileEvents } from "../../report/log-file.js";
-import { plainEvents, summaryLines } from "../../report/plain.js";
-import { ttyEvents, type TtyView } from "../../report/tty.js";
-import { EXIT, LabError, type ExitCode } from "../../errors.js";
-import { loadValidLabWithId } from "../read-lab.js";
-import { addTargetOptions, policyOf, openTargets, parallelOf, type TargetOptions } from "../targets.js";
+import { errorText, fanOut, type Emit } from "../../apply/events.js";
+import { openTargets } from "../../core/targets.js";
+import { upExitCode, upLab } from "../../core/up.js";
+import { EXIT, type ExitCode } from "../../errors.js";
+import type { Plan } from "../../plan/types.js";
 import { printCheckResults } from "../../report/check-view.js";
+import { logFileView } from "../../report/log-file.js";
+import { plainView, summaryLines } from "../../report/plain.js";
+import { ttyView, type TtyView } from "../../report/tty.js";
 import { checkExitCode, runChecks } from "../../verify/check.js";
+import { loadValidLabWithId } from "../read-lab.js";
+import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
-interface UpOptions extends TargetOptions {
+interface UpFlags extends TargetOptions {
   check: boolean;
   allowDockerRestart?: boolean;
   stats?: boolean;
@@ -49,12 +49,13 @@ Examples:
   lab up labs/two-host-vlan.yaml                real hosts, SSH settings from the lab file
   lab up labs/two-host-vlan.yaml --inventory vms.yaml --verbose`,
     )
-    .action(async (file: string, opts: UpOptions) => {
+    .action(async (file: string, opts: UpFlags) => {
       const write = (line: string) => process.stdout.write(line + "\n");
       const lab = await loadValidLabWithId(file, policyOf(opts), write);
       if (!lab) return setExit(EXIT.labProblem);
+      const where = targetChoice(opts);
       const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}`;
-      const targets = await openTargets(lab, opts, { create: true }, write);
+      const targets = await openTargets(lab, where, { create: true }, write);
       const abort = new AbortController();
       let tty: TtyView | undefined;
       const onSigint = () => {
@@ -66,42 +67,24 @@ Examples:
         else write(message);
         abort.abort();
       };
-      process.on("SIGINT", onSigint);
-      try {
-        const facts: Record<string, HostFacts> = {};
-        const results = await Promise.allSettled(
-          [...targets.transports.values()].map(
-            async (t) => [t.host, await preflight(lab, t, { vlanStandin: opts.vlanStandin })] as const,
-          ),
-        );
-        const failures = results
-          .filter((r): r is PromiseRejectedResult => r.status === "rejected")
-          .map((r) => r.reason as Error);
-        if (failures.length > 0) {
-          throw new LabError(
-            failures.map((f) => (f instanceof LabError ? f.located : f.message)).join("\n"),
-            "preflight",
-          );
-        }
-        for (const r of results)
-          if (r.status === "fulfilled")
-            facts[r.value[0]] = { ...r.value[1].facts, vlanStandins: targets.standins[r.value[0]] };
-        const plan = buildPlan(lab, facts, { allowDockerRestart: opts.allowDockerRestart });
-        // A live tree on a terminal; one plain line per event in CI, pipes and --verbose.
-        // A terminal with no size (e.g. under `script` in a pipe) gets plain lines: the tree needs columns.
+      // A live tree on a terminal; one plain line per event in CI, pipes and --verbose.
+      // A terminal with no size (e.g. under `script` in a pipe) gets plain lines: the tree needs columns.
+      const viewFor = (plan: Plan): Emit => {
         const liveTree =
           process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40 && !process.env.CI && !opts.verbose;
-        tty = liveTree ? ttyEvents(plan) : undefined;
-        const plain = tty ? undefined : plainEvents(write, { verbose: opts.verbose ?? false });
-        const counts = (tty ?? plain!).counts;
-        const events = logFileEvents(logDir, tty?.events ?? plain!);
-        let result;
+        tty = liveTree ? ttyView(plan) : undefined;
+        return fanOut(logFileView(logDir), tty?.emit ?? plainView(write, { verbose: opts.verbose ?? false }));
+      };
+      process.on("SIGINT", onSigint);
+      try {
+        let up;
         try {
-          result = await applyPlan(lab, plan, targets.transports, {
-            parallel: parallelOf(opts),
-            events,
-            commandTimeoutMs: lab.timeouts.command * 1000,
+          up = await upLab(lab, targets, {
+            parallel: where.parallel,
+            vlanStandin: where.vlanStandin,
+            allowDockerRestart: opts.allowDockerRestart ?? false,
             signal: abort.signal,
+            viewFor,
           });
         } finally {
           // The tree holds stdout and stderr while it renders: it ends before anything else is
@@ -109,38 +92,33 @@ Examples:
           await tty?.stop();
           tty = undefined;
         }
-        summaryLines(counts).forEach(write);
+        const { result } = up;
+        summaryLines(result.outcomes).forEach(write);
         for (const e of result.viewErrors)
           process.stderr.write(
             `lab: internal error in the progress view (the run went on; every command is in ${logDir}): ${e}\n`,
           );
-        const changed = result.outcomes.filter((o) => o.status === "changed").length;
         if (result.failed) {
           for (const o of result.outcomes.filter((o) => o.status === "failed"))
-            process.stderr.write(
-              `${o.host}: ${o.step.title}: ${o.error?.command ? `${o.error.command}: ` : ""}${o.error?.message}\n`,
-            );
+            process.stderr.write(`${o.host}: ${o.step.title}: ${o.error ? errorText(o.error) : "failed"}\n`);
           process.stderr.write(
             "lab up failed; fix the cause and run it again (it continues where it stands), or run lab down to undo what was done\n",
           );
-          return setExit(EXIT.labProblem);
-        }
-        if (result.interrupted) {
+        } else if (result.interrupted) {
           write("stopped by Ctrl-C; what was done is recorded: run lab up again to continue, or lab down to undo");
-          return setExit(EXIT.labProblem);
         }
+        if (upExitCode(result) !== EXIT.ok) return setExit(upExitCode(result));
+        const changed = result.outcomes.filter((o) => o.status === "changed").length;
         write(
           changed === 0 ? "nothing to change: the lab was already up" : `lab ${lab.name} is up (${changed} changes)`,
         );
         if (opts.stats)
           for (const t of targets.transports.values())
             write(`${t.host}: ${t.stats.connections} connection(s), ${t.stats.commands} remote commands`);
-        if (opts.check) {
-          const checks = await runChecks(lab, targets.transports, parallelOf(opts));
-          printCheckResults(checks, write, process.stdout.isTTY && !process.env.NO_COLOR);
-          return setExit(checkExitCode(checks));
-        }
-        setExit(EXIT.ok);
+        if (!opts.check) return setExit(EXIT.ok);
+        const checks = await runChecks(lab, targets.transports, where.parallel);
+        printCheckResults(checks, write, process.stdout.isTTY && !process.env.NO_COLOR);
+        setExit(checkExitCode(checks));
       } finally {
         process.off("SIGINT", onSigint);
         await targets.close();
