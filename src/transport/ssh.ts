@@ -1,205 +1,12 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import pLimit from "p-limit";
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 import { LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
-import { hostKeyName, KnownHosts } from "./known-hosts.js";
-import { promptSecret } from "./prompt.js";
+import { atomicWriteScript, boundedCommand, hostText, MAX_BEFORE_START, OutputBuffer } from "./remote-text.js";
+import { openWithRetries, type SshEndpoint, type SshOptions } from "./ssh-open.js";
 import type { ExecOptions, ExecResult, Held, HoldOptions, Transport, TransportStats } from "./types.js";
-
-/** Everything needed to open one SSH connection (after lab file, inventory and flags are merged). */
-export interface SshEndpoint {
-  /** The lab's host name, for messages. */
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  identityFile?: string;
-  passphraseEnv?: string;
-  agent: boolean;
-  passwordEnv?: string;
-  /** A program whose stdin/stdout is the connection (like OpenSSH's ProxyCommand). */
-  proxyCommand?: string[];
-  jump?: SshEndpoint;
-  connectTimeoutS: number;
-  /** How commands get root: none (already root), sudo -n, or sudo -S with a password from the environment. */
-  sudo: false | { passwordEnv?: string };
-}
-
-export interface SshOptions {
-  knownHosts: KnownHosts;
-  hostKeyPolicy: "accept-new" | "strict";
-  /** Below sshd's MaxSessions (10 by default). */
-  maxChannels?: number;
-  retries?: number;
-  env?: NodeJS.ProcessEnv;
-  log?: (line: string) => void;
-}
-
-const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake|banner exchange|Socket closed|proxy command/i;
-
-function proxySocket(command: string[]): Duplex {
-  // Its own process group: a Ctrl-C at the terminal must reach lab, not cut the connection.
-  const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += String(d)));
-  const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
-  child.on("exit", (code) => {
-    if (code !== 0 && code !== null)
-      duplex.destroy(new Error(`proxy command ${command.join(" ")} exited ${code}: ${stderr.trim()}`));
-  });
-  child.on("error", (err) => duplex.destroy(new Error(`proxy command ${command.join(" ")}: ${err.message}`)));
-  duplex.on("close", () => child.kill());
-  return duplex;
-}
-
-/** Private keys are a few KiB: a device (/dev/zero) or a huge file is refused, never read whole. */
-const MAX_KEY_FILE = 64 * 1024;
-async function readKeyFile(path: string): Promise<Buffer> {
-  // O_NONBLOCK: a FIFO must not block the open; it is refused below as not a regular file.
-  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const info = await file.stat();
-    if (!info.isFile()) throw new Error("not a regular file");
-    if (info.size > MAX_KEY_FILE) throw new Error(`${info.size} bytes, more than a key file holds (${MAX_KEY_FILE})`);
-    return await file.readFile();
-  } finally {
-    await file.close();
-  }
-}
-
-/**
- * What lab keeps of one command's output, per stream: a host that prints without end (root on
- * it, or a runaway command) cannot exhaust the operator's memory. The rest is dropped, with a note.
- */
-export const MAX_OUTPUT = 16 * 1024 * 1024;
-const MAX_BEFORE_START = 64 * 1024;
-class OutputBuffer {
-  private text = "";
-  private dropped = 0;
-  add(chunk: string): void {
-    const room = MAX_OUTPUT - this.text.length;
-    if (chunk.length <= room) this.text += chunk;
-    else {
-      this.text += chunk.slice(0, Math.max(0, room));
-      this.dropped += chunk.length - Math.max(0, room);
-    }
-  }
-  includes(marker: string): boolean {
-    return this.text.includes(marker);
-  }
-  toString(): string {
-    return this.dropped ? `${this.text}\n[lab: ${this.dropped} more characters of output dropped]\n` : this.text;
-  }
-}
-
-const prompted = new Map<string, Promise<string>>();
-let promptQueue: Promise<string> = Promise.resolve("");
-
-async function authConfig(
-  endpoint: SshEndpoint,
-  env: NodeJS.ProcessEnv,
-): Promise<Partial<ConnectConfig> & { tried: string[] }> {
-  const config: Partial<ConnectConfig> & { tried: string[] } = { tried: [] };
-  if (endpoint.identityFile) {
-    const path = endpoint.identityFile.replace(/^~(?=\/)/, env.HOME ?? "");
-    try {
-      config.privateKey = await readKeyFile(path);
-      if (endpoint.passphraseEnv) config.passphrase = env[endpoint.passphraseEnv];
-      config.tried.push(`key ${path}`);
-    } catch (err) {
-      // Like OpenSSH: a missing key is fatal only when nothing else could log in.
-      if (!endpoint.agent && !endpoint.passwordEnv) {
-        throw new LabError(
-          `cannot read identity file ${path}: ${(err as Error).message}`,
-          "identity-file",
-          endpoint.name,
-          "connect",
-        );
-      }
-    }
-  }
-  if (endpoint.agent) {
-    if (!env.SSH_AUTH_SOCK)
-      throw new LabError(
-        "agent: true, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add your key)",
-        "no-agent",
-        endpoint.name,
-        "connect",
-      );
-    config.agent = env.SSH_AUTH_SOCK;
-    config.tried.push("agent");
-  }
-  if (endpoint.passwordEnv) {
-    let password = env[endpoint.passwordEnv];
-    // On a terminal, ask instead; in CI and pipes, say which variable is missing.
-    if (password === undefined && process.stdin.isTTY && !env.CI) {
-      // One question per variable, one at a time, even when hosts connect in parallel.
-      const asked =
-        prompted.get(endpoint.passwordEnv) ??
-        (promptQueue = promptQueue.then(() =>
-          promptSecret(
-            `password for ${endpoint.user}@${endpoint.host} (${endpoint.name}; $${endpoint.passwordEnv} is not set): `,
-          ),
-        ));
-      prompted.set(endpoint.passwordEnv, asked);
-      password = await asked;
-    }
-    if (password === undefined)
-      throw new LabError(
-        `password_env: ${endpoint.passwordEnv} is not set in the environment`,
-        "no-password",
-        endpoint.name,
-        "connect",
-      );
-    config.password = password;
-    config.tried.push(`password from $${endpoint.passwordEnv}`);
-  }
-  return config;
-}
-
-/** A shell script that writes its stdin to `path`: temp file in the same directory, then rename. */
-export function atomicWriteScript(path: string, options: { mode?: string; owner?: string } = {}): string {
-  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  return [
-    "set -e",
-    `mkdir -p ${quote(dir)}`,
-    `tmp=$(mktemp ${quote(`${path}.lab-XXXXXX`)})`,
-    'cat > "$tmp"',
-    `chmod ${quote(options.mode ?? "0644")} "$tmp"`,
-    ...(options.owner ? [`chown ${quote(options.owner)} "$tmp"`] : []),
-    // rename(2) over the target: readers see the old file or the new one, never half of one.
-    `mv -f "$tmp" ${quote(path)}`,
-  ].join("\n");
-}
-
-/**
- * A command with a deadline also gets it on the host: closing the channel (or a signal request,
- * which sshd may ignore) does not stop what it started there. coreutils' timeout runs it in its
- * own process group and kills the whole group (TERM, then KILL), background children included.
- */
-export function boundedCommand(command: string, timeoutMs: number | undefined): string {
-  if (!timeoutMs) return command;
-  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-  return `if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 ${seconds} sh -c ${quote(command)}; else exec sh -c ${quote(command)}; fi`;
-}
-
-/**
- * What a host prints reaches the operator's terminal (summaries, the tree, messages): no
- * escape sequences from it (an OSC 52 one writes the clipboard; others repaint lines). Control
- * characters other than newline and tab become "?" (stdout keeps the \r of a \r\n line end, for
- * files written on Windows; a \r elsewhere would let a line overwrite what came before it).
- */
-export function hostText(text: string, stream: "stdout" | "stderr"): string {
-  return stream === "stdout"
-    ? text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g, "?")
-    : text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
-}
 
 /** Raised for a command whose connection ended while it ran: whether it took effect is unknown. */
 class ConnectionLost extends LabError {}
@@ -264,7 +71,7 @@ export class SshTransport implements Transport {
       try {
         try {
           await this.jumpTransport?.ensureConnected();
-          const client = await SshTransport.openWithRetries(this.endpoint, this.options, this.jumpTransport);
+          const client = await openWithRetries(this.endpoint, this.options, this.jumpTransport);
           this.client = client;
           this.lost = undefined;
           this.stats.connections++;
@@ -293,7 +100,7 @@ export class SshTransport implements Transport {
     if (endpoint.jump) jump = await SshTransport.connect(endpoint.jump, options);
     let attempts = 0;
     try {
-      const client = await SshTransport.openWithRetries(endpoint, options, jump, (n) => (attempts = n));
+      const client = await openWithRetries(endpoint, options, jump, (n) => (attempts = n));
       const transport = new SshTransport(endpoint, client, options);
       transport.stats.connections = attempts;
       transport.jumpTransport = jump;
@@ -304,121 +111,12 @@ export class SshTransport implements Transport {
     }
   }
 
-  /** Open a connection, retrying transient failures with backoff; `onAttempt` counts tries. */
-  private static async openWithRetries(
-    endpoint: SshEndpoint,
-    options: SshOptions,
-    jump?: SshTransport,
-    onAttempt?: (n: number) => void,
-  ): Promise<Client> {
-    const retries = options.retries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      onAttempt?.(attempt + 1);
-      try {
-        return await SshTransport.open(endpoint, options, jump);
-      } catch (err) {
-        const message = (err as Error).message;
-        if (err instanceof LabError || attempt >= retries || !TRANSIENT.test(message)) {
-          throw err instanceof LabError ? err : SshTransport.explain(endpoint, err as Error);
-        }
-        const delay = 250 * 2 ** attempt;
-        options.log?.(`${endpoint.name}: connect: ${message}; retrying in ${delay} ms`);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  }
-
-  private static explain(endpoint: SshEndpoint, err: Error): LabError {
-    const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
-    if (/authentication methods failed/i.test(err.message)) {
-      return new LabError(
-        `authentication failed for ${where}: the host refused every method tried (${(err as { tried?: string[] }).tried?.join(", ") || "none configured"})`,
-        "auth",
-        endpoint.name,
-        "connect",
-      );
-    }
-    if (/passphrase|Encrypted private key|Cannot parse privateKey/i.test(err.message)) {
-      return new LabError(
-        `cannot use the identity file ${endpoint.identityFile}: ${err.message} (set passphrase_env for an encrypted key)`,
-        "identity-file",
-        endpoint.name,
-        "connect",
-      );
-    }
-    return new LabError(`cannot reach ${where}: ${err.message}`, "unreachable", endpoint.name, "connect");
-  }
-
-  private static async open(endpoint: SshEndpoint, options: SshOptions, jump?: SshTransport): Promise<Client> {
-    const env = options.env ?? process.env;
-    const { tried, ...auth } = await authConfig(endpoint, env);
-    let hostKeyError: LabError | undefined;
-    const sock = endpoint.proxyCommand
-      ? proxySocket(endpoint.proxyCommand)
-      : jump
-        ? await jump.forward(endpoint.host, endpoint.port)
-        : undefined;
-    return new Promise<Client>((resolve, reject) => {
-      const client = new Client();
-      let settled = false;
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        client.end();
-        sock?.destroy();
-        reject(hostKeyError ?? Object.assign(err, { tried }));
-      };
-      client.on("ready", () => {
-        settled = true;
-        resolve(client);
-      });
-      client.on("error", fail);
-      client.on("close", () => fail(new Error("Connection lost before handshake")));
-      client.connect({
-        host: endpoint.host,
-        port: endpoint.port,
-        username: endpoint.user,
-        sock,
-        readyTimeout: endpoint.connectTimeoutS * 1000,
-        keepaliveInterval: 15_000,
-        keepaliveCountMax: 3,
-        ...auth,
-        // As OpenSSH does: ask first for the key types known_hosts records for this host, so
-        // a recorded key is what the host shows (any other key is then refused as changed).
-        algorithms: {
-          serverHostKey: options.knownHosts.preferredHostKeyAlgorithms(hostKeyName(endpoint.host, endpoint.port)),
-        },
-        // ssh2 accepts any host key unless told otherwise: check known_hosts ourselves.
-        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-          void options.knownHosts.verify(hostKeyName(endpoint.host, endpoint.port), key, options.hostKeyPolicy).then(
-            (verdict) => {
-              if (!verdict.ok)
-                hostKeyError = new LabError(verdict.message, `host-key-${verdict.reason}`, endpoint.name, "connect");
-              else if (verdict.added)
-                options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
-              verify(verdict.ok);
-            },
-            (err: Error) => {
-              hostKeyError = new LabError(
-                `cannot check the host key: ${err.message}`,
-                "host-key-unreadable",
-                endpoint.name,
-                "connect",
-              );
-              verify(false);
-            },
-          );
-        },
-      } as ConnectConfig);
-    });
-  }
-
   /** A TCP stream to host:port opened from this host (for jump hosts). */
   async forward(host: string, port: number): Promise<Duplex> {
     await this.ensureConnected();
     return new Promise((resolve, reject) => {
       this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) =>
-        err ? reject(new Error(`jump via ${this.host}: ${err.message}`)) : resolve(stream as unknown as Duplex),
+        err ? reject(new Error(`jump via ${this.host}: ${err.message}`)) : resolve(stream),
       );
     });
   }
@@ -585,7 +283,7 @@ export class SshTransport implements Transport {
               timedOut: false,
               durationMs: Date.now() - started,
               release,
-            } as Held);
+            });
           }
         });
         // A held command reads its input until released: it is never ended here.
