@@ -12,7 +12,7 @@ export function refuseLinks(dir: string, what: string, base = process.cwd()): vo
   const parts = relative(base, dir).split("/");
   for (let i = 1; i <= parts.length; i++) {
     const path = join(base, ...parts.slice(0, i));
-    let link = false;
+    let link: boolean;
     try {
       link = lstatSync(path).isSymbolicLink();
     } catch {

@@ -1,7 +1,6 @@
 import { isDockerSaveArchive, isInside, labLocalFile } from "../labfile/local-policy.js";
 import { constants } from "node:fs";
 import { open, realpath } from "node:fs/promises";
-import { resolve, dirname } from "node:path";
 import { quote } from "../plan/shell.js";
 import type { Action } from "../plan/types.js";
 import type { ExecResult, Transport } from "../transport/types.js";
@@ -109,9 +108,11 @@ async function readUpload(labFile: string, written: string): Promise<Buffer> {
 export function mergeJson(current: Record<string, unknown>, merge: Record<string, unknown>): Record<string, unknown> {
   const out = { ...current };
   for (const [key, value] of Object.entries(merge)) {
-    const before = out[key];
+    const before: unknown = out[key];
     out[key] =
-      Array.isArray(value) && Array.isArray(before) ? [...before, ...value.filter((v) => !before.includes(v))] : value;
+      Array.isArray(value) && Array.isArray(before)
+        ? [...(before as unknown[]), ...(value as unknown[]).filter((v) => !(before as unknown[]).includes(v))]
+        : value;
   }
   return out;
 }

@@ -2,7 +2,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { LabError } from "../errors.js";
 import { KnownHosts } from "../transport/known-hosts.js";
-import { SshTransport, type SshEndpoint } from "../transport/ssh.js";
+import { SshTransport } from "../transport/ssh.js";
+import type { SshEndpoint } from "../transport/ssh-open.js";
 import type { Transport } from "../transport/types.js";
 import pLimit from "p-limit";
 
@@ -37,7 +38,9 @@ export async function connectAll(
     if (r.status === "fulfilled") transports.set(r.value.host, r.value);
     else
       failures.push(
-        r.reason instanceof LabError ? r.reason : new LabError(String(r.reason?.message ?? r.reason), "connect"),
+        r.reason instanceof LabError
+          ? r.reason
+          : new LabError(r.reason instanceof Error ? r.reason.message : String(r.reason), "connect"),
       );
   }
   if (failures.length > 0) {

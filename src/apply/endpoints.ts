@@ -1,6 +1,6 @@
 import { LabError } from "../errors.js";
 import type { HostSpec, Lab } from "../labfile/model.js";
-import type { SshEndpoint } from "../transport/ssh.js";
+import type { SshEndpoint } from "../transport/ssh-open.js";
 import type { Inventory } from "./inventory.js";
 
 /** The SSH endpoint of every host: lab file settings, overridden by the inventory. */

@@ -89,7 +89,7 @@ export function parseProbe(steps: Step[], output: string): ProbeResult {
       if (difference)
         conflicts.set(
           Number(i),
-          `${step!.conflict!.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`,
+          `${step.conflict!.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`,
         );
     }
   }

@@ -81,7 +81,7 @@ export function parseState(lab: LabIdentity, text: string, host: string): HostSt
     const issue = parsed.error.issues[0]!;
     throw refuse(`${issue.path.join(".") || "top level"}: ${issue.message}`);
   }
-  const state = parsed.data as HostState;
+  const state = parsed.data;
   if (state.lab !== lab.name) throw refuse(`it belongs to lab ${state.lab}`);
   if (state.id !== lab.id) {
     throw new LabError(

@@ -241,7 +241,7 @@ export function resolveLab(raw: RawLab, file: string): Lab {
     namespaces,
     checks: {
       matrix: raw.checks?.matrix ?? true,
-      routed: (raw.checks?.routed ?? []) as [string, string][],
+      routed: raw.checks?.routed ?? [],
       explicit: (raw.checks?.explicit ?? []).map((c) => ({ ...c, ipv6: c.ipv6 ?? false })),
       count: raw.checks?.count ?? 1,
       timeout: raw.checks?.timeout ?? 1,

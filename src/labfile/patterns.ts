@@ -45,7 +45,7 @@ export const patterns = {
     "a lab host name or [user@]host[:port]",
   ),
   localPath: p(
-    /^[A-Za-z0-9_.\/~+@-][A-Za-z0-9_.\/~+@ -]*$/,
+    /^[A-Za-z0-9_./~+@-][A-Za-z0-9_./~+@ -]*$/,
     "a file path of letters, digits and _ . / ~ + @ - (no quotes, '$' or backquotes)",
   ),
   imageRef: p(

@@ -18,11 +18,9 @@ const ipv4 = z
 const ipv6 = z
   .string()
   .refine((v) => parseIp(v)?.version === 6, { message: "expected an IPv6 address such as fd00:10::10" });
-const cidr = z
-  .string()
-  .refine((v) => parseCidr(v) !== undefined, {
-    message: "expected an address with prefix length such as 172.16.10.0/24 or fd00:10::/64",
-  });
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+  message: "expected an address with prefix length such as 172.16.10.0/24 or fd00:10::/64",
+});
 const interfaceName = safe(patterns.interfaceName).max(MAX_INTERFACE_NAME, {
   message: `interface names are at most ${MAX_INTERFACE_NAME} characters (the kernel's IFNAMSIZ limit)`,
 });

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import {
-  Document,
+  type Document,
   isAlias,
   isMap,
   isPair,
@@ -109,7 +109,11 @@ function dataKey(doc: Document.Parsed, key: unknown): string | undefined {
   const node = isAlias(key) ? key.resolve(doc) : key;
   if (node === null || node === undefined) return "";
   if (!isScalar(node)) return undefined;
-  return node.value === null || node.value === undefined ? "" : String(node.value);
+  const value: unknown = node.value;
+  if (value === null || value === undefined) return "";
+  // A YAML scalar holds a string, number, boolean or bigint: its text is the key.
+  const plain = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+  return plain || typeof value === "bigint" ? String(value) : undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ const header = (lab: string) => `# Written by lab (${plainWord(lab)}); lab down 
  * not a plain word is refused rather than written.
  */
 const ifcfg = (key: string, value: string) => `${key}=${quote(value)}`;
-const PLAIN_WORD = /^[A-Za-z0-9_.:\/-]+$/;
+const PLAIN_WORD = /^[A-Za-z0-9_.:/-]+$/;
 function plainWord(value: string): string {
   if (!PLAIN_WORD.test(value))
     throw new Error(`internal: refusing to write ${JSON.stringify(value)} into a network configuration file`);

@@ -52,7 +52,8 @@ function actionScript(action: Action, hostPlan: HostPlan, lab: string): string[]
       ];
     }
     case "upload":
-      // lab up copies the file into a new private directory (mktemp -d) and names it "$upload"; by hand, the student copies it.
+      // lab up copies the file into a new private directory (mktemp -d) and names it "$upload";
+      // by hand, the student copies it.
       return [
         comment(
           `${action.from} is on your machine: copy it to this host first, into the directory you run this script from, e.g.: scp ${action.from} root@${hostPlan.address.includes(":") ? `[${hostPlan.address}]` : hostPlan.address}:`,

@@ -91,7 +91,10 @@ function matches(pattern: string, name: string): boolean {
   return glob.test(name);
 }
 
-/** OpenSSH compares plain patterns case-insensitively (match_hostname lowercases them); a hash is matched as written. */
+/**
+ * OpenSSH compares plain patterns case-insensitively (match_hostname lowercases them); a hash
+ * is matched as written.
+ */
 const normalizePattern = (p: string) => (p.startsWith("|") ? p : p.toLowerCase());
 
 function parse(text: string): Entry[] {

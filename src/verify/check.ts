@@ -24,7 +24,10 @@ export async function runChecks(
   return runProbes(lab, byHost, transports, { parallel, timeoutMs });
 }
 
-/** 0 all as expected, 1 any unexpected result, 4 a check could not run; the worst applies: an unexpected result (1) before a check that could not run (4). */
+/**
+ * 0 all as expected, 1 any unexpected result, 4 a check could not run; the worst applies: an
+ * unexpected result (1) before a check that could not run (4).
+ */
 export function checkExitCode(results: ProbeResult[]): ExitCode {
   if (results.some((r) => !r.asExpected && r.outcome !== "error")) return EXIT.labProblem;
   if (results.some((r) => r.outcome === "error")) return EXIT.checkNotRun;

@@ -281,7 +281,8 @@ describe("backup and restore, run with sh", () => {
 
   it("a replaced file comes back byte-identical (content and mode), after two writes", async () => {
     const path = local("etc/replaced.conf");
-    const original = Buffer.from([0x23, 0x20, 0xc3, 0xa9, 0x00, 0xff, 0x0a, 0x6e, 0x6f, 0x2d, 0x6e, 0x6c]); // bytes, a NUL, no final newline
+    // Bytes that are not UTF-8, a NUL, and no final newline.
+    const original = Buffer.from([0x23, 0x20, 0xc3, 0xa9, 0x00, 0xff, 0x0a, 0x6e, 0x6f, 0x2d, 0x6e, 0x6c]);
     writeFileSync(path, original);
     chmodSync(path, 0o640);
 

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import type * as ValidateModule from "../../src/labfile/validate.js";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -14,7 +15,7 @@ import { scratchDir } from "../helpers/scratch-dir.js";
 
 // In-process runs below make validateSource throw as a bug would (the real one is used otherwise).
 vi.mock("../../src/labfile/validate.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/labfile/validate.js")>();
+  const real = await importOriginal<typeof ValidateModule>();
   return { ...real, validateSource: vi.fn(real.validateSource) };
 });
 

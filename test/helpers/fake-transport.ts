@@ -120,21 +120,25 @@ export class FakeTransport implements Transport {
   ): Promise<ExecResult & { release?: () => Promise<void> }> {
     const result = await this.exec(command, options);
     if (!result.stdout.includes(marker)) return result;
-    return { ...result, release: async () => void this.released.push(command) };
+    return {
+      ...result,
+      release: () => {
+        this.released.push(command);
+        return Promise.resolve();
+      },
+    };
   }
 
-  async writeFile(
-    path: string,
-    content: string | Buffer,
-    options: { mode?: string; owner?: string } = {},
-  ): Promise<void> {
+  writeFile(path: string, content: string | Buffer, options: { mode?: string; owner?: string } = {}): Promise<void> {
     this.calls.push({ kind: "writeFile", command: path, stdin: String(content), mode: options.mode });
     const fault = this.writeFaults.find((f) => f.match.test(path));
-    if (fault) throw fault.error;
+    if (fault) return Promise.reject(fault.error);
     this.files.set(path, String(content));
+    return Promise.resolve();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
 }

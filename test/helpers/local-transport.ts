@@ -1,6 +1,5 @@
-import { atomicWriteScript } from "../../src/transport/ssh.js";
+import { atomicWriteScript } from "../../src/transport/remote-text.js";
 import { spawn } from "node:child_process";
-import { quote } from "../../src/plan/shell.js";
 import type { ExecOptions, ExecResult, Transport, TransportStats } from "../../src/transport/types.js";
 
 /**
@@ -81,8 +80,8 @@ export class LocalTransport implements Transport {
   }
 
   /** Not needed by the snippets run here (the run lock is exercised over real SSH). */
-  async hold(): Promise<ExecResult> {
-    throw new Error("LocalTransport.hold: not supported");
+  hold(): Promise<ExecResult> {
+    return Promise.reject(new Error("LocalTransport.hold: not supported"));
   }
 
   /** The same temp-file-and-rename write SshTransport.writeFile does, run locally. */

@@ -1,9 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { check, editedText, mutatedLab, oddLab, pathological, samples, sampleTexts, Tally } from "./fuzz-inputs.js";
+import { check, Tally } from "./fuzz-check.js";
+import { samples, sampleTexts } from "./fuzz-pools.js";
+import { editedText, oddLab, pathological } from "./fuzz-text.js";
+import { mutatedLab } from "./fuzz-trees.js";
 
 /**
- * Fuzzing the loader, the validator and the planner (inputs and oracle: fuzz-inputs.ts).
+ * Fuzzing the loader, the validator and the planner (the oracle: fuzz-check.ts; inputs:
+ * fuzz-pools.ts, fuzz-trees.ts, fuzz-text.ts).
  * Every input must end either valid, and then planned for both OS families, or with errors
  * that each carry file:line:col: never an exception. validateText and buildPlan are called
  * directly, so any throw fails the property.

@@ -37,7 +37,7 @@ function merge(target: Patch, patch: Patch): Patch {
   const out: Patch = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (isMap(value) && isMap(out[key])) out[key] = merge(out[key] as Patch, value);
+    else if (isMap(value) && isMap(out[key])) out[key] = merge(out[key], value);
     else out[key] = value;
   }
   return out;

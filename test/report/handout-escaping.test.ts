@@ -1,14 +1,5 @@
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -407,7 +398,8 @@ describe("handouts are safe by construction (property tests, real sh and Graphvi
         for (const hostPlan of first ? plan.hosts.slice(0, 1) : plan.hosts.slice(-1)) {
           const script = hostScript(plan, hostPlan);
           const work = workDir();
-          // The only paths the script writes are under /etc: moved into the work directory (a plain path, so the script parses the same).
+          // The only paths the script writes are under /etc: moved into the work directory (a plain
+          // path, so the script parses the same).
           const r = runSh(script.split("/etc/").join(`${work}/etc/`), work, { stub: true });
           expect(existsSync(join(work, MARKER)), `an injected command ran:\n${script}`).toBe(false);
           expect(r.status, `${r.stderr}\n${script}`).toBe(0);

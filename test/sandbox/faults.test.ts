@@ -179,8 +179,8 @@ describe.skipIf(!!skip)("Ctrl-C during lab up", () => {
 
   it("finishes the running command, records what was done, and a re-run continues", async () => {
     const { spawn } = await import("node:child_process");
-    const { resolve } = await import("node:path");
-    const repo = resolve(import.meta.dirname, "..", "..");
+    const path = await import("node:path");
+    const repo = path.resolve(import.meta.dirname, "..", "..");
     const child = spawn(join(repo, "node_modules/.bin/tsx"), [join(repo, "src/cli/main.ts"), "up", file, "--sandbox"], {
       cwd: dir,
       env: { ...process.env, CI: "true" },

@@ -78,7 +78,7 @@ describe.skipIf(!!skip)("the lab id on real hosts", { timeout: 120_000 }, () => 
     expect(on("docker01", "ls /run/netns | sort").trim().split("\n")).toEqual(["ns1", "ns2"]);
 
     // Edited (another description): still this lab.
-    writeFileSync(file, readFileSync(file, "utf8").replace(/^description: >\n(  .*\n)+/m, "description: edited\n"));
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^description: >\n( {2}.*\n)+/m, "description: edited\n"));
     const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(down.code, down.stdout + down.stderr).toBe(0);
     for (const host of ["docker01", "docker02"]) {

@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnownHosts } from "../../src/transport/known-hosts.js";
-import { MAX_OUTPUT, SshTransport } from "../../src/transport/ssh.js";
+import { MAX_OUTPUT } from "../../src/transport/remote-text.js";
+import { SshTransport } from "../../src/transport/ssh.js";
 import { lab, realHostsUnavailable, sandboxLab, sshRun } from "../helpers/real-hosts.js";
 
 /** The ssh2 transport against a real sshd (MaxSessions 10) in a sandbox host. */
@@ -148,7 +149,7 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     // The next command reconnects; the lock is held again by then.
     expect(await lockState()).toBe("taken");
     expect(t.stats.connections).toBe(before + 1);
-    await held.release!();
+    await held.release();
     expect(await lockState()).toBe("free");
   });
 
@@ -172,7 +173,7 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     expect(sshRun(dir, name, "docker01", "ls /run/lab-should-not-run 2>/dev/null || echo absent").trim()).toBe(
       "absent",
     );
-    await held.release!();
+    await held.release();
     sshRun(dir, name, "docker01", `pkill -f '^flock ${LOCK_FILE}'; pkill -f '^sleep 8$'; true`);
     expect(await t.exec("echo works again")).toMatchObject({ code: 0, stdout: "works again\n" });
   });
@@ -197,7 +198,7 @@ describe.skipIf(!!skip)("SshTransport with real sshd", () => {
     );
     // The lock taken again was let go at once; once lab lets go of the old one, the host works again.
     expect(sshRun(dir, name, "docker01", `flock -n ${LOCK_FILE} true && echo free || echo taken`).trim()).toBe("free");
-    await held.release!();
+    await held.release();
     expect(await t.exec("echo works again")).toMatchObject({ code: 0, stdout: "works again\n" });
   });
 

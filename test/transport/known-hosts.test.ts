@@ -48,7 +48,10 @@ function khFile(content?: string): string {
 }
 const entry = (patterns: string, key: Key) => `${patterns} ${key.type} ${key.blob.toString("base64")}`;
 
-/** A hashed host name exactly as OpenSSH writes it (hostfile.c host_hash): |1|base64(salt)|base64(HMAC-SHA1(key=salt, name)). */
+/**
+ * A hashed host name exactly as OpenSSH writes it (hostfile.c host_hash):
+ * |1|base64(salt)|base64(HMAC-SHA1(key=salt, name)).
+ */
 function hashName(name: string, salt = randomBytes(20)): string {
   return `|1|${salt.toString("base64")}|${createHmac("sha1", salt).update(name).digest("base64")}`;
 }

@@ -70,8 +70,9 @@ describe("lab check reads each host's answers", () => {
     // docker02 is hostile: whatever the script, it answers that bbox1 (on docker01) is down.
     const hostile: Transport = {
       ...host("c2", [], []),
-      exec: async () => ({ code: 0, stdout: "down bbox1\n0 1 \n", stderr: "", timedOut: false, durationMs: 1 }),
-    } as Transport;
+      exec: () =>
+        Promise.resolve({ code: 0, stdout: "down bbox1\n0 1 \n", stderr: "", timedOut: false, durationMs: 1 }),
+    };
     const transports = new Map([
       ["docker01", host("c1", ["bbox1"], ["172.22.16.11"])],
       ["docker02", hostile],

@@ -39,7 +39,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
       });
     }
     for (const key of ["gateway", "gateway6"] as const) {
-      const ip = vlan[key] ? parseIp(vlan[key]!) : undefined;
+      const ip = vlan[key] ? parseIp(vlan[key]) : undefined;
       if (ip) hold(segment, { ip, who: `the VLAN ${id} gateway`, path: ["vlans", id, key], gateway: true });
     }
   }
