@@ -19,10 +19,10 @@ measure() { # name, setup-command, measured command...
   local name=$1 setup=$2; shift 2
   for _ in $(seq "$RUNS"); do eval "$setup" >/dev/null 2>&1 || true; seconds "$@"; done | median | xargs printf "%-58s %6.2f s\n" "$name"
 }
-L="node $repo/dist/cli/main.js"
-measure "single-network: up from nothing (sandbox, dockerd, check)" "$L down single-network.yaml --sandbox" $L up single-network.yaml --sandbox
-measure "single-network: second up (nothing to change, check)" ":" $L up single-network.yaml --sandbox
-measure "single-network: check only" ":" $L check single-network.yaml --sandbox
-measure "single-network: down (lab and sandbox)" "$L up single-network.yaml --sandbox --no-check" $L down single-network.yaml --sandbox
-measure "macvlan-netns: up from nothing (12 pings)" "$L down macvlan-netns.yaml --sandbox" $L up macvlan-netns.yaml --sandbox
-measure "two-host-vlan --vlan-standin: up from nothing (12 pings)" "$L down two-host-vlan.yaml --sandbox" $L up two-host-vlan.yaml --sandbox --vlan-standin
+L="$repo/dist/cli/main.js"
+measure "single-network: up from nothing (sandbox, dockerd, check)" "node \"$L\" down single-network.yaml --sandbox" node "$L" up single-network.yaml --sandbox
+measure "single-network: second up (nothing to change, check)" ":" node "$L" up single-network.yaml --sandbox
+measure "single-network: check only" ":" node "$L" check single-network.yaml --sandbox
+measure "single-network: down (lab and sandbox)" "node \"$L\" up single-network.yaml --sandbox --no-check" node "$L" down single-network.yaml --sandbox
+measure "macvlan-netns: up from nothing (12 pings)" "node \"$L\" down macvlan-netns.yaml --sandbox" node "$L" up macvlan-netns.yaml --sandbox
+measure "two-host-vlan --vlan-standin: up from nothing (12 pings)" "node \"$L\" down two-host-vlan.yaml --sandbox" node "$L" up two-host-vlan.yaml --sandbox --vlan-standin

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # sudo lets the tests log in as a non-root user; docker.io runs one dockerd per sandbox
 # host, and busybox-static and docker-registry become its busybox:latest and registry:2;
 # graphviz renders `lab graph --format dot` in its tests; tmux is the terminal (a pty with a
-# size) the live-tree tests run lab in; zsh and fish run the completion scripts' tests.
-packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz tmux zsh fish)
+# size) the live-tree tests run lab in; zsh and fish run the completion scripts' tests;
+# shellcheck checks every shell script (npm run lint).
+packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz tmux zsh fish shellcheck)
 missing=()
 # (dpkg -s succeeds for a removed package whose config files remain: ask for "installed".)
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }

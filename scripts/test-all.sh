@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm run --silent typecheck
+# The house rules first: a lint finding fails the run like a failing test.
+status=0
+bash scripts/lint.sh || status=1
 mkdir -p .lab
 rm -f .lab/vitest-*.json
-status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.lab/vitest-results.json || status=$?
 if [ "${LAB_SKIP_VM:-0}" = 1 ]; then
   echo "VM tier skipped (LAB_SKIP_VM=1)"
@@ -24,6 +26,7 @@ if [ -n "$leaked" ]; then
   status=1
 fi
 # One plain closing line over both runs, whatever the reporters printed above it.
+# shellcheck disable=SC2016  # JavaScript, not shell
 node -e '
   const fs = require("fs");
   const totals = { passed: 0, failed: 0, skipped: 0 };

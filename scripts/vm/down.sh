@@ -40,7 +40,7 @@ if [ ${#pids[@]} -gt 0 ]; then
     [ ${#alive[@]} -eq 0 ] && break
     sleep 0.2
   done
-  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null || true; fi; done
 fi
 
 ns=0

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the single-quoted commands are expanded on the VM, not here
 # VM tier: prove the VMs of scripts/vm/up.sh have what the labs need (as root).
 #
 #   scripts/vm/smoke.sh [INVENTORY]     default ${LAB_VM_DIR:-/tmp/lab-vm}/inventory.json
@@ -57,7 +58,6 @@ vssh() {   # vssh NAME COMMAND
 }
 
 fail=0
-declare -A STEP_RC=()
 step() {   # step NAME LABEL COMMAND: runs, times, prints, records failure
   local name=$1 label=$2 cmd=$3 t out rc
   t=$EPOCHREALTIME
@@ -69,6 +69,7 @@ step() {   # step NAME LABEL COMMAND: runs, times, prints, records failure
     return 1
   fi
 }
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   local n
   for n in "${NAMES[@]}"; do

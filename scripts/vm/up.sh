@@ -61,7 +61,7 @@ for arg in "$@"; do
   name=${arg%%:*} ip=${arg#*:}
   [[ $arg == *:* && $name =~ ^[a-z][a-z0-9-]{0,30}$ ]] || die "'$arg': want NAME:IP with NAME like docker01"
   valid_ip "$ip" || die "'$arg': '$ip' is not a host address"
-  [ -z "${SEEN[$name]:-}" ] && [ -z "${SEEN[$ip]:-}" ] || die "'$arg': name or address given twice"
+  if [ -n "${SEEN[$name]:-}" ] || [ -n "${SEEN[$ip]:-}" ]; then die "'$arg': name or address given twice"; fi
   SEEN[$name]=1 SEEN[$ip]=1
   NAMES+=("$name") IPS+=("$ip")
 done

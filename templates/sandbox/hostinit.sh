@@ -16,7 +16,7 @@ for dir in /etc /var /usr /opt /home /srv; do
   [ -d "$dir" ] || continue
   n=$(echo "$dir" | tr / _)
   mkdir -p "$D/ov/$n.up" "$D/ov/$n.wk"
-  mount -t overlay overlay -o lowerdir="$dir",upperdir="$D/ov/$n.up",workdir="$D/ov/$n.wk" "$dir"
+  mount -t overlay overlay -o "lowerdir=$dir,upperdir=$D/ov/$n.up,workdir=$D/ov/$n.wk" "$dir"
 done
 mkdir -p "$D/root"
 [ -e "$D/root/.profile" ] || cp -a /etc/skel/. "$D/root/"
