@@ -199,7 +199,7 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(dockerObjects("docker01")).toBe(before.docker01);
     expect(dockerObjects("docker02")).toBe(before.docker02);
-  });
+  }, 90_000);
 
   it("lab down leaves no lab container, network, registry, image, file or daemon setting; the user's survive", () => {
     lab(dir, "up", file, "--sandbox", "--no-check");
