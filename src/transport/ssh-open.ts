@@ -4,22 +4,19 @@ import { open } from "node:fs/promises";
 import { Duplex } from "node:stream";
 import { Client, type ConnectConfig } from "ssh2";
 import { LabError } from "../errors.js";
+import type { SshTarget } from "../labfile/model.js";
 import { hostKeyName, type KnownHosts } from "./known-hosts.js";
 import { promptSecret } from "./prompt.js";
 
 // Opening one SSH connection: endpoint, authentication, host key check, retries.
 
 /** Everything needed to open one SSH connection (after lab file, inventory and flags are merged). */
-export interface SshEndpoint {
+export interface SshEndpoint extends Pick<
+  SshTarget,
+  "host" | "port" | "user" | "identityFile" | "passphraseEnv" | "agent" | "passwordEnv"
+> {
   /** The lab's host name, for messages. */
   name: string;
-  host: string;
-  port: number;
-  user: string;
-  identityFile?: string;
-  passphraseEnv?: string;
-  agent: boolean;
-  passwordEnv?: string;
   /** A program whose stdin/stdout is the connection (like OpenSSH's ProxyCommand). */
   proxyCommand?: string[];
   jump?: SshEndpoint;
