@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   "other-lab": EXIT.labProblem,
   write: EXIT.labProblem,
   // cannot run here
+  "access-file": EXIT.cannotRun,
   auth: EXIT.cannotRun,
   busy: EXIT.cannotRun,
   channel: EXIT.cannotRun,

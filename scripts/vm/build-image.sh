@@ -14,8 +14,9 @@
 #   packages.txt the guest's package list; build.txt the stage timings
 # The image is booted once at build time ("bake": dockerd initialised, images imported,
 # then powered off), so a VM's first boot has Docker ready without importing anything.
-# Any edit of this file or of scripts/vm/guest/ (the guest's own programs, units and initramfs
-# init) changes the key, so a stale image is never reused. Downloaded .debs are kept in
+# Any edit of this file, of scripts/vm/guest/ (the guest's own programs, units and initramfs
+# init) or of templates/images/ (the busybox and registry images, built by the same script as
+# the sandbox's) changes the key, so a stale image is never reused. Downloaded .debs are kept in
 # ${LAB_VM_CACHE}/debs (shared by builds), which only saves download time.
 #
 # The guest: Debian's linux-image-amd64 (802.1q, ipvlan, macvlan modules), systemd, sshd,
@@ -28,14 +29,19 @@
 #   - SSH host keys generated at first boot (each VM its own) and printed on the serial
 #     console as `lab-vm-hostkey TYPE BASE64`, where up.sh reads them for known_hosts;
 #   - busybox:latest and registry:2 are in Docker (imported during the bake from tarballs
-#     built here: there is no Docker Hub); once `docker info` works, lab-vm-images.service
+#     built by templates/images/build-images.sh: there is no Docker Hub); once `docker info` works, lab-vm-images.service
 #     prints `lab-vm-ready NAME` on the serial console.
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
+VM_TAG=build-image
+# shellcheck source=scripts/vm/lib.sh
+. "$(dirname "$SELF")/lib.sh"
 GUEST=$(dirname "$SELF")/guest
-# The cache key covers this script and every guest file it installs.
-KEY=$(cd "$GUEST" && LC_ALL=C cat "$SELF" $(LC_ALL=C ls) | sha256sum | cut -c1-16)
+IMAGES=$VM_REPO/templates/images
+# The cache key covers this script and every file it puts in the image (lib.sh only logs).
+mapfile -t KEYED < <(find "$GUEST" "$IMAGES" -type f | LC_ALL=C sort)
+KEY=$(cat "$SELF" "${KEYED[@]}" | sha256sum | cut -c1-16)
 CACHE_ROOT=${LAB_VM_CACHE:-/var/cache/lab-vm}
 OUT=$CACHE_ROOT/$KEY
 SUITE=bookworm
@@ -46,20 +52,18 @@ PACKAGES=(linux-image-amd64 initramfs-tools systemd-sysv udev dbus openssh-serve
 case ${1:-} in
   --print-dir) echo "$OUT"; exit 0 ;;
   "") ;;
-  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$SELF"; exit 2 ;;
+  *) usage ;;
 esac
 
-T0=$(date +%s.%N)
+T0=$VM_T0
 STAGE_T=$T0
-log() { echo "[build-image] $*"; }
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 # stage NAME: ends the previous stage (prints its time) and records it for build.txt
 TIMINGS=""
 stage_done() {
-  local t; t=$(elapsed "$STAGE_T")
+  local t; t=$(since "$STAGE_T")
   log "$1: ${t}s"
   TIMINGS+="$1 ${t}s"$'\n'
-  STAGE_T=$(date +%s.%N)
+  STAGE_T=$EPOCHREALTIME
 }
 
 # ---------------------------------------------------------------------------------------
@@ -78,7 +82,7 @@ fi
 
 if [ -f "$OUT/complete" ]; then
   echo "cached"
-  log "image $OUT (checked in $(elapsed "$T0")s)"
+  log "image $OUT (checked in $(since "$T0")s)"
   exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "build-image: run as root (debootstrap, chroot)" >&2; exit 3; }
@@ -129,7 +133,7 @@ unmount_all() {   # every mount below the work tree (ours, and debootstrap's if 
 cleanup() {
   unmount_all
   if [ -n "$(mounts_below)" ]; then
-    echo "build-image: still mounted below $WORK, not removing it:" $(mounts_below) >&2
+    echo "build-image: still mounted below $WORK, not removing it: $(mounts_below | tr '\n' ' ')" >&2
   elif [ -d "$WORK" ]; then
     rm -rf --one-file-system "$WORK"
   fi
@@ -188,12 +192,13 @@ chroot "$ROOT" apt-get update -qq >"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log"
 stage_done "apt-get update"
 DEBIAN_FRONTEND=noninteractive chroot "$ROOT" apt-get install -y -q "${PACKAGES[@]}" >>"$WORK/apt.log" 2>&1 \
   || { tail -40 "$WORK/apt.log" >&2; echo "build-image: apt-get install failed" >&2; exit 1; }
+# shellcheck disable=SC2016  # dpkg-query's own ${…} format, not the shell's
 chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}\n' >"$WORK/packages.txt"
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin
 stage_done "packages"
 
 # The kernel must have what the labs need, and fw_cfg for the key.
-KVER=$(basename "$(ls -d "$ROOT"/lib/modules/* | sort -V | tail -1)")
+KVER=$(find "$ROOT/lib/modules" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -V | tail -1)
 for m in 8021q ipvlan macvlan qemu_fw_cfg virtio_net; do
   find "$ROOT/lib/modules/$KVER" -name "$m.ko*" | grep -q . || grep -q "/$m.ko" "$ROOT/lib/modules/$KVER/modules.builtin" \
     || { echo "build-image: kernel $KVER has no $m module" >&2; exit 1; }
@@ -243,33 +248,11 @@ done
 stage_done "configure"
 
 # ---------------------------------------------------------------------------------------
-# 4. busybox:latest and registry:2 as tarballs for `docker import` at first boot
-I=$WORK/images
-mkdir -p "$I/busybox/bin" "$I/busybox/etc" "$I/busybox/tmp" "$I/busybox/root" "$R/opt/lab-vm"
-cp "$R/bin/busybox" "$I/busybox/bin/busybox"
-for a in $(chroot "$R" /bin/busybox --list-full); do
-  [ "$a" = bin/busybox ] && continue
-  mkdir -p "$I/busybox/$(dirname "$a")"
-  ln -sf /bin/busybox "$I/busybox/$a"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$I/busybox/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$I/busybox/etc/group"
-chmod 1777 "$I/busybox/tmp"
-tar -C "$I/busybox" --numeric-owner -cf "$R/opt/lab-vm/busybox.tar" .
-
-# registry:2 is Alpine-based upstream: busybox too, so `docker exec <registry> test -e ...` and
-# `sh` work in it as they do in the real image
-mkdir -p "$I/registry"
-cp -a "$I/busybox/." "$I/registry/"
-mkdir -p "$I/registry/bin" "$I/registry/etc/docker/registry" "$I/registry/var/lib/registry" "$I/registry/tmp"
-cp "$R/usr/bin/docker-registry" "$I/registry/bin/registry"
-for lib in $(chroot "$R" ldd /usr/bin/docker-registry 2>/dev/null | grep -o '/[^ ]*' || true); do
-  mkdir -p "$I/registry$(dirname "$lib")"
-  cp -L "$R$lib" "$I/registry$lib"
-done
-cp "$GUEST/registry-config.yml" "$I/registry/etc/docker/registry/config.yml"
-chmod 1777 "$I/registry/tmp"
-tar -C "$I/registry" --numeric-owner -cf "$R/opt/lab-vm/registry.tar" .
+# 4. busybox:latest and registry:2 as tarballs for `docker import` at first boot, by the
+# sandbox's own builder (templates/images/), from the guest's packages
+mkdir -p "$R/opt/lab-vm"
+"$IMAGES/build-images.sh" "$R" "$R/opt/lab-vm"
+cp "$IMAGES"/*.image "$R/opt/lab-vm/"
 stage_done "image tarballs"
 
 # ---------------------------------------------------------------------------------------
@@ -313,7 +296,7 @@ grep -aq '^lab-vm-baked' <(tr -d '\r' <"$WORK/bake.console") \
 e2fsck -fy "$STAGE/base.img" >/dev/null 2>&1 || [ $? -le 1 ] || { echo "build-image: image damaged after the bake" >&2; exit 1; }
 stage_done "bake boot"
 
-TOTAL=$(elapsed "$T0")
+TOTAL=$(since "$T0")
 {
   echo "key $KEY"; echo "kernel $KVER"; echo "mirror $MIRROR"; echo "built $(date -u +%FT%TZ)"
   printf '%s' "$TIMINGS"; echo "total ${TOTAL}s"
@@ -324,8 +307,9 @@ rm -rf "$OUT"; mv "$STAGE" "$OUT"
 if [ "${LAB_VM_KEEP_OLD_IMAGES:-0}" != 1 ]; then
   for d in "$CACHE_ROOT"/*; do
     k=$(basename "$d")
-    [[ $k =~ ^[0-9a-f]{16}$ ]] && [ "$k" != "$KEY" ] && [ -f "$d/complete" ] || continue
-    rm -rf "$d" "$CACHE_ROOT/.$k.lock"; log "removed the older build $k"
+    if [[ $k =~ ^[0-9a-f]{16}$ ]] && [ "$k" != "$KEY" ] && [ -f "$d/complete" ]; then
+      rm -rf "$d" "$CACHE_ROOT/.$k.lock"; log "removed the older build $k"
+    fi
   done
 fi
 log "image $OUT: $(du -h --apparent-size "$OUT/base.img" | cut -f1) ($(du -h "$OUT/base.img" | cut -f1) on disk), kernel $KVER, initrd $(du -h "$OUT/initrd.img" | cut -f1)"

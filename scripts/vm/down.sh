@@ -10,12 +10,12 @@
 # Nothing else is touched; the image cache (scripts/vm/build-image.sh) is kept.
 set -euo pipefail
 
-DIR=${LAB_VM_DIR:-/tmp/lab-vm}
-ID=${LAB_VM_ID:-lab}
-NS=lvm-$ID
-[[ $ID =~ ^[a-z0-9][a-z0-9-]{0,19}$ ]] || { echo "down.sh: bad LAB_VM_ID" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "down.sh: run as root" >&2; exit 1; }
-T0=$EPOCHREALTIME
+VM_TAG="vm down"
+# shellcheck source=scripts/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+DIR=$VM_DIR NS=$VM_NS
+check_vm_id
+need_root "processes, network namespace"
 
 pids=()
 # QEMU processes from their pid files, if the pid is still that QEMU (its overlay is in DIR)
@@ -53,4 +53,4 @@ for f in "$DIR"/lvm-* "$DIR/inventory.json" "$DIR/inventory.json.tmp"; do
 done
 rmdir "$DIR" 2>/dev/null || true
 
-echo "[vm down] stopped ${#pids[@]} process(es), removed $ns namespace ($NS), $files file(s) in $DIR in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s"
+log "stopped ${#pids[@]} process(es), removed $ns namespace ($NS), $files file(s) in $DIR"

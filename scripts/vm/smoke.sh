@@ -2,9 +2,10 @@
 # shellcheck disable=SC2016  # the single-quoted commands are expanded on the VM, not here
 # VM tier: prove the VMs of scripts/vm/up.sh have what the labs need (as root).
 #
-#   scripts/vm/smoke.sh [INVENTORY]     default ${LAB_VM_DIR:-/tmp/lab-vm}/inventory.json
+#   scripts/vm/smoke.sh [SSH_CONFIG]     default ${LAB_VM_DIR:-/tmp/lab-vm}/lvm-ssh_config
 #
-# Over OpenSSH with the inventory's key, known_hosts (strict) and proxy command, on each VM:
+# Over OpenSSH with the ssh_config up.sh wrote (its key, strict known_hosts, proxy command),
+# on each of its hosts:
 #   - `modprobe 8021q && modprobe ipvlan`
 #   - `ip link add link ens33 name ens33.10 type vlan id 10` (then deleted)
 #   - `docker images` lists busybox:latest and registry:2
@@ -13,48 +14,22 @@
 # are deleted afterwards (also on failure). Prints the time of each step; exits 1 on any failure.
 set -uo pipefail
 
-DIR=${LAB_VM_DIR:-/tmp/lab-vm}
-INV=${1:-$DIR/inventory.json}
+VM_TAG="vm smoke"
+# shellcheck source=scripts/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+DIR=$VM_DIR
+CONFIG=${1:-$DIR/lvm-ssh_config}
 NET=${LAB_VM_SMOKE_NET:-10.10.10}
-T0=$EPOCHREALTIME
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-log() { echo "[vm smoke +$(since "$T0")s] $*"; }
-[ -f "$INV" ] || { echo "smoke.sh: no inventory $INV (run scripts/vm/up.sh first)" >&2; exit 2; }
-command -v node >/dev/null || { echo "smoke.sh: needs node to read the inventory" >&2; exit 2; }
-
-# name, host, port, user, identity file, known_hosts, proxy command (shell-quoted), one host a line
-READ_INVENTORY=$(cat <<'JS'
-const inv = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-const q = (s) => "'" + String(s).replace(/'/g, "'\\''") + "'";
-for (const [name, h] of Object.entries(inv.hosts)) {
-  if (!h.proxy_command) throw new Error(`${name}: no proxy_command`);
-  console.log([name, h.host ?? name, h.port ?? 22, h.user ?? "root", h.identity_file ?? "", inv.known_hosts ?? "", h.proxy_command.map(q).join(" ")].join("\t"));
-}
-JS
-)
-mapfile -t HOSTS < <(node -e "$READ_INVENTORY" "$INV") || { echo "smoke.sh: cannot read $INV" >&2; exit 2; }
-[ ${#HOSTS[@]} -gt 0 ] || { echo "smoke.sh: no hosts in $INV" >&2; exit 2; }
+[ -f "$CONFIG" ] || { echo "smoke.sh: no ssh_config $CONFIG (run scripts/vm/up.sh first)" >&2; exit 2; }
+mapfile -t NAMES < <(awk '$1 == "Host" { print $2 }' "$CONFIG")
+[ ${#NAMES[@]} -gt 0 ] || { echo "smoke.sh: no hosts in $CONFIG" >&2; exit 2; }
 
 # control sockets; under DIR when it exists, so scripts/vm/down.sh removes any leftover
 if [ -d "$DIR" ]; then CTL=$(mktemp -d "$DIR/lvm-smoke.XXXXXX"); else CTL=$(mktemp -d /tmp/lvm-smoke.XXXXXX); fi
-NAMES=()
-declare -A SSH_ARGS=() ADDR=()
-for line in "${HOSTS[@]}"; do
-  IFS=$'\t' read -r name host port user key kh proxy <<<"$line"
-  NAMES+=("$name")
-  ADDR[$name]=$host
-  # one multiplexed connection per VM: each step costs a channel, not a handshake
-  SSH_ARGS[$name]="-p $port -l $user -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR
-    -o StrictHostKeyChecking=yes -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=60
-    -o ControlMaster=auto -o ControlPersist=120 -o ControlPath=$CTL/$name"
-  [ -n "$key" ] && SSH_ARGS[$name]+=" -i $key"
-  [ -n "$kh" ] && SSH_ARGS[$name]+=" -o UserKnownHostsFile=$kh"
-  printf '%s\n' "$proxy" >"$CTL/$name.proxy"
-done
-vssh() {   # vssh NAME COMMAND
+vssh() {   # vssh NAME COMMAND: one multiplexed connection per VM (each step costs a channel, not a handshake)
   local name=$1; shift
-  # shellcheck disable=SC2086
-  timeout 120 ssh ${SSH_ARGS[$name]} -o ProxyCommand="$(cat "$CTL/$name.proxy")" "${ADDR[$name]}" "$@"
+  timeout 120 ssh -F "$CONFIG" -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=60 \
+    -o ControlMaster=auto -o ControlPersist=120 -o ControlPath="$CTL/$name" "$name" "$@"
 }
 
 fail=0
@@ -76,7 +51,7 @@ cleanup() {
     [ -S "$CTL/$n" ] || continue
     # only a sub-interface this script made (never one of a lab that is up)
     [ -f "$CTL/$n.vlan" ] && vssh "$n" 'ip link del ens33.10 2>/dev/null; true' >/dev/null 2>&1
-    ssh -o ControlPath="$CTL/$n" -O exit "${ADDR[$n]}" >/dev/null 2>&1
+    ssh -F "$CONFIG" -o ControlPath="$CTL/$n" -O exit "$n" >/dev/null 2>&1
   done
   rm -rf "$CTL"
 }

@@ -9,12 +9,11 @@
 # the namespace's bridge gets the highest free address of each /24 (.254) so it can reach
 # them. Nothing is added to this machine's own network namespace: SSH goes through
 #   nsenter --net=/run/netns/lvm-lab socat STDIO TCP:IP:22
-# as a proxy command. Waits until every VM answers SSH and `docker info` works (with
-# busybox:latest and registry:2 imported), then writes ${LAB_VM_DIR:-/tmp/lab-vm}/inventory.json:
-#   { "known_hosts": DIR/lvm-known_hosts,
-#     "hosts": { NAME: { host: IP, port: 22, user: root, identity_file: DIR/lvm-id_ed25519,
-#                        proxy_command: [nsenter, --net=/run/netns/NS, socat, STDIO, TCP:IP:22] } } }
-# and DIR/lvm-ssh_config (`ssh -F /tmp/lab-vm/lvm-ssh_config docker01` opens a shell).
+# as a proxy command. Writes ${LAB_VM_DIR:-/tmp/lab-vm}/inventory.json (for `lab --inventory`)
+# and DIR/lvm-ssh_config (`ssh -F /tmp/lab-vm/lvm-ssh_config docker01` opens a shell) with
+# src/sandbox/vm-access-main.ts, the sandbox's own writer; known_hosts (DIR/lvm-known_hosts)
+# gets each VM's host keys as the VM prints them on its serial console. Waits until every VM
+# answers SSH and `docker info` works (with busybox:latest and registry:2 imported).
 # Leftovers of an earlier run are removed first (scripts/vm/down.sh); on failure everything is
 # removed again after printing the consoles' tails (LAB_VM_KEEP_ON_FAILURE=1 keeps them).
 #
@@ -26,24 +25,22 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-DIR=${LAB_VM_DIR:-/tmp/lab-vm}
-ID=${LAB_VM_ID:-lab}
-NS=lvm-$ID
+VM_TAG="vm up"
+# shellcheck source=scripts/vm/lib.sh
+. "$HERE/lib.sh"
+DIR=$VM_DIR ID=$VM_ID NS=$VM_NS
 MEM=${LAB_VM_MEM:-1024}
 TIMEOUT=${LAB_VM_BOOT_TIMEOUT:-600}
 ACCEL=${LAB_VM_ACCEL:-tcg,thread=multi,tb-size=256}
 CPU=${LAB_VM_CPU:-max}
 SMP=${LAB_VM_SMP:-1}
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 2; }
-die() { echo "up.sh: $*" >&2; exit 1; }
-log() { echo "[vm up +$(since "$T0")s] $*"; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-T0=$EPOCHREALTIME
+T0=$VM_T0
 
 [ $# -gt 0 ] || usage
-[ "$(id -u)" = 0 ] || die "run as root (network namespace, tap devices)"
-[[ $ID =~ ^[a-z0-9][a-z0-9-]{0,19}$ ]] || die "LAB_VM_ID must be [a-z0-9-], at most 20 characters"
+need_root "network namespace, tap devices"
+check_vm_id
+TSX=$VM_REPO/node_modules/.bin/tsx
+[ -x "$TSX" ] || die "no $TSX (it writes the inventory): run bash scripts/install-deps.sh"
 [[ $MEM =~ ^[0-9]+$ ]] || die "LAB_VM_MEM must be MiB"
 [[ $SMP =~ ^[1-8]$ ]] || die "LAB_VM_SMP must be 1..8"
 
@@ -69,7 +66,6 @@ done
 for t in qemu-system-x86_64 qemu-img socat nsenter ssh ssh-keygen ip; do
   command -v "$t" >/dev/null || die "$t missing: apt-get install -y --no-install-recommends qemu-system-x86 qemu-utils socat openssh-client util-linux iproute2"
 done
-NSENTER=$(command -v nsenter) SOCAT=$(command -v socat)
 
 # ---- leftovers, image
 LAB_VM_DIR=$DIR LAB_VM_ID=$ID "$HERE/down.sh"
@@ -150,13 +146,17 @@ for i in "${!NAMES[@]}"; do
   log "$name: booting ($ip, mac $mac, qemu pid ${PID[$name]}, ${SMP} vCPU, ${MEM} MiB, $ACCEL)"
 done
 
+# ---- inventory (JSON for `lab --inventory`) and an ssh_config for people, by the same
+# TypeScript function as the sandbox's (src/sandbox/access-files.ts)
+pairs=()
+for i in "${!NAMES[@]}"; do pairs+=("${NAMES[$i]}=${IPS[$i]}"); done
+"$TSX" "$VM_REPO/src/sandbox/vm-access-main.ts" --netns "$NS" --identity "$KEY" --known-hosts "$KH" \
+  --inventory "$DIR/inventory.json" --ssh-config "$DIR/lvm-ssh_config" "${pairs[@]}"
+
 # ---- wait: "lab-vm-ready" on the serial console, then the real check over SSH
-proxy() { echo "$NSENTER --net=/run/netns/$NS $SOCAT STDIO TCP:$1:22"; }
-vssh() {   # vssh IP COMMAND...
-  local ip=$1; shift
-  timeout 90 ssh -i "$KEY" -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR \
-    -o UserKnownHostsFile="$KH" -o StrictHostKeyChecking=yes -o GlobalKnownHostsFile=/dev/null \
-    -o ProxyCommand="$(proxy "$ip")" "root@$ip" "$@"
+vssh() {   # vssh NAME COMMAND...
+  local name=$1; shift
+  timeout 90 ssh -F "$DIR/lvm-ssh_config" -o BatchMode=yes -o LogLevel=ERROR "$name" "$@"
 }
 pending=("${!NAMES[@]}")
 declare -A READY=()
@@ -168,7 +168,7 @@ while [ ${#pending[@]} -gt 0 ]; do
     if grep -aq "^lab-vm-ready $name" <(tr -d '\r' <"$console"); then
       # host keys as the guest printed them on its own console: no trust-on-first-use
       tr -d '\r' <"$console" | awk -v ip="$ip" -v n="$name" '$1 == "lab-vm-hostkey" { print ip "," n, $2, $3 }' >>"$KH"
-      if out=$(vssh "$ip" 'docker info --format "{{.ServerVersion}}" && docker image inspect -f "{{.Id}}" busybox:latest registry:2 >/dev/null && hostname' 2>&1); then
+      if out=$(vssh "$name" 'docker info --format "{{.ServerVersion}}" && docker image inspect -f "{{.Id}}" busybox:latest registry:2 >/dev/null && hostname' 2>&1); then
         READY[$name]=$(since "${START[$name]}")
         rss=$(ps -o rss= -p "${PID[$name]}" | awk '{ printf "%d", $1 / 1024 }')
         log "$name: ready in ${READY[$name]}s (ssh + docker $(head -1 <<<"$out"), hostname $(tail -1 <<<"$out"); qemu RSS ${rss} MiB)"
@@ -185,26 +185,6 @@ while [ ${#pending[@]} -gt 0 ]; do
   pending=(${still[@]+"${still[@]}"})
   [ ${#pending[@]} -eq 0 ] || sleep 1
 done
-
-# ---- inventory (JSON for `lab --inventory`) and an ssh_config for people
-json() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
-{
-  echo '{'
-  echo "  \"known_hosts\": $(json "$KH"),"
-  echo '  "hosts": {'
-  for i in "${!NAMES[@]}"; do
-    name=${NAMES[$i]} ip=${IPS[$i]}
-    sep=,; [ "$i" = $((${#NAMES[@]} - 1)) ] && sep=
-    echo "    $(json "$name"): { \"host\": $(json "$ip"), \"port\": 22, \"user\": \"root\", \"identity_file\": $(json "$KEY"), \"proxy_command\": [$(json "$NSENTER"), $(json "--net=/run/netns/$NS"), $(json "$SOCAT"), \"STDIO\", $(json "TCP:$ip:22")] }$sep"
-  done
-  echo '  }'
-  echo '}'
-} >"$DIR/inventory.json.tmp"
-mv "$DIR/inventory.json.tmp" "$DIR/inventory.json"
-for i in "${!NAMES[@]}"; do
-  printf 'Host %s\n  HostName %s\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n  ProxyCommand %s\n' \
-    "${NAMES[$i]}" "${IPS[$i]}" "$KEY" "$KH" "$(proxy "${IPS[$i]}")"
-done >"$DIR/lvm-ssh_config"
 
 total_rss=0
 for name in "${NAMES[@]}"; do total_rss=$((total_rss + $(ps -o rss= -p "${PID[$name]}"))); done

@@ -19,8 +19,8 @@ const HOSTS: Requirement[] = [
 ];
 
 /** Labs with Docker: a dockerd per host, and the images built from Debian's binaries. */
-export const BUSYBOX = "/usr/bin/busybox";
-export const REGISTRY = "/usr/bin/docker-registry";
+const BUSYBOX = "/usr/bin/busybox";
+const REGISTRY = "/usr/bin/docker-registry";
 const DOCKER: Requirement[] = [
   { path: "/usr/sbin/dockerd", pkg: "docker.io" },
   { path: BUSYBOX, pkg: "busybox-static" },

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { scratchDir } from "./scratch-dir.js";
@@ -34,8 +34,11 @@ export function scratchLab(
   sample: string,
   name: string,
   edit: (text: string) => string = (t) => t,
+  /** A folder inside the scratch dir to work in (e.g. a name with a space). */
+  subdir?: string,
 ): { dir: string; file: string } {
-  const dir = scratchDir(name);
+  const dir = subdir ? join(scratchDir(name), subdir) : scratchDir(name);
+  if (subdir) mkdirSync(dir);
   const text = readFileSync(join(repo, sample), "utf8").replace(/^name: .*$/m, `name: ${name}`);
   const file = join(dir, "lab.yaml");
   writeFileSync(file, edit(text));
@@ -47,8 +50,8 @@ export function scratchLab(
  * taken down before its first test, the lab and its sandbox after its last (also on failure).
  * `on` runs a command on a sandbox host with OpenSSH.
  */
-export function sandboxLab(sample: string, name: string, edit?: (text: string) => string) {
-  const { dir, file } = scratchLab(sample, name, edit);
+export function sandboxLab(sample: string, name: string, edit?: (text: string) => string, subdir?: string) {
+  const { dir, file } = scratchLab(sample, name, edit, subdir);
   beforeAll(() => {
     lab(dir, "down", file, "--sandbox");
   });
