@@ -23,7 +23,8 @@ function actionLines(action: Action): string[] {
   }
 }
 
-function stepLines(step: Step, n: number): string[] {
+/** One step as `lab plan` prints it: title, note, check, actions, probes, undo. */
+export function stepLines(step: Step, n: number): string[] {
   const lines = [`${String(n).padStart(3)}. ${step.title}`];
   const detail = (s: string) => lines.push(indent(s, "       "));
   if (step.note) detail(`# ${step.note}`);
