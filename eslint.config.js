@@ -9,8 +9,10 @@ import tseslint from "typescript-eslint";
  * what a command does (without printing), and only the CLI knows every other layer.
  */
 const layers = [
-  ["src/errors.ts", "src/local-dirs.ts", "src/package-root.ts", "src/net"],
+  // segments.ts: what a parent name means, shared by validation and the resolved topology.
+  ["src/errors.ts", "src/local-dirs.ts", "src/package-root.ts", "src/net", "src/topology/segments.ts"],
   ["src/labfile"],
+  ["src/topology"],
   ["src/plan", "src/graph"],
   ["src/transport"],
   ["src/apply"],
@@ -21,15 +23,25 @@ const layers = [
   ["src/cli"],
 ];
 
+const glob = (path) => (path.endsWith(".ts") ? `./${path}` : `./${path}/**`);
+// One zone per (lower, upper) pair; a file of a lower layer inside an upper layer's folder
+// (src/topology/segments.ts) stays importable from below.
 const layerZones = layers.slice(0, -1).flatMap((lower, i) =>
-  lower.map((target) => ({
-    target: target.endsWith(".ts") ? `./${target}` : `./${target}/**`,
-    from: layers
+  lower.flatMap((target) =>
+    layers
       .slice(i + 1)
       .flat()
-      .map((upper) => (upper.endsWith(".ts") ? `./${upper}` : `./${upper}/**`)),
-    message: "a lower layer never imports an upper one (see the layers in eslint.config.js)",
-  })),
+      .map((upper) => ({
+        target: glob(target),
+        from: glob(upper),
+        except: layers
+          .slice(0, i + 1)
+          .flat()
+          .filter((path) => path.startsWith(`${upper}/`))
+          .map((path) => `**/${path.replace(/\.ts$/, ".{ts,js}")}`),
+        message: "a lower layer never imports an upper one (see the layers in eslint.config.js)",
+      })),
+  ),
 );
 
 export default tseslint.config(

@@ -1,4 +1,5 @@
-import { defaultMode, type Lab } from "../labfile/model.js";
+import { defaultMode } from "../topology/segments.js";
+import type { Lab } from "../labfile/model.js";
 
 /**
  * The lab as a picture, independent of the drawing language: one cluster per host holding its

@@ -1,3 +1,4 @@
+import { isIpv6 } from "../net/cidr.js";
 import type { RawLab, RawNetwork } from "./schema.js";
 import { DEFAULT_NIC, RuleContext } from "./rules/context.js";
 
@@ -49,11 +50,6 @@ export interface SubnetSpec {
   auxAddresses: Record<string, string>;
 }
 
-/** The mode the kernel and Docker use when none is given: ipvlan l2, macvlan/macvtap bridge. */
-export function defaultMode(driver: "macvlan" | "macvtap" | "ipvlan"): string {
-  return driver === "ipvlan" ? "l2" : "bridge";
-}
-
 export interface NetworkSpec {
   name: string;
   driver: "macvlan" | "ipvlan";
@@ -87,6 +83,8 @@ export interface NamespaceSpec {
   host: string;
   interfaces: NamespaceInterfaceSpec[];
   gateway?: string;
+  /** A router between its interfaces' subnets. */
+  forward: boolean;
 }
 
 export interface ImageSeed {
@@ -113,6 +111,8 @@ export interface ExplicitCheck {
 
 export interface ChecksSpec {
   matrix: boolean;
+  /** The matrix includes the hosts themselves. */
+  hosts: boolean;
   routed: [string, string][];
   explicit: ExplicitCheck[];
   count: number;
@@ -218,6 +218,7 @@ export function resolveLab(raw: RawLab, file: string): Lab {
     name,
     host: ns.host,
     gateway: ns.gateway,
+    forward: ns.forward ?? false,
     interfaces: Object.entries(ns.interfaces).map(([ifname, i]) => ({
       name: ifname,
       kind: i.kind,
@@ -241,6 +242,7 @@ export function resolveLab(raw: RawLab, file: string): Lab {
     namespaces,
     checks: {
       matrix: raw.checks?.matrix ?? true,
+      hosts: raw.checks?.hosts ?? false,
       routed: raw.checks?.routed ?? [],
       explicit: (raw.checks?.explicit ?? []).map((c) => ({ ...c, ipv6: c.ipv6 ?? false })),
       count: raw.checks?.count ?? 1,
@@ -251,4 +253,4 @@ export function resolveLab(raw: RawLab, file: string): Lab {
   };
 }
 
-const bracketV6 = (address: string): string => (address.includes(":") ? `[${address}]` : address);
+const bracketV6 = (address: string): string => (isIpv6(address) ? `[${address}]` : address);

@@ -159,6 +159,10 @@ const namespace = z.strictObject({
   host: hostName,
   interfaces: z.record(interfaceName, namespaceInterface),
   gateway: ipAddress.describe("Default route inside the namespace").optional(),
+  forward: z
+    .boolean()
+    .describe("A router: forward packets between the namespace's interfaces (net.ipv4/ipv6 forwarding on)")
+    .optional(),
 });
 
 const explicitCheck = z.strictObject({
@@ -170,6 +174,10 @@ const explicitCheck = z.strictObject({
 
 const checks = z.strictObject({
   matrix: z.boolean().describe("Every pair: same network reachable, otherwise unreachable").optional(),
+  hosts: z
+    .boolean()
+    .describe("The matrix includes the hosts, pinging from each host's own network namespace")
+    .optional(),
   routed: z
     .array(z.tuple([safe(patterns.objectName), safe(patterns.objectName)]))
     .describe("Pairs of networks joined by a router: the matrix expects them reachable")

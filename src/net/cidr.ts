@@ -86,3 +86,15 @@ export function splitInterfaceAddress(text: string): { ip: string; prefix: numbe
   const [ip, prefix] = text.split("/");
   return { ip: ip!, prefix: Number(prefix) };
 }
+
+export type Family = 4 | 6;
+
+/**
+ * The family of an address the lab file's grammar accepted (with or without a /prefix): the
+ * one place IPv6 is told from IPv4 (an IPv6 address always has a colon, IPv4 never).
+ */
+export function familyOf(text: string): Family {
+  return text.includes(":") ? 6 : 4;
+}
+
+export const isIpv6 = (text: string): boolean => familyOf(text) === 6;

@@ -1,4 +1,4 @@
-import { parseCidr, formatIp } from "../net/cidr.js";
+import { parseCidr, formatIp, isIpv6 } from "../net/cidr.js";
 import { quote } from "./shell.js";
 import type { VlanSpec } from "../labfile/model.js";
 
@@ -27,8 +27,8 @@ function plainWord(value: string): string {
 /** RHEL-family network-scripts file, as in the classic exercise. */
 export function ifcfgFile(lab: string, nic: string, vlan: VlanSpec, addresses: string[]): PersistFile {
   const device = `${nic}.${vlan.id}`;
-  const v4 = addresses.filter((a) => !a.includes(":"));
-  const v6 = addresses.filter((a) => a.includes(":"));
+  const v4 = addresses.filter((a) => !isIpv6(a));
+  const v6 = addresses.filter((a) => isIpv6(a));
   const lines = [ifcfg("DEVICE", device), "BOOTPROTO=none", "ONBOOT=yes"];
   v4.forEach((a, i) => {
     const [ip, prefix] = a.split("/");
@@ -52,8 +52,8 @@ export function ifcfgFile(lab: string, nic: string, vlan: VlanSpec, addresses: s
 /** Debian/Ubuntu ifupdown stanza (needs the vlan package for vlan-raw-device). */
 export function debianFile(lab: string, nic: string, vlan: VlanSpec, addresses: string[]): PersistFile {
   const device = plainWord(`${nic}.${vlan.id}`);
-  const v4 = addresses.filter((a) => !a.includes(":")).map(plainWord);
-  const v6 = addresses.filter((a) => a.includes(":")).map(plainWord);
+  const v4 = addresses.filter((a) => !isIpv6(a)).map(plainWord);
+  const v6 = addresses.filter((a) => isIpv6(a)).map(plainWord);
   const lines = [`auto ${device}`];
   if (v4.length === 0) lines.push(`iface ${device} inet manual`, `    vlan-raw-device ${plainWord(nic)}`);
   else {
@@ -74,7 +74,7 @@ export function debianFile(lab: string, nic: string, vlan: VlanSpec, addresses: 
 
 /** Write IPv6 in the form `ip addr` prints, so checks compare like with like. */
 export function canonicalAddress(text: string): string {
-  if (!text.includes(":")) return text;
+  if (!isIpv6(text)) return text;
   const cidr = parseCidr(text);
   return cidr ? `${formatIp(cidr.address, 6)}/${cidr.prefix}` : text;
 }

@@ -1,3 +1,4 @@
+import { isIpv6 } from "../net/cidr.js";
 import type { ProbeResult } from "../verify/run-probes.js";
 
 /** XML text: escaped, and without the characters XML 1.0 forbids (a host's ping output may hold them). */
@@ -16,8 +17,8 @@ const esc = (text: string) =>
  */
 export function checkGrid(results: ProbeResult[], color: boolean): string[] {
   const legend = "✔ reachable, as expected   · unreachable, as expected   ✘ NOT as expected   ? could not run";
-  const v6 = results.filter((r) => r.probe.address.includes(":"));
-  const v4 = results.filter((r) => !r.probe.address.includes(":"));
+  const v6 = results.filter((r) => isIpv6(r.probe.address));
+  const v4 = results.filter((r) => !isIpv6(r.probe.address));
   if (v4.length === 0 || v6.length === 0) return [...familyGrid(results, color), legend];
   return ["IPv4", ...familyGrid(v4, color), "IPv6", ...familyGrid(v6, color), legend];
 }

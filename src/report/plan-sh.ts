@@ -1,3 +1,4 @@
+import { isIpv6 } from "../net/cidr.js";
 import { quote } from "../plan/shell.js";
 import { PHASES, type Action, type HostPlan, type Plan } from "../plan/types.js";
 
@@ -56,7 +57,7 @@ function actionScript(action: Action, hostPlan: HostPlan, lab: string): string[]
       // by hand, the student copies it.
       return [
         comment(
-          `${action.from} is on your machine: copy it to this host first, into the directory you run this script from, e.g.: scp ${action.from} root@${hostPlan.address.includes(":") ? `[${hostPlan.address}]` : hostPlan.address}:`,
+          `${action.from} is on your machine: copy it to this host first, into the directory you run this script from, e.g.: scp ${action.from} root@${isIpv6(hostPlan.address) ? `[${hostPlan.address}]` : hostPlan.address}:`,
         ),
         `upload=${quote(`./${basename(action.from)}`)}`,
         action.to,

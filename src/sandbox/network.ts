@@ -1,3 +1,4 @@
+import { isIpv6 } from "../net/cidr.js";
 import type { HostSpec, Lab } from "../labfile/model.js";
 import { mustRun, runLocal } from "./local.js";
 import { sandboxPrefix } from "./paths.js";
@@ -44,7 +45,7 @@ export async function createHostNetwork(
     switchNetns,
   ]);
   await mustRun("ip", ["-n", switchNetns, "link", "set", port, "master", "lan", "up"]);
-  const prefix = host.address.includes(":") ? 64 : 24;
+  const prefix = isIpv6(host.address) ? 64 : 24;
   await mustRun("ip", ["-n", netns, "addr", "add", `${host.address}/${prefix}`, "dev", host.nic]);
   await mustRun("ip", ["-n", netns, "link", "set", host.nic, "up"]);
 }

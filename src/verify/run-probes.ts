@@ -16,8 +16,9 @@ export interface ProbeResult {
   detail: string;
 }
 
-/** A shell test that a container or namespace of the lab exists and runs. */
+/** A shell test that a container or namespace of the lab exists and runs (a host runs the script itself). */
 function presenceCheck(lab: Lab, name: string): string {
+  if (lab.hosts.some((h) => h.name === name)) return "true";
   return lab.containers.some((c) => c.name === name)
     ? `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(name)} 2>/dev/null)" = true ]`
     : `[ -e ${quote(`/run/netns/${name}`)} ]`;

@@ -37,7 +37,7 @@ describe("fuzz findings", () => {
 
   it("a check to 'constructor' says it is not defined, not that the container has no ip", () => {
     const text = lab("checks: { explicit: [{ from: c1, to: constructor, expect: reachable }] }\n");
-    expect(messages(text)).toEqual(["lab.yaml:8:38: container or namespace 'constructor' is not defined"]);
+    expect(messages(text)).toEqual(["lab.yaml:8:38: container, namespace or host 'constructor' is not defined"]);
   });
 
   it("a host named __proto__ was dropped without a word (and the lab was valid)", () => {

@@ -1,3 +1,4 @@
+import { segmentName, vlanSegment, type Segment } from "../../topology/segments.js";
 import { cidrContains, formatIp, isReservedInSubnet, parseCidr, parseIp, type Ip } from "../../net/cidr.js";
 import { error, pathText, warning, type LabIssue, type PathSegment } from "../issues.js";
 import type { RawSubnet } from "../schema.js";
@@ -11,6 +12,8 @@ interface Holder {
   gateway: boolean;
   /** The Docker network a container or gateway address belongs to. */
   network?: string;
+  /** An interface of a router namespace (forward: true), which may hold a gateway's address. */
+  router?: boolean;
 }
 
 /**
@@ -22,15 +25,15 @@ interface Holder {
 export function checkAddresses(ctx: RuleContext): LabIssue[] {
   const { lab } = ctx;
   const issues: LabIssue[] = [];
-  const segments = new Map<string, Holder[]>();
-  const hold = (segment: string, holder: Holder) => segments.set(segment, [...(segments.get(segment) ?? []), holder]);
+  const segments = new Map<Segment, Holder[]>();
+  const hold = (segment: Segment, holder: Holder) => segments.set(segment, [...(segments.get(segment) ?? []), holder]);
 
   for (const [host, h] of ctx.entries(lab.hosts)) {
     const ip = parseIp(h.address);
     if (ip) hold("lan", { ip, who: `host ${host}`, path: ["hosts", host, "address"], gateway: false });
   }
   for (const [id, vlan] of ctx.entries(lab.vlans)) {
-    const segment = `vlan ${id}`;
+    const segment = vlanSegment(id);
     for (const [host, value] of Object.entries(vlan.addresses ?? {})) {
       (Array.isArray(value) ? value : [value]).forEach((text, i) => {
         const ip = parseIp(text.split("/")[0]!);
@@ -111,7 +114,13 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
         const ip = parseIp(text.split("/")[0]!);
         const path = ["namespaces", ns, "interfaces", ifname, "address", ...(Array.isArray(iface.address) ? [i] : [])];
         if (ip)
-          hold(parent.segment, { ip, who: `namespace ${ns} (${namespace.host}) ${ifname}`, path, gateway: false });
+          hold(parent.segment, {
+            ip,
+            who: `namespace ${ns} (${namespace.host}) ${ifname}`,
+            path,
+            gateway: false,
+            router: namespace.forward === true,
+          });
       });
     }
   }
@@ -144,7 +153,7 @@ export function checkAddresses(ctx: RuleContext): LabIssue[] {
 }
 
 /** The segment a network's containers sit on (the parent's LAN or VLAN). */
-function segmentOfNetwork(ctx: RuleContext, name: string): string | undefined {
+function segmentOfNetwork(ctx: RuleContext, name: string): Segment | undefined {
   const network = own(ctx.lab.networks, name);
   if (!network) return undefined;
   for (const host of ctx.networkHosts(network)) {
@@ -167,10 +176,10 @@ function reservedProblem(subnet: RawSubnet, ip: Ip): string | undefined {
   return undefined;
 }
 
-function duplicatesOn(ctx: RuleContext, segment: string, holders: Holder[]): LabIssue[] {
+function duplicatesOn(ctx: RuleContext, segment: Segment, holders: Holder[]): LabIssue[] {
   const issues: LabIssue[] = [];
   const first = new Map<string, Holder>();
-  const where = segment === "lan" ? "the lab LAN" : segment.replace("vlan", "VLAN");
+  const where = segmentName(segment);
   for (const holder of holders) {
     const key = holder.ip.value.toString() + "/" + holder.ip.version;
     const earlier = first.get(key);
@@ -183,11 +192,14 @@ function duplicatesOn(ctx: RuleContext, segment: string, holders: Holder[]): Lab
     const other = culprit === holder ? earlier : holder;
     // A container on its own network's gateway address is already reported as such.
     if (other.gateway && other.network !== undefined && other.network === culprit.network) continue;
+    // A router namespace (forward: true) at a subnet's gateway address is that gateway.
+    if (other.gateway && culprit.router) continue;
     if (other.gateway) {
       issues.push(
         error(
           culprit.path,
-          `${holder.ip.text} is the address of ${other.who} (${pathText(other.path)}), a router on ${where}; ${culprit.who} needs another address`,
+          `${holder.ip.text} is the address of ${other.who} (${pathText(other.path)}), a router on ${where}; ${culprit.who} needs another address` +
+            (culprit.who.startsWith("namespace ") ? " (or forward: true on the namespace, to be that router)" : ""),
         ),
       );
       continue;

@@ -1,3 +1,4 @@
+import { resolveParent, type ParentKind } from "../../topology/segments.js";
 import type { RawLab, RawNetwork } from "../schema.js";
 
 export const DEFAULT_NIC = "ens33";
@@ -38,26 +39,8 @@ export class RuleContext {
     return (network.hosts ?? this.hostNames).filter((h) => Object.hasOwn(this.lab.hosts, h));
   }
 
-  /**
-   * What a parent interface name means on a host: the lab NIC, one of the lab's VLAN
-   * sub-interfaces, a NIC.ID that Docker itself creates (trunk mode), or unknown.
-   */
+  /** What a parent interface name means on a host (src/topology/segments.ts decides). */
   resolveParent(host: string, parent: string): ParentKind {
-    const nic = this.nicOf(host);
-    if (parent === nic) return { kind: "nic", segment: "lan" };
-    const m = /^(.+)\.(\d+)$/.exec(parent);
-    if (m && m[1] === nic) {
-      const id = m[2]!;
-      if (own(this.lab.vlans, id) && this.vlanHosts(id).includes(host))
-        return { kind: "vlan", id: Number(id), segment: `vlan ${id}` };
-      return { kind: "trunk", id: Number(id), segment: `vlan ${id}` };
-    }
-    return { kind: "unknown" };
+    return resolveParent(parent, this.nicOf(host), (id) => this.vlanHosts(String(id)).includes(host));
   }
 }
-
-export type ParentKind =
-  | { kind: "nic"; segment: string }
-  | { kind: "vlan"; id: number; segment: string }
-  | { kind: "trunk"; id: number; segment: string }
-  | { kind: "unknown" };

@@ -8,7 +8,8 @@ export function checkReferences(ctx: RuleContext): LabIssue[] {
   const issues: LabIssue[] = [];
   const hosts = ctx.hostNames;
   const networks = Object.keys(lab.networks ?? {});
-  const targets = [...Object.keys(lab.containers ?? {}), ...Object.keys(lab.namespaces ?? {})];
+  // A check pings from and to containers, namespaces and hosts (from the host's own namespace).
+  const targets = [...Object.keys(lab.containers ?? {}), ...Object.keys(lab.namespaces ?? {}), ...hosts];
 
   const expectOne = (path: PathSegment[], name: string, kind: string, known: string[], atKey = false) => {
     if (!known.includes(name)) {
@@ -60,6 +61,18 @@ export function checkReferences(ctx: RuleContext): LabIssue[] {
       );
   }
   for (const [name, ns] of ctx.entries(lab.namespaces)) expectOne(["namespaces", name, "host"], ns.host, "host", hosts);
+  for (const [section, names] of [
+    ["containers", Object.keys(lab.containers ?? {})],
+    ["namespaces", Object.keys(lab.namespaces ?? {})],
+  ] as const)
+    for (const name of names.filter((n) => hosts.includes(n)))
+      issues.push(
+        error(
+          [section, name],
+          `'${name}' names both a host and a ${section.slice(0, -1)}; checks could not tell them apart`,
+          true,
+        ),
+      );
   for (const [host, h] of ctx.entries(lab.hosts)) {
     if (h.shim) expectOne(["hosts", host, "shim", "network"], h.shim.network, "network", networks);
     const jump = h.ssh?.jump ?? lab.defaults?.ssh?.jump;
@@ -72,8 +85,8 @@ export function checkReferences(ctx: RuleContext): LabIssue[] {
       );
   }
   lab.checks?.explicit?.forEach((check, i) => {
-    expectOne(["checks", "explicit", i, "from"], check.from, "container or namespace", targets);
-    expectOne(["checks", "explicit", i, "to"], check.to, "container or namespace", targets);
+    expectOne(["checks", "explicit", i, "from"], check.from, "container, namespace or host", targets);
+    expectOne(["checks", "explicit", i, "to"], check.to, "container, namespace or host", targets);
     if (check.from === check.to)
       issues.push(error(["checks", "explicit", i], `a check from '${check.from}' to itself proves nothing`));
   });

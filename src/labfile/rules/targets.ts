@@ -1,3 +1,4 @@
+import { isIpv6 } from "../../net/cidr.js";
 import { error, type LabIssue } from "../issues.js";
 import { own, type RuleContext } from "./context.js";
 
@@ -13,12 +14,26 @@ export function checkTargets(ctx: RuleContext): LabIssue[] {
         error(["checks", "explicit", i, "to"], `container ${check.to} has no fixed ${family} to ping; give it one`),
       );
     }
+    const host = own(lab.hosts, check.to);
+    if (host) {
+      const addresses = [
+        host.address,
+        ...ctx.entries(lab.vlans).flatMap(([, v]) => [own(v.addresses, check.to) ?? []].flat()),
+      ];
+      if (!addresses.some((a) => isIpv6(a) === (check.ipv6 ?? false)))
+        issues.push(
+          error(
+            ["checks", "explicit", i, "to"],
+            `host ${check.to} has no ${check.ipv6 ? "IPv6" : "IPv4"} address to ping`,
+          ),
+        );
+    }
     const namespace = own(lab.namespaces, check.to);
     if (namespace) {
       const addresses = Object.values(namespace.interfaces).flatMap((iface) =>
         iface.address === undefined ? [] : [iface.address].flat(),
       );
-      const wanted = addresses.filter((a) => (check.ipv6 ? a.includes(":") : !a.includes(":")));
+      const wanted = addresses.filter((a) => isIpv6(a) === (check.ipv6 ?? false));
       if (wanted.length === 0)
         issues.push(
           error(

@@ -1,4 +1,6 @@
-import { defaultMode, type NetworkSpec } from "../../labfile/model.js";
+import { defaultMode } from "../../topology/segments.js";
+import { isIpv6 } from "../../net/cidr.js";
+import type { NetworkSpec } from "../../labfile/model.js";
 import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
 import { labelArgs, labIdOf, ownedBy } from "../labels.js";
 import { sh } from "../shell.js";
@@ -67,7 +69,7 @@ export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
 /** The docker network create command; identical on every host. */
 export function networkCreateCommand(network: NetworkSpec, labels: string[]): string {
   const words = ["docker", "network", "create", ...labels, "-d", network.driver];
-  if (network.subnets.some((s) => s.subnet.includes(":"))) words.push("--ipv6");
+  if (network.subnets.some((s) => isIpv6(s.subnet))) words.push("--ipv6");
   for (const s of network.subnets) {
     words.push("--subnet", s.subnet);
     if (s.gateway) words.push("--gateway", s.gateway);
@@ -125,7 +127,7 @@ export function networkSteps(ctx: HostContext): Step[] {
 function shimSteps({ lab, host }: HostContext): Step[] {
   const shim = host.shim!;
   const network = lab.networks.find((n) => n.name === shim.network)!;
-  const route = shim.route ?? network.subnets.find((s) => !s.subnet.includes(":"))?.subnet;
+  const route = shim.route ?? network.subnets.find((s) => !isIpv6(s.subnet))?.subnet;
   const steps: Step[] = [
     {
       id: `shim:${shim.name}`,

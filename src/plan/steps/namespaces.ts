@@ -1,4 +1,5 @@
-import { defaultMode } from "../../labfile/model.js";
+import { isIpv6 } from "../../net/cidr.js";
+import { defaultMode } from "../../topology/segments.js";
 import { canonicalAddress } from "../persist.js";
 import { sh } from "../shell.js";
 import type { HostContext } from "../host-context.js";
@@ -67,6 +68,23 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
         check: `ip -n ${sh(ns.name)} -o link show dev ${sh(iface.name)} | grep -q '[<,]UP[,>]'`,
         actions: [{ kind: "run", command: sh("ip", "-n", ns.name, "link", "set", "dev", iface.name, "up") }],
         undo: [{ kind: "link-down", dev: iface.name, netns: ns.name }],
+      });
+    }
+    if (ns.forward) {
+      // The namespace's own sysctl: deleting the namespace (its undo) takes it away too.
+      const families = ns.interfaces.some((i) => i.addresses.some(isIpv6)) ? ["ipv4", "ipv6"] : ["ipv4"];
+      const keys = families.map((f) => (f === "ipv4" ? "net.ipv4.ip_forward" : "net.ipv6.conf.all.forwarding"));
+      steps.push({
+        id: `netns:${ns.name}:forward`,
+        phase: "namespaces",
+        title: `${ns.name} forwards between its interfaces (a router)`,
+        check: keys.map((k) => `[ "$(ip netns exec ${sh(ns.name)} sysctl -n ${k})" = 1 ]`).join(" && "),
+        actions: keys.map((k) => ({
+          kind: "run" as const,
+          command: sh("ip", "netns", "exec", ns.name, "sysctl", "-qw", `${k}=1`),
+        })),
+        undo: [],
+        note: "forwarding is set inside the namespace only; the host's own stays as it is",
       });
     }
     if (ns.gateway) {
