@@ -4,6 +4,7 @@ import { labIdOf, labelTemplate, NAME_LABEL, ownedBy } from "../plan/labels.js";
 import { quote } from "../plan/shell.js";
 import type { HostFacts } from "../plan/types.js";
 import type { Lab } from "../labfile/model.js";
+import { resolveTopology } from "../topology/topology.js";
 import type { Transport } from "../transport/types.js";
 
 export type Feature = "vlan" | "macvlan" | "ipvlan" | "macvtap";
@@ -37,30 +38,27 @@ const FEATURE_TESTS: Record<Feature, string> = {
   macvtap: "ip link add link p0 name t0 type macvtap mode bridge",
 };
 
-/** Which kernel features and programs each host needs for this lab. */
+/** Which kernel features and programs each host needs for this lab, read off the resolved topology. */
 export function requirements(
   lab: Lab,
   host: string,
 ): { features: Map<Feature, string>; docker: boolean; trunk: boolean } {
   const features = new Map<Feature, string>();
   const need = (f: Feature, why: string) => features.has(f) || features.set(f, why);
-  const h = lab.hosts.find((x) => x.name === host)!;
-  const vlans = lab.vlans.filter((v) => v.hosts.includes(host));
-  if (vlans.length > 0) need("vlan", `VLAN${vlans.length > 1 ? "s" : ""} ${vlans.map((v) => v.id).join(", ")}`);
-  let trunk = false;
-  for (const n of lab.networks.filter((n) => n.hosts.includes(host))) {
+  const topology = resolveTopology(lab);
+  const own = topology.interfaces.filter((i) => i.host === host);
+  const vlans = own.filter((i) => i.kind === "vlan").map((i) => i.segment.slice(5));
+  if (vlans.length > 0) need("vlan", `VLAN${vlans.length > 1 ? "s" : ""} ${vlans.join(", ")}`);
+  const trunks = new Set(own.filter((i) => i.kind === "trunk").map((i) => i.name));
+  for (const n of topology.networks.filter((n) => n.host === host)) {
     need(n.driver, `network ${n.name}`);
-    const id = /^(.+)\.(\d+)$/.exec(n.parent);
-    // A parent NIC.ID that is not one of the lab's VLANs is made by Docker itself (trunk mode).
-    if (id?.[1] === h.nic && !vlans.some((v) => v.id === Number(id[2]))) {
-      trunk = true;
-      need("vlan", `network ${n.name} on ${n.parent}`);
-    }
+    // A parent Docker makes itself (trunk mode) needs 802.1q as much as the lab's own VLANs.
+    if (trunks.has(n.parent)) need("vlan", `network ${n.name} on ${n.parent}`);
   }
-  for (const ns of lab.namespaces.filter((n) => n.host === host))
-    for (const i of ns.interfaces) need(i.kind, `namespace ${ns.name}`);
-  if (h.shim) need("macvlan", `the host shim ${h.shim.name}`);
-  return { features, docker: dockerHosts(lab).includes(host), trunk };
+  for (const ns of topology.endpoints.filter((e) => e.kind === "namespace" && e.host === host))
+    for (const i of ns.interfaces) need(i.driver!, `namespace ${ns.name}`);
+  for (const shim of own.filter((i) => i.kind === "shim")) need("macvlan", `the host shim ${shim.name}`);
+  return { features, docker: dockerHosts(lab).includes(host), trunk: trunks.size > 0 };
 }
 
 export function preflightScript(): string {

@@ -1,8 +1,10 @@
-import { defaultMode } from "../topology/segments.js";
 import type { Lab } from "../labfile/model.js";
+import { vlanSegment } from "../topology/segments.js";
+import { resolveTopology } from "../topology/topology.js";
 
 /**
- * The lab as a picture, independent of the drawing language: one cluster per host holding its
+ * The lab as a picture, a rendering of the resolved topology (src/topology/), independent of
+ * the drawing language: one cluster per host holding its
  * NIC, VLAN sub-interfaces, Docker networks, containers, namespaces, shim and registry; the
  * NICs meet on one "lab LAN" node. Explicit checks become dotted edges, so the exercise's
  * question ("can bbox10 reach bbox21?") is on the drawing too. Pure: renderers only format it.
@@ -55,6 +57,7 @@ function idMaker(): (...parts: string[]) => string {
 }
 
 export function labTopology(lab: Lab): Topology {
+  const resolved = resolveTopology(lab);
   const idOf = idMaker();
   const lan: GraphNode = { id: idOf("lan"), kind: "lan", lines: ["lab LAN"] };
   const edges: GraphEdge[] = [];
@@ -70,6 +73,7 @@ export function labTopology(lab: Lab): Topology {
       kind: "nic",
       lines: [host.nic, host.address, ...(host.promisc ? ["promiscuous"] : [])],
     });
+    endpointIds.set(host.name, nicId); // a host pings from its own namespace: its NIC stands for it
     const vlans = lab.vlans.filter((v) => v.hosts.includes(host.name));
     edges.push({
       from: nicId,
@@ -77,36 +81,30 @@ export function labTopology(lab: Lab): Topology {
       label: vlans.length ? `802.1Q: VLAN ${vlans.map((v) => v.id).join(", ")}` : undefined,
       style: "solid",
     });
+    // The host's own interfaces below its NIC, as the topology resolved them: VLANs and the
+    // parents Docker makes itself (trunk mode, e.g. ens33.50).
     const parents = new Map<string, string>([[host.nic, nicId]]);
-    for (const vlan of vlans) {
-      const device = `${host.nic}.${vlan.id}`;
+    for (const iface of resolved.interfaces.filter((i) => i.host === host.name)) {
+      if (iface.kind !== "vlan" && iface.kind !== "trunk") continue;
+      const vlan = lab.vlans.find((v) => vlanSegment(v.id) === iface.segment);
       const id = add({
-        id: idOf(host.name, device),
-        kind: "vlan",
-        lines: [device, `VLAN ${vlan.id}`, ...(vlan.addresses[host.name] ?? [])],
+        id: idOf(host.name, iface.name),
+        kind: iface.kind,
+        lines:
+          iface.kind === "vlan"
+            ? [iface.name, `VLAN ${vlan!.id}`, ...iface.addresses.map((a) => a.subnet ?? a.ip)]
+            : [iface.name, "made by Docker"],
       });
       edges.push({ from: id, to: nicId, style: "solid" });
-      parents.set(device, id);
+      parents.set(iface.name, id);
     }
-    // A parent that is neither the NIC nor a lab VLAN: Docker's trunk mode makes it (ens33.50).
-    const parentOf = (parent: string): string => {
-      const known = parents.get(parent);
-      if (known) return known;
-      const id = add({ id: idOf(host.name, parent), kind: "trunk", lines: [parent, "made by Docker"] });
-      edges.push({ from: id, to: nicId, style: "solid" });
-      parents.set(parent, id);
-      return id;
-    };
+    const parentOf = (parent: string): string => parents.get(parent)!;
 
-    for (const network of lab.networks.filter((n) => n.hosts.includes(host.name))) {
+    for (const network of resolved.networks.filter((n) => n.host === host.name)) {
       const id = add({
         id: idOf(host.name, "net", network.name),
         kind: "network",
-        lines: [
-          network.name,
-          `${network.driver} ${network.mode ?? defaultMode(network.driver)}`,
-          ...network.subnets.map((s) => s.subnet),
-        ],
+        lines: [network.name, `${network.driver} ${network.mode}`, ...network.subnets],
       });
       edges.push({ from: id, to: parentOf(network.parent), style: "solid" });
       for (const c of lab.containers.filter((c) => c.host === host.name && c.network === network.name)) {
@@ -125,24 +123,23 @@ export function labTopology(lab: Lab): Topology {
         kind: "namespace",
         lines: [ns.name, "namespace", ...ns.interfaces.map((i) => [i.name, ...i.addresses].join(" "))],
       });
-      for (const i of ns.interfaces) {
+      for (const i of resolved.interfaces.filter((x) => x.host === host.name && x.name.startsWith(`${ns.name}:`))) {
         edges.push({
           from: id,
-          to: parentOf(i.parent),
-          label: `${i.name}: ${i.kind} ${i.mode ?? defaultMode(i.kind)}`,
+          to: parentOf(i.parent!),
+          label: `${i.name.slice(ns.name.length + 1)}: ${i.driver} ${i.mode}`,
           style: "solid",
         });
       }
       endpointIds.set(ns.name, id);
     }
-    if (host.shim) {
-      const network = lab.networks.find((n) => n.name === host.shim!.network);
+    for (const shim of resolved.interfaces.filter((i) => i.host === host.name && i.kind === "shim")) {
       const id = add({
-        id: idOf(host.name, "shim", host.shim.name),
+        id: idOf(host.name, "shim", shim.name),
         kind: "shim",
-        lines: [host.shim.name, `${host.shim.address}/32`, "host shim"],
+        lines: [shim.name, `${shim.addresses[0]!.ip}/32`, "host shim"],
       });
-      if (network) edges.push({ from: id, to: parentOf(network.parent), label: "macvlan bridge", style: "solid" });
+      edges.push({ from: id, to: parentOf(shim.parent!), label: "macvlan bridge", style: "solid" });
     }
     if (lab.registry?.host === host.name) {
       const id = add({

@@ -14,6 +14,7 @@ import { namespaceSteps } from "./steps/namespaces.js";
 import { verifySteps } from "./steps/verify.js";
 import { expectedProbes } from "./expectations.js";
 import { PHASES, type HostFacts, type Plan } from "./types.js";
+import { resolveTopology } from "../topology/topology.js";
 
 const builders = [
   kernelSteps,
@@ -43,6 +44,7 @@ export function buildPlan(
   facts: Record<string, HostFacts> = assumedFacts(lab),
   options: PlanOptions = {},
 ): Plan {
+  const topology = resolveTopology(lab);
   const probes = expectedProbes(lab);
   const order = new Map<string, number>(PHASES.map((p, i) => [p.id, i]));
   return {
@@ -50,7 +52,7 @@ export function buildPlan(
     file: lab.file,
     hosts: lab.hosts.map((host) => {
       const hostFacts = facts[host.name] ?? assumedFacts(lab)[host.name]!;
-      const ctx = makeHostContext(lab, host, hostFacts, options);
+      const ctx = makeHostContext(lab, host, hostFacts, options, topology);
       const steps = [...builders.flatMap((build) => build(ctx)), ...verifySteps(ctx, probes)];
       // Stable sort keeps each builder's own order inside a phase.
       steps.sort((a, b) => order.get(a.phase)! - order.get(b.phase)!);

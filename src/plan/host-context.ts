@@ -1,4 +1,5 @@
 import type { HostSpec, Lab, PersistMode } from "../labfile/model.js";
+import { resolveTopology, type Topology } from "../topology/topology.js";
 import type { HostFacts } from "./types.js";
 
 /** What the step builders need to know about one host. */
@@ -9,6 +10,8 @@ export interface HostContext {
   persist: PersistMode;
   runsDocker: boolean;
   options: PlanOptions;
+  /** The lab resolved once: parents, segments, modes (src/topology/). */
+  topology: Topology;
 }
 
 /** Choices the user makes on the command line that change what the plan does. */
@@ -17,9 +20,15 @@ export interface PlanOptions {
   allowDockerRestart?: boolean;
 }
 
-export function makeHostContext(lab: Lab, host: HostSpec, facts: HostFacts, options: PlanOptions = {}): HostContext {
+export function makeHostContext(
+  lab: Lab,
+  host: HostSpec,
+  facts: HostFacts,
+  options: PlanOptions = {},
+  topology: Topology = resolveTopology(lab),
+): HostContext {
   const persist: PersistMode = host.persist === "auto" ? (facts.os === "rhel" ? "ifcfg" : "debian") : host.persist;
-  return { lab, host, facts, persist, runsDocker: dockerHosts(lab).includes(host.name), options };
+  return { lab, host, facts, persist, runsDocker: dockerHosts(lab).includes(host.name), options, topology };
 }
 
 /** Hosts that take part in Docker work: a network, a container or the registry. */
@@ -34,7 +43,8 @@ export function dockerHosts(lab: Lab): string[] {
 /** "docker.io/library/busybox:latest" → "library/busybox:latest": the path inside our registry. */
 export function registryPath(ref: string): string {
   const [first, ...rest] = ref.split("/");
-  const hasDomain = rest.length > 0 && (first!.includes(".") || first!.includes(":") || first === "localhost");
+  // A first part with a dot or a port (registry.example:5000) or "localhost" names a registry.
+  const hasDomain = rest.length > 0 && (/[.:]/.test(first!) || first === "localhost");
   return hasDomain ? rest.join("/") : ref;
 }
 

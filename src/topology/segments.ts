@@ -18,6 +18,9 @@ export function defaultMode(driver: LinkDriver): string {
 /** A layer-2 segment: the lab LAN, or one 802.1q VLAN on it. */
 export type Segment = "lan" | `vlan ${number}`;
 
+/** The segment of the lab's VLAN `id`. */
+export const vlanSegment = (id: number | string): Segment => `vlan ${Number(id)}`;
+
 export type ParentKind =
   | { kind: "nic"; segment: Segment }
   | { kind: "vlan"; id: number; segment: Segment }
@@ -39,6 +42,3 @@ export function resolveParent(parent: string, nic: string, isLabVlan: (id: numbe
 export function segmentName(segment: Segment): string {
   return segment === "lan" ? "the lab LAN" : `VLAN ${segment.slice(5)}`;
 }
-
-/** The segment of the lab's VLAN `id`. */
-export const vlanSegment = (id: number | string): Segment => `vlan ${Number(id)}`;

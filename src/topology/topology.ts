@@ -1,6 +1,6 @@
 import type { HostSpec, Lab } from "../labfile/model.js";
 import { cidrContains, familyOf, parseCidr, parseIp, type Family } from "../net/cidr.js";
-import { defaultMode, resolveParent, type LinkDriver, type Segment } from "./segments.js";
+import { defaultMode, resolveParent, vlanSegment, type LinkDriver, type Segment } from "./segments.js";
 
 /**
  * The lab resolved once: every host, every interface with its parent, segment, driver and mode
@@ -57,8 +57,20 @@ export interface TopoEndpoint {
   forwards: boolean;
 }
 
+/** A Docker network as created on one host: its parent there, driver and mode (defaults applied). */
+export interface TopoNetwork {
+  name: string;
+  host: string;
+  parent: string;
+  segment: Segment;
+  driver: "macvlan" | "ipvlan";
+  mode: string;
+  subnets: string[];
+}
+
 export interface Topology {
   interfaces: TopoInterface[];
+  networks: TopoNetwork[];
   endpoints: TopoEndpoint[];
 }
 
@@ -83,6 +95,17 @@ export function resolveTopology(lab: Lab): Topology {
   };
   const interfaces: TopoInterface[] = [];
   const endpoints: TopoEndpoint[] = [];
+  const networks: TopoNetwork[] = lab.networks.flatMap((n) =>
+    n.hosts.map((host) => ({
+      name: n.name,
+      host,
+      parent: n.parent,
+      segment: segmentOf(hostByName.get(host)!, n.parent),
+      driver: n.driver,
+      mode: n.mode ?? defaultMode(n.driver),
+      subnets: n.subnets.map((s) => s.subnet),
+    })),
+  );
 
   for (const host of lab.hosts) {
     const own: TopoInterface[] = [
@@ -94,7 +117,7 @@ export function resolveTopology(lab: Lab): Topology {
         name: `${host.nic}.${vlan.id}`,
         kind: "vlan",
         parent: host.nic,
-        segment: `vlan ${vlan.id}`,
+        segment: vlanSegment(vlan.id),
         addresses: (vlan.addresses[host.name] ?? []).map(interfaceAddress),
       });
     }
@@ -143,7 +166,7 @@ export function resolveTopology(lab: Lab): Topology {
     const addresses = [c.ip, c.ipv6]
       .filter((ip): ip is string => !!ip)
       .map((ip) => typed(ip, subnetHolding(network.subnets, ip)));
-    const mode = network.mode ?? defaultMode(network.driver);
+    const mode = networks.find((n) => n.name === network.name && n.host === c.host)!.mode;
     const iface: TopoInterface = {
       host: c.host,
       name: `${c.name}:eth0`,
@@ -198,5 +221,5 @@ export function resolveTopology(lab: Lab): Topology {
       forwards: ns.forward,
     });
   }
-  return { interfaces, endpoints };
+  return { interfaces, networks, endpoints };
 }

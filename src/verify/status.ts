@@ -1,3 +1,5 @@
+import { dockerHosts } from "../plan/host-context.js";
+import { resolveTopology } from "../topology/topology.js";
 import { quote } from "../plan/shell.js";
 import { labFilter } from "../plan/labels.js";
 import type { Lab } from "../labfile/model.js";
@@ -18,12 +20,10 @@ export interface HostStatus {
 }
 
 export function statusScript(lab: Lab, host: string): string {
-  const h = lab.hosts.find((x) => x.name === host)!;
-  const ifaces = [
-    h.nic,
-    ...lab.vlans.filter((v) => v.hosts.includes(host)).map((v) => `${h.nic}.${v.id}`),
-    ...(h.shim ? [h.shim.name] : []),
-  ];
+  // The host's own interfaces the lab makes or uses (trunk parents are Docker's, shown with its networks).
+  const ifaces = resolveTopology(lab)
+    .interfaces.filter((i) => i.host === host && (i.kind === "nic" || i.kind === "vlan" || i.kind === "shim"))
+    .map((i) => i.name);
   const lines = [`echo "state $(grep -c '"id"' ${quote(stateFile(lab.name))} 2>/dev/null || echo 0)"`];
   for (const i of ifaces)
     lines.push(
@@ -34,7 +34,8 @@ export function statusScript(lab: Lab, host: string): string {
       `if [ -e ${quote(`/run/netns/${ns.name}`)} ]; then ip -n ${quote(ns.name)} -o link show | grep -v ' lo:' | while read -r l; do n=$(echo "$l" | awk -F': ' '{print $2}' | cut -d@ -f1); echo "ns ${ns.name} $n $(echo "$l" | grep -o 'link/ether [^ ]*' | cut -d' ' -f2) $(echo "$l" | grep -q '[<,]UP[,>]' && echo up || echo down) $(ip -n ${quote(ns.name)} -o addr show dev "$n" | awk '{print $4}' | tr '\\n' ' ')"; done; else echo "nons ${ns.name}"; fi`,
     );
   }
-  if (lab.networks.some((n) => n.hosts.includes(host)) || lab.containers.some((c) => c.host === host)) {
+  // Every host with Docker work, the registry's included (one rule with the plan: dockerHosts).
+  if (dockerHosts(lab).includes(host)) {
     lines.push(`docker network ls --filter ${quote(labFilter(lab))} --format 'net {{.Name}} {{.Driver}}' 2>/dev/null`);
     lines.push(
       `for c in $(docker ps -aq --filter ${quote(labFilter(lab))} 2>/dev/null); do docker inspect -f 'ctr {{.Name}} {{.State.Status}} {{.Config.Image}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}} {{$v.MacAddress}}{{end}}' "$c"; done`,

@@ -1,6 +1,7 @@
 import { defaultMode } from "../../topology/segments.js";
 import { isIpv6 } from "../../net/cidr.js";
 import type { NetworkSpec } from "../../labfile/model.js";
+import type { TopoInterface } from "../../topology/topology.js";
 import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
 import { labelArgs, labIdOf, ownedBy } from "../labels.js";
 import { sh } from "../shell.js";
@@ -85,12 +86,12 @@ export function networkCreateCommand(network: NetworkSpec, labels: string[]): st
 }
 
 export function networkSteps(ctx: HostContext): Step[] {
-  const { lab, host } = ctx;
+  const { lab, host, topology } = ctx;
   const steps: Step[] = [];
-  for (const network of lab.networks.filter((n) => n.hosts.includes(host.name))) {
-    const trunk = /^(.+)\.(\d+)$/.exec(network.parent);
-    const dockerMakesParent =
-      trunk?.[1] === host.nic && !lab.vlans.some((v) => v.id === Number(trunk[2]) && v.hosts.includes(host.name));
+  const trunks = topology.interfaces.filter((i) => i.host === host.name && i.kind === "trunk").map((i) => i.name);
+  for (const resolved of topology.networks.filter((n) => n.host === host.name)) {
+    const network = lab.networks.find((n) => n.name === resolved.name)!;
+    const defaultModeUsed = resolved.mode === defaultMode(resolved.driver);
     steps.push({
       id: `network:${network.name}`,
       phase: "networks",
@@ -102,9 +103,7 @@ export function networkSteps(ctx: HostContext): Step[] {
         expect: {
           driver: network.driver,
           parent: network.parent,
-          ...(network.mode && network.mode !== (network.driver === "macvlan" ? "bridge" : "l2")
-            ? { mode: network.mode }
-            : {}),
+          ...(defaultModeUsed ? {} : { mode: resolved.mode }),
           internal: String(network.internal),
           subnets: network.subnets.map((s) => s.subnet),
           gateways: network.subnets.flatMap((s) => (s.gateway ? [s.gateway] : [])),
@@ -112,34 +111,34 @@ export function networkSteps(ctx: HostContext): Step[] {
       },
       actions: [{ kind: "run", command: networkCreateCommand(network, labelArgs(lab)) }],
       undo: [{ kind: "remove-labelled", object: "network", name: network.name, id: labIdOf(lab) }],
-      note: dockerMakesParent
+      note: trunks.includes(network.parent)
         ? `trunk mode: Docker creates the 802.1q sub-interface ${network.parent} itself and removes it with the network`
-        : network.mode === undefined || network.mode === "bridge" || network.mode === "l2"
-          ? `mode ${network.mode ?? (network.driver === "macvlan" ? "bridge" : "l2")} (Docker's default); created the same on every host`
+        : defaultModeUsed
+          ? `mode ${resolved.mode} (Docker's default); created the same on every host`
           : undefined,
     });
   }
-  if (host.shim) steps.push(...shimSteps(ctx));
+  for (const shim of topology.interfaces.filter((i) => i.host === host.name && i.kind === "shim"))
+    steps.push(...shimSteps(shim));
   return steps;
 }
 
 /** A host macvlan interface on the network's parent, so the host reaches its own containers. */
-function shimSteps({ lab, host }: HostContext): Step[] {
-  const shim = host.shim!;
-  const network = lab.networks.find((n) => n.name === shim.network)!;
-  const route = shim.route ?? network.subnets.find((s) => !isIpv6(s.subnet))?.subnet;
+function shimSteps(shim: TopoInterface): Step[] {
+  const address = shim.addresses[0]!.ip;
+  const { route, parent } = shim as TopoInterface & { parent: string };
   const steps: Step[] = [
     {
       id: `shim:${shim.name}`,
       phase: "networks",
-      title: `host shim ${shim.name} ${shim.address}/32 on ${network.parent}`,
-      check: `ip -o addr show dev ${sh(shim.name)} 2>/dev/null | grep -qF ${sh(` ${shim.address}/32 `)}`,
+      title: `host shim ${shim.name} ${address}/32 on ${parent}`,
+      check: `ip -o addr show dev ${sh(shim.name)} 2>/dev/null | grep -qF ${sh(` ${address}/32 `)}`,
       actions: [
         {
           kind: "run",
-          command: sh("ip", "link", "add", shim.name, "link", network.parent, "type", "macvlan", "mode", "bridge"),
+          command: sh("ip", "link", "add", shim.name, "link", parent, "type", "macvlan", "mode", "bridge"),
         },
-        { kind: "run", command: sh("ip", "addr", "add", `${shim.address}/32`, "dev", shim.name) },
+        { kind: "run", command: sh("ip", "addr", "add", `${address}/32`, "dev", shim.name) },
         { kind: "run", command: sh("ip", "link", "set", shim.name, "up") },
       ],
       undo: [{ kind: "delete-link", link: shim.name }],

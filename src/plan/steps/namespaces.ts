@@ -1,12 +1,11 @@
 import { isIpv6 } from "../../net/cidr.js";
-import { defaultMode } from "../../topology/segments.js";
 import { canonicalAddress } from "../persist.js";
 import { sh } from "../shell.js";
 import type { HostContext } from "../host-context.js";
 import type { Step } from "../types.js";
 
 /** Plain network namespaces with macvlan/macvtap/ipvlan children of a parent NIC. */
-export function namespaceSteps({ lab, host }: HostContext): Step[] {
+export function namespaceSteps({ lab, host, topology }: HostContext): Step[] {
   const steps: Step[] = [];
   for (const ns of lab.namespaces.filter((n) => n.host === host.name)) {
     steps.push({
@@ -21,7 +20,9 @@ export function namespaceSteps({ lab, host }: HostContext): Step[] {
       undo: [{ kind: "delete-netns", netns: ns.name }],
     });
     for (const iface of ns.interfaces) {
-      const mode = iface.mode ?? defaultMode(iface.kind);
+      const mode = topology.interfaces.find(
+        (i) => i.host === host.name && i.name === `${ns.name}:${iface.name}`,
+      )!.mode!;
       steps.push({
         id: `netns:${ns.name}:link:${iface.name}`,
         phase: "namespaces",
