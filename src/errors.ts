@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   "no-iproute2": EXIT.cannotRun,
   "no-password": EXIT.cannotRun,
   "no-sandbox": EXIT.cannotRun,
+  "passthru-ssh": EXIT.cannotRun,
   "not-root": EXIT.cannotRun,
   preflight: EXIT.cannotRun,
   probe: EXIT.cannotRun,

@@ -42,7 +42,7 @@ const FEATURE_TESTS: Record<Feature, string> = {
 export function requirements(
   lab: Lab,
   host: string,
-): { features: Map<Feature, string>; docker: boolean; trunk: boolean } {
+): { features: Map<Feature, string>; docker: boolean; trunk: boolean; passthruParents: string[] } {
   const features = new Map<Feature, string>();
   const need = (f: Feature, why: string) => features.has(f) || features.set(f, why);
   const topology = resolveTopology(lab);
@@ -58,7 +58,33 @@ export function requirements(
   for (const ns of topology.endpoints.filter((e) => e.kind === "namespace" && e.host === host))
     for (const i of ns.interfaces) need(i.driver!, `namespace ${ns.name}`);
   for (const shim of own.filter((i) => i.kind === "shim")) need("macvlan", `the host shim ${shim.name}`);
-  return { features, docker: dockerHosts(lab).includes(host), trunk: trunks.size > 0 };
+  // passthru hands the whole parent to one child: fatal on the interface the SSH session rides on.
+  const passthruParents = [
+    ...new Set(
+      [...own.filter((i) => i.kind === "child"), ...topology.networks.filter((n) => n.host === host)]
+        .filter((x) => x.mode === "passthru")
+        .map((x) => x.parent!),
+    ),
+  ];
+  return { features, docker: dockerHosts(lab).includes(host), trunk: trunks.size > 0, passthruParents };
+}
+
+/**
+ * Prints `ssh_on=PARENT ADDRESS` for each of `parents` holding the local address of an
+ * established sshd connection: sshd's sockets, as ss sees them (no port assumed, IPv4-mapped
+ * IPv6 unwrapped), against the parent's addresses.
+ */
+export function sshSessionScript(parents: string[]): string {
+  if (parents.length === 0) return "";
+  const locals =
+    `ssh_locals=$(ss -Htnp state established 2>/dev/null | awk '/"sshd/ { print $3 }' | ` +
+    `sed 's/:[0-9]*$//; s/^\\[//; s/\\]$//; s/^::ffff://')`;
+  const perParent = parents.map(
+    (p) =>
+      `for a in $(ip -o addr show dev ${quote(p)} 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1); do ` +
+      `printf '%s\\n' "$ssh_locals" | grep -qxF "$a" && echo ${quote(`ssh_on=${p}`)}" $a"; done`,
+  );
+  return [locals, ...perParent].join("\n");
 }
 
 export function preflightScript(): string {
@@ -143,11 +169,9 @@ export async function preflight(
   options: { vlanStandin?: boolean } = {},
 ): Promise<PreflightResult> {
   const host = lab.hosts.find((h) => h.name === transport.host)!;
-  const docker = requirements(lab, host.name).docker;
-  const r = await transport.exec(
-    docker ? `${preflightScript()}\n${collisionScript(lab, host.name)}` : preflightScript(),
-    { timeoutMs: 30_000, retrySafe: true },
-  );
+  const { docker, passthruParents } = requirements(lab, host.name);
+  const script = [preflightScript(), sshSessionScript(passthruParents), docker ? collisionScript(lab, host.name) : ""];
+  const r = await transport.exec(script.filter(Boolean).join("\n"), { timeoutMs: 30_000, retrySafe: true });
   if (r.code !== 0 && /sudo/.test(r.stderr)) {
     throw new LabError(
       `sudo does not work without a prompt: ${r.stderr.trim()} (allow NOPASSWD for this user, or set sudo: { password_env: VAR })`,
@@ -193,6 +217,16 @@ export async function preflight(
     throw new LabError(
       `this kernel lacks ${list}; nothing was changed${hint}`,
       "kernel-feature",
+      host.name,
+      "preflight",
+    );
+  }
+  const sshOn = lines(r.stdout, "ssh_on")[0];
+  if (sshOn) {
+    const [parent, address] = sshOn.split(" ");
+    throw new LabError(
+      `mode passthru on ${parent} would hand that interface to one child, and this SSH session runs over it (sshd on ${address}): lab would cut itself off; give the passthru child another parent (a VLAN sub-interface or a second NIC); nothing was changed`,
+      "passthru-ssh",
       host.name,
       "preflight",
     );

@@ -41,6 +41,8 @@ export interface VlanSpec {
   addresses: Record<string, string[]>;
   gateway?: string;
   gateway6?: string;
+  /** The persisted file may make the gateway the host's default route at boot (default false). */
+  defaultRoute: boolean;
 }
 
 export interface SubnetSpec {
@@ -183,6 +185,7 @@ export function resolveLab(raw: RawLab, file: string): Lab {
       addresses: Object.fromEntries(Object.entries(v.addresses ?? {}).map(([h, a]) => [h, list(a)])),
       gateway: v.gateway,
       gateway6: v.gateway6,
+      defaultRoute: v.default_route ?? false,
     }))
     .sort((a, b) => a.id - b.id);
 

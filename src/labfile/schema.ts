@@ -96,6 +96,12 @@ const vlan = z.strictObject({
     .optional(),
   gateway: ipv4.describe("Written to the persistence file (GATEWAY=); never added as a runtime route").optional(),
   gateway6: ipv6.optional(),
+  default_route: z
+    .boolean()
+    .describe(
+      "true: at boot the persisted file makes this VLAN's gateway the host's default route (default false: DEFROUTE=no, no gateway line)",
+    )
+    .optional(),
 });
 
 const imageSeed = z.union([

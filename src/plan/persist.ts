@@ -36,10 +36,13 @@ export function ifcfgFile(lab: string, nic: string, vlan: VlanSpec, addresses: s
     lines.push(ifcfg(`IPADDR${n}`, ip!), ifcfg(`PREFIX${n}`, prefix!));
   });
   if (vlan.gateway && v4.length > 0) lines.push(ifcfg("GATEWAY", vlan.gateway));
+  // A lab VLAN never takes over the host's default route (the one SSH may depend on) unless asked.
+  lines.push(`DEFROUTE=${vlan.defaultRoute ? "yes" : "no"}`);
   if (v6.length > 0) {
     lines.push("IPV6INIT=yes", ifcfg("IPV6ADDR", v6[0]!));
     if (v6.length > 1) lines.push(`IPV6ADDR_SECONDARIES="${v6.slice(1).map(plainWord).join(" ")}"`);
-    if (vlan.gateway6) lines.push(ifcfg("IPV6_DEFAULTGW", vlan.gateway6));
+    if (vlan.gateway6 && vlan.defaultRoute) lines.push(ifcfg("IPV6_DEFAULTGW", vlan.gateway6));
+    lines.push(`IPV6_DEFROUTE=${vlan.defaultRoute ? "yes" : "no"}`);
   }
   lines.push("VLAN=yes");
   return {
@@ -58,12 +61,13 @@ export function debianFile(lab: string, nic: string, vlan: VlanSpec, addresses: 
   if (v4.length === 0) lines.push(`iface ${device} inet manual`, `    vlan-raw-device ${plainWord(nic)}`);
   else {
     lines.push(`iface ${device} inet static`, ...v4.map((a) => `    address ${a}`));
-    if (vlan.gateway) lines.push(`    gateway ${plainWord(vlan.gateway)}`);
+    // ifupdown's gateway line is a default route: only when the lab asks for it.
+    if (vlan.gateway && vlan.defaultRoute) lines.push(`    gateway ${plainWord(vlan.gateway)}`);
     lines.push(`    vlan-raw-device ${plainWord(nic)}`);
   }
   if (v6.length > 0) {
     lines.push(`iface ${device} inet6 static`, ...v6.map((a) => `    address ${a}`));
-    if (vlan.gateway6) lines.push(`    gateway ${plainWord(vlan.gateway6)}`);
+    if (vlan.gateway6 && vlan.defaultRoute) lines.push(`    gateway ${plainWord(vlan.gateway6)}`);
   }
   return {
     path: `/etc/network/interfaces.d/${device}`,

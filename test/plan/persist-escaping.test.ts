@@ -65,7 +65,7 @@ describe("the address grammar", () => {
 describe("persistence files with any address the grammar accepts", () => {
   const dir = scratchDir("persist");
   const vlan = (gateway: string | undefined, gateway6: string | undefined): VlanSpec =>
-    ({ id: 10, gateway, gateway6, hosts: undefined, addresses: {} }) as unknown as VlanSpec;
+    ({ id: 10, gateway, gateway6, defaultRoute: true, hosts: undefined, addresses: {} }) as unknown as VlanSpec;
 
   it("ifcfg: sourced by a real sh, every value comes back unchanged and nothing runs", () => {
     let checked = 0;

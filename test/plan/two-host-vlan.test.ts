@@ -38,7 +38,7 @@ describe("two-host-vlan plan", () => {
       mode: "0644",
       content:
         "# Written by lab (two-host-vlan); lab down removes it.\n" +
-        "DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nVLAN=yes\n",
+        "DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nDEFROUTE=no\nVLAN=yes\n",
     });
     const file20 = step(docker02, "vlan:20:file").actions[0]!;
     expect(file20.kind === "write" && file20.content).toContain(

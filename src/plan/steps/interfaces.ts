@@ -67,9 +67,11 @@ export function interfaceSteps({ lab, host, persist, facts }: HostContext): Step
       check: `ip -o link show dev ${sh(device)} | grep -q '[<,]UP[,>]'`,
       actions: [{ kind: "run", command: sh("ip", "link", "set", "dev", device, "up") }],
       undo: [{ kind: "link-down", dev: device }],
-      note: vlan.gateway
-        ? `the gateway ${vlan.gateway} goes only into the boot file: a default route added now could cut the SSH session`
-        : undefined,
+      note: !vlan.gateway
+        ? undefined
+        : vlan.defaultRoute
+          ? `the gateway ${vlan.gateway} becomes the default route only at boot (default_route: true): added now it could cut the SSH session`
+          : `the gateway ${vlan.gateway} never becomes the host's default route, at boot or now (default_route: false)`,
     });
   }
   if (host.promisc) {
