@@ -85,6 +85,8 @@ export interface NamespaceSpec {
   host: string;
   interfaces: NamespaceInterfaceSpec[];
   gateway?: string;
+  /** Default route out of this interface, no next hop (ipvlan l3: the parent routes). */
+  defaultDev?: string;
   /** A router between its interfaces' subnets. */
   forward: boolean;
 }
@@ -222,6 +224,7 @@ export function resolveLab(raw: RawLab, file: string): Lab {
     host: ns.host,
     gateway: ns.gateway,
     forward: ns.forward ?? false,
+    defaultDev: ns.default_dev,
     interfaces: Object.entries(ns.interfaces).map(([ifname, i]) => ({
       name: ifname,
       kind: i.kind,

@@ -165,6 +165,11 @@ const namespace = z.strictObject({
   host: hostName,
   interfaces: z.record(interfaceName, namespaceInterface),
   gateway: ipAddress.describe("Default route inside the namespace").optional(),
+  default_dev: interfaceName
+    .describe(
+      "Default route straight out of this interface of the namespace (ip route add default dev IF): ipvlan l3, where the parent routes",
+    )
+    .optional(),
   forward: z
     .boolean()
     .describe("A router: forward packets between the namespace's interfaces (net.ipv4/ipv6 forwarding on)")

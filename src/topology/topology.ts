@@ -211,6 +211,7 @@ export function resolveTopology(lab: Lab): Topology {
     }));
     const defaultRoute: TopoEndpoint["defaultRoute"] = {};
     if (ns.gateway) defaultRoute[familyOf(ns.gateway)] = { via: ns.gateway };
+    if (ns.defaultDev) defaultRoute[4] = { dev: `${ns.name}:${ns.defaultDev}` };
     interfaces.push(...own);
     endpoints.push({
       name: ns.name,

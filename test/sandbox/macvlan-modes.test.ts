@@ -19,7 +19,7 @@ describe.skipIf(!!skip)("macvlan-modes lab", () => {
   it("every pair answers as its mode says", () => {
     const r = lab(dir, "up", file, "--sandbox", "--vlan-standin");
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("checks: all 90 as expected");
+    expect(r.stdout).toContain("checks: all 132 as expected");
   });
 });
 

@@ -161,6 +161,32 @@ const table: { name: string; lab: object; from: string; to: string; expect: stri
     reason: /^ipvlan l3: the parent ens33 routes between subnets on docker01$/,
   },
   {
+    name: "ipvlan l3 namespaces on one parent in two subnets, with default dev routes: the parent routes",
+    lab: {
+      namespaces: {
+        a: ns("docker01", "ipvlan", "ens33", "l3", "10.50.1.1/24", { default_dev: "i-105011" }),
+        b: ns("docker01", "ipvlan", "ens33", "l3", "10.50.2.1/24", { default_dev: "i-105021" }),
+      },
+    },
+    from: "a",
+    to: "b",
+    expect: "reachable",
+    reason: /^ipvlan l3: the parent ens33 routes between subnets on docker01$/,
+  },
+  {
+    name: "ipvlan l3 namespaces in two subnets without routes: no route",
+    lab: {
+      namespaces: {
+        a: ns("docker01", "ipvlan", "ens33", "l3", "10.50.1.1/24"),
+        b: ns("docker01", "ipvlan", "ens33", "l3", "10.50.2.1/24"),
+      },
+    },
+    from: "a",
+    to: "b",
+    expect: "unreachable",
+    reason: /^no shared segment and subnet$/,
+  },
+  {
     name: "ipvlan l3 across hosts: no ARP, no path",
     lab: {
       networks: { l3: net("ipvlan", "ens33", [{ subnet: "172.16.30.0/24" }], { mode: "l3" }) },

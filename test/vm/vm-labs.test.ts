@@ -120,7 +120,7 @@ describe.skipIf(!!skip)("VM tier: real kernels", () => {
   );
 
   it(
-    "ipvlan-l2-l3: l2 across hosts, l3 on one host only",
+    "ipvlan-l2-l3: l2 across hosts, l3 on one host only, the l3 parent routes between subnets (containers and namespaces)",
     () => {
       const { dir, file } = scratchLab("labs/ipvlan-l2-l3.yaml", "ipvlan-l2-l3");
       const up = run("ipvlan-l2-l3: lab up", dir, "up", file);
@@ -131,7 +131,11 @@ describe.skipIf(!!skip)("VM tier: real kernels", () => {
       expect(result("l2a", "l2b")).toBe("reachable");
       expect(result("l3a", "l3b")).toBe("reachable");
       expect(result("l3a", "l3c")).toBe("unreachable");
-      expect(check.ok).toBe(true);
+      expect(result("l3a", "l3d")).toBe("reachable");
+      expect(result("l2a", "l2c")).toBe("unreachable");
+      expect(result("n2a", "n2b")).toBe("reachable");
+      expect(result("n3a", "n3b")).toBe("reachable");
+      expect(check.ok, JSON.stringify(check.results.filter((x: { asExpected: boolean }) => !x.asExpected))).toBe(true);
       expect(
         on("docker01", "docker network inspect -f '{{.Driver}} {{index .Options \"ipvlan_mode\"}}' ipv_l3").trim(),
       ).toBe("ipvlan l3");

@@ -60,7 +60,19 @@ export function checkReferences(ctx: RuleContext): LabIssue[] {
         ),
       );
   }
-  for (const [name, ns] of ctx.entries(lab.namespaces)) expectOne(["namespaces", name, "host"], ns.host, "host", hosts);
+  for (const [name, ns] of ctx.entries(lab.namespaces)) {
+    expectOne(["namespaces", name, "host"], ns.host, "host", hosts);
+    if (ns.default_dev !== undefined) {
+      expectOne(["namespaces", name, "default_dev"], ns.default_dev, "interface", Object.keys(ns.interfaces));
+      if (ns.gateway !== undefined)
+        issues.push(
+          error(
+            ["namespaces", name, "default_dev"],
+            "a namespace has one default route: gateway or default_dev, not both",
+          ),
+        );
+    }
+  }
   for (const [section, names] of [
     ["containers", Object.keys(lab.containers ?? {})],
     ["namespaces", Object.keys(lab.namespaces ?? {})],

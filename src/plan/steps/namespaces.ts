@@ -88,6 +88,17 @@ export function namespaceSteps({ lab, host, topology }: HostContext): Step[] {
         note: "forwarding is set inside the namespace only; the host's own stays as it is",
       });
     }
+    if (ns.defaultDev) {
+      steps.push({
+        id: `netns:${ns.name}:route`,
+        phase: "namespaces",
+        title: `default route out of ${ns.defaultDev} in ${ns.name}`,
+        check: `ip -n ${sh(ns.name)} route show default | grep -qF ${sh(`dev ${ns.defaultDev}`)}`,
+        actions: [{ kind: "run", command: sh("ip", "-n", ns.name, "route", "add", "default", "dev", ns.defaultDev) }],
+        undo: [{ kind: "delete-route", route: "default", dev: ns.defaultDev, netns: ns.name }],
+        note: "no next hop: the packets leave through the interface, and its ipvlan l3 parent routes them",
+      });
+    }
     if (ns.gateway) {
       steps.push({
         id: `netns:${ns.name}:route`,
