@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # host, and busybox-static and docker-registry become its busybox:latest and registry:2;
 # graphviz renders `lab graph --format dot` in its tests; tmux is the terminal (a pty with a
 # size) the live-tree tests run lab in; zsh and fish run the completion scripts' tests;
-# and the shellcheck package lints every shell script (npm run lint).
-packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz tmux zsh fish shellcheck)
+# the shellcheck package lints every shell script (npm run lint); jq merges daemon.json in
+# the handouts (lab plan --format sh) when they are run on sandbox hosts.
+packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz tmux zsh fish shellcheck jq)
 missing=()
 # (dpkg -s succeeds for a removed package whose config files remain: ask for "installed".)
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }

@@ -44,12 +44,13 @@ function actionScript(action: Action, hostPlan: HostPlan, lab: string): string[]
     case "merge-json": {
       const json = JSON.stringify(action.merge);
       const path = quote(action.path);
-      const needle = JSON.stringify(Object.values(action.merge)[0]).slice(1, -1);
       return [
-        comment(`Merge ${json} into ${action.path}, keeping its other keys.`),
-        comment("(lab up reads the file, merges and writes it back atomically; by hand, edit it if it exists.)"),
-        `[ -s ${path} ] || { mkdir -p ${quote(dirname(action.path))} && printf '%s\\n' ${quote(json)} > ${path}; }`,
-        `grep -qF -e ${quote(needle)} ${path} || ${say(`edit ${action.path}: add ${json}`)} >&2`,
+        comment(`Merge ${json} into ${action.path}, keeping its other keys (lists are joined).`),
+        `if [ ! -s ${path} ]; then mkdir -p ${quote(dirname(action.path))} && printf '%s\\n' ${quote(json)} > ${path}`,
+        `elif command -v python3 >/dev/null 2>&1; then python3 -c ${quote(MERGE_PY)} ${path} ${quote(json)}`,
+        `elif command -v jq >/dev/null 2>&1; then jq --argjson m ${quote(json)} ${quote(MERGE_JQ)} ${path} > ${path}.lab-tmp && mv ${path}.lab-tmp ${path}`,
+        `else ${say(`${action.path} exists and neither python3 nor jq is here to merge into it: add ${json} to it by hand, then run this script again`)} >&2; exit 1`,
+        "fi",
       ];
     }
     case "upload":
@@ -67,6 +68,20 @@ function actionScript(action: Action, hostPlan: HostPlan, lab: string): string[]
   }
 }
 
+/** Merge JSON argv[2] into the file argv[1]: keys set, lists joined without repeats; written whole (temp file, rename). */
+const MERGE_PY = [
+  "import json, os, sys",
+  "path, merge = sys.argv[1], json.loads(sys.argv[2])",
+  "data = json.load(open(path))",
+  "for key, value in merge.items():",
+  "    old = data.get(key)",
+  "    data[key] = old + [v for v in value if v not in old] if isinstance(old, list) and isinstance(value, list) else value",
+  'json.dump(data, open(path + ".lab-tmp", "w"), indent=2)',
+  'os.replace(path + ".lab-tmp", path)',
+].join("\n");
+const MERGE_JQ =
+  'reduce ($m | to_entries[]) as $e (.; .[$e.key] = (if (.[$e.key] | type) == "array" and ($e.value | type) == "array" then (.[$e.key] + ($e.value - .[$e.key])) else $e.value end))';
+
 function dirname(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
 }
@@ -75,6 +90,12 @@ function basename(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("/") + 1) || "upload";
 }
+
+/** A command retried every 5 s for up to 10 minutes: another host has not got that far yet. */
+const waitingFor = (command: string): string =>
+  command.startsWith("#")
+    ? command
+    : `i=0; until ${command}; do i=$((i+1)); if [ $i -ge 120 ]; then ${say("gave up waiting after 10 minutes")} >&2; exit 1; fi; ${say("waiting for the registry host...")}; sleep 5; done`;
 
 export function hostScript(plan: Plan, hostPlan: HostPlan): string {
   const out = [
@@ -90,11 +111,15 @@ export function hostScript(plan: Plan, hostPlan: HostPlan): string {
     const steps = hostPlan.steps.filter((s) => s.phase === phase.id);
     if (steps.length === 0) continue;
     out.push("", comment(`===== ${phase.title} =====`));
-    if ("barrier" in phase) out.push(comment("(wait until every other host has finished the phases above)"));
+    if (phase.id === "distribute")
+      out.push(comment("(each pull waits, up to 10 minutes, until the registry host has pushed the image)"));
+    else if ("barrier" in phase) out.push(comment("(run this part once every host's script has come this far)"));
     for (const step of steps) {
       out.push("", comment(step.title));
       if (step.note) out.push(comment(step.note));
       const body = step.actions.flatMap((a) => actionScript(a, hostPlan, plan.lab));
+      // lab up waits for the registry host between phases; a script run by hand polls instead.
+      if (step.phase === "distribute") body.splice(0, body.length, ...body.map(waitingFor));
       if (step.check) {
         // A branch needs a command: a body of comments only gets ":".
         if (!body.some((l) => !l.startsWith("#"))) body.push(":");

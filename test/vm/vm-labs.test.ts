@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labWithin, scratchLab, SNAPSHOT_COMMAND, sshVia } from "../helpers/real-hosts.js";
@@ -154,6 +154,35 @@ describe.skipIf(!!skip)("VM tier: real kernels", () => {
       expect(on("docker01", "ip -d link show dev ens33.50")).toMatch(/vlan protocol 802\.1Q id 50 /);
       expect(run("docker-trunk: lab down", dir, "down", file).code).toBe(0);
       expect(on("docker01", "ip link show dev ens33.50 2>&1 || true")).toContain("does not exist");
+    },
+    30 * MINUTES,
+  );
+
+  // Last: the handouts leave no lab state behind, so nothing after this could take them down.
+  it(
+    "two-host-vlan handouts typed on the VMs, both at once (docker02 waits for docker01's push): lab check passes",
+    async () => {
+      const { dir, file } = scratchLab("labs/two-host-vlan.yaml", "two-host-vlan");
+      const script = (host: string) => {
+        const r = labWithin(MINUTES, dir, "plan", file, "--format", "sh", "--host", host, "--os", "debian");
+        expect(r.code, r.stderr).toBe(0);
+        return r.stdout;
+      };
+      const config = join(vmDir, "lvm-ssh_config");
+      const typed = (host: string) =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn("ssh", ["-F", config, "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", host, "sh -s"]);
+          let out = "";
+          child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+          child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+          child.on("close", (code) => resolve({ code, out }));
+          child.stdin.end(script(host));
+        });
+      const [second, first] = await Promise.all([typed("docker02"), typed("docker01")]);
+      expect(first.code, first.out).toBe(0);
+      expect(second.code, second.out).toBe(0);
+      const proof = run("two-host-vlan handouts: lab check", dir, "check", file);
+      expect(proof.code, proof.stdout + proof.stderr).toBe(0);
     },
     30 * MINUTES,
   );

@@ -217,14 +217,25 @@ export function seedSteps({ lab, host }: HostContext): Step[] {
       check: `docker exec ${sh(registry.containerName)} test -e ${sh(`/var/lib/registry/docker/registry/v2/repositories/${repo}/_manifests/tags/${tag}`)} 2>/dev/null`,
       actions: [
         // Copied into a new mktemp -d directory, loaded, and removed with it: no fixed path on the host.
-        ...(image.tarball ? [{ kind: "upload" as const, from: image.tarball, to: 'docker load -i "$upload"' }] : []),
+        ...(image.tarball
+          ? [{ kind: "upload" as const, from: image.tarball, to: 'docker load -i "$upload"' }]
+          : [
+              {
+                kind: "run" as const,
+                command: `${sh("docker", "image", "inspect", image.ref)} >/dev/null 2>&1 || ${sh("docker", "pull", image.ref)}`,
+              },
+            ]),
         { kind: "run", command: sh("docker", "tag", image.ref, target) },
-        { kind: "run", command: sh("docker", "push", target) },
+        // The registry may still be starting: retry the push for a while before giving up.
+        {
+          kind: "run",
+          command: `i=0; until ${sh("docker", "push", target)}; do i=$((i+1)); if [ $i -ge 20 ]; then ${sh("echo", `the lab registry at ${registry.endpoint} does not take the push`)} >&2; exit 1; fi; sleep 1; done`,
+        },
       ],
       undo: [{ kind: "remove-image", ref: target }],
       note: image.tarball
         ? `loaded from ${image.tarball} (docker save format); "$upload" is its copy in a new mktemp -d directory on the host, removed afterwards`
-        : `from ${host.name}'s local image store`,
+        : `from ${host.name}'s local image store (pulled first if it is not there)`,
     };
   });
 }
