@@ -68,7 +68,7 @@ function actionScript(action: Action, hostPlan: HostPlan, lab: string): string[]
   }
 }
 
-/** Merge JSON argv[2] into the file argv[1]: keys set, lists joined without repeats; written whole (temp file, rename). */
+/** Merge JSON argv[2] into the file argv[1]: keys set, lists joined without repeats; written whole (temp, rename). */
 const MERGE_PY = [
   "import json, os, sys",
   "path, merge = sys.argv[1], json.loads(sys.argv[2])",
