@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command, Option } from "commander";
-import { parse } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
 import { patterns } from "../labfile/patterns.js";
 
 /**
@@ -78,6 +79,8 @@ function optionValues(option: Option, positionals: string[], startingWith: (c: s
 function hostsOf(file: string | undefined): string[] {
   if (!file) return [];
   try {
+    // Loaded here, on a Tab press for --host, not at every start of lab.
+    const { parse } = createRequire(import.meta.url)("yaml") as typeof Yaml;
     const doc = parse(readFileSync(file, "utf8")) as { hosts?: unknown } | null;
     const names = doc && typeof doc.hosts === "object" && doc.hosts !== null ? Object.keys(doc.hosts) : [];
     // Only names of the host-name grammar: a candidate is typed into the user's command line.

@@ -1,10 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { EXIT, LabError, type ExitCode } from "../../errors.js";
-import { checkJson, checkJunit, printCheckResults } from "../../report/check-view.js";
-import { checkExitCode, runChecks } from "../../verify/check.js";
-import { loadValidLab } from "../read-lab.js";
-import { openTargets } from "../../core/targets.js";
 import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
 interface CheckOptions extends TargetOptions {
@@ -33,6 +29,10 @@ Exit code: 0 every result as expected, 1 any result unexpected (it wins over 4),
 could not run (a container or namespace missing), 3 a host cannot be reached.`,
     )
     .action(async (file: string, opts: CheckOptions) => {
+      const { checkJson, checkJunit, printCheckResults } = await import("../../report/check-view.js");
+      const { checkExitCode, runChecks } = await import("../../verify/check.js");
+      const { loadValidLab } = await import("../read-lab.js");
+      const { openTargets } = await import("../../core/targets.js");
       const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const deadline = opts.deadline === undefined ? undefined : Number(opts.deadline);

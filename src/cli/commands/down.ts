@@ -1,12 +1,5 @@
 import type { Command } from "commander";
-import { undoLab } from "../../apply/down.js";
 import { EXIT, type ExitCode } from "../../errors.js";
-import { fanOut } from "../../apply/events.js";
-import { openTargets } from "../../core/targets.js";
-import { logFileView } from "../../report/log-file.js";
-import { plainView } from "../../report/plain.js";
-import { destroySandbox, sandboxHealthy } from "../../sandbox/sandbox.js";
-import { loadValidLab } from "../read-lab.js";
 import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
 export function registerDown(program: Command, setExit: (code: ExitCode) => void): void {
@@ -21,6 +14,13 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
       "\nWith --sandbox, the sandbox hosts are removed afterwards too (namespaces, processes, mounts, files),\neven when lab cannot log in to undo the lab on them first.",
     )
     .action(async (file: string, opts: TargetOptions & { keepSandbox?: boolean }) => {
+      const { undoLab } = await import("../../apply/down.js");
+      const { fanOut } = await import("../../apply/events.js");
+      const { openTargets } = await import("../../core/targets.js");
+      const { logFileView } = await import("../../report/log-file.js");
+      const { plainView } = await import("../../report/plain.js");
+      const { destroySandbox, sandboxHealthy } = await import("../../sandbox/sandbox.js");
+      const { loadValidLab } = await import("../read-lab.js");
       const lab = await loadValidLab(file, policyOf(opts));
       if (!lab) return setExit(EXIT.labProblem);
       const write = (line: string) => process.stdout.write(line + "\n");

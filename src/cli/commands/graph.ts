@@ -1,9 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
-import { toDot, toMermaid } from "../../graph/render.js";
-import { labTopology } from "../../graph/topology.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { loadValidLab } from "../read-lab.js";
 
 export function registerGraph(program: Command, setExit: (code: ExitCode) => void): void {
   program
@@ -29,6 +26,9 @@ Examples:
   lab graph labs/two-host-vlan.yaml --format dot | dot -Tsvg > lab.svg`,
     )
     .action(async (file: string, opts: { format: "mermaid" | "dot"; out?: string }) => {
+      const { toDot, toMermaid } = await import("../../graph/render.js");
+      const { labTopology } = await import("../../graph/topology.js");
+      const { loadValidLab } = await import("../read-lab.js");
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       const topology = labTopology(lab);

@@ -1,12 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
-import { assumedFacts, buildPlan } from "../../plan/build-plan.js";
-import { planScripts } from "../../report/plan-sh.js";
-import { planText } from "../../report/plan-text.js";
-import { didYouMean } from "../../labfile/did-you-mean.js";
 import { EXIT, usageError, type ExitCode } from "../exit-codes.js";
-import { loadValidLab } from "../read-lab.js";
 
 interface PlanOptions {
   format: "text" | "sh" | "json";
@@ -43,6 +38,11 @@ Examples:
   lab plan labs/single-network.yaml --format json | jq '.hosts[0].steps[].id'`,
     )
     .action(async (file: string, opts: PlanOptions) => {
+      const { assumedFacts, buildPlan } = await import("../../plan/build-plan.js");
+      const { planScripts } = await import("../../report/plan-sh.js");
+      const { planText } = await import("../../report/plan-text.js");
+      const { didYouMean } = await import("../../labfile/did-you-mean.js");
+      const { loadValidLab } = await import("../read-lab.js");
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       if (opts.host && !lab.hosts.some((h) => h.name === opts.host)) {

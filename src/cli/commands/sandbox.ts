@@ -1,8 +1,5 @@
 import type { Command } from "commander";
 import { EXIT, type ExitCode } from "../../errors.js";
-import { createSandbox, destroySandbox, readSandboxState, sandboxHealthy } from "../../sandbox/sandbox.js";
-import { sandboxDir } from "../../sandbox/paths.js";
-import { loadValidLab } from "../read-lab.js";
 
 /** The sandbox on its own: hosts without the lab, e.g. to look at them before `lab up`. */
 export function registerSandbox(program: Command, setExit: (code: ExitCode) => void): void {
@@ -23,6 +20,9 @@ export function registerSandbox(program: Command, setExit: (code: ExitCode) => v
     .description("create (or reuse) the sandbox hosts of a lab, without applying the lab")
     .argument("<file>", "lab file")
     .action(async (file: string) => {
+      const { createSandbox } = await import("../../sandbox/sandbox.js");
+      const { sandboxDir } = await import("../../sandbox/paths.js");
+      const { loadValidLab } = await import("../read-lab.js");
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       const state = await createSandbox(lab, write);
@@ -39,6 +39,8 @@ export function registerSandbox(program: Command, setExit: (code: ExitCode) => v
     .description("show whether the sandbox hosts of a lab are running")
     .argument("<file>", "lab file")
     .action(async (file: string) => {
+      const { readSandboxState, sandboxHealthy } = await import("../../sandbox/sandbox.js");
+      const { loadValidLab } = await import("../read-lab.js");
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       const state = await readSandboxState(lab.name);
@@ -64,6 +66,8 @@ export function registerSandbox(program: Command, setExit: (code: ExitCode) => v
     )
     .argument("<file>", "lab file")
     .action(async (file: string) => {
+      const { destroySandbox } = await import("../../sandbox/sandbox.js");
+      const { loadValidLab } = await import("../read-lab.js");
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
       const { removed } = await destroySandbox(lab.name);

@@ -1,6 +1,5 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { labJsonSchema } from "../../labfile/schema.js";
 
 export function registerSchema(program: Command): void {
   program
@@ -14,6 +13,7 @@ Editors with the YAML language server use it through the first line of a lab fil
   # yaml-language-server: $schema=../schema/lab.schema.json`,
     )
     .action(async (opts: { output?: string }) => {
+      const { labJsonSchema } = await import("../../labfile/schema.js");
       const text = JSON.stringify(labJsonSchema(), null, 2) + "\n";
       if (opts.output) await writeFile(opts.output, text);
       else process.stdout.write(text);

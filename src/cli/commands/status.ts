@@ -1,9 +1,5 @@
 import type { Command } from "commander";
-import { settleAll } from "../../transport/settle-all.js";
 import { EXIT, type ExitCode } from "../../errors.js";
-import { parseStatus, statusLines, statusScript } from "../../verify/status.js";
-import { loadValidLab } from "../read-lab.js";
-import { openTargets } from "../../core/targets.js";
 import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
 export function registerStatus(program: Command, setExit: (code: ExitCode) => void): void {
@@ -13,6 +9,10 @@ export function registerStatus(program: Command, setExit: (code: ExitCode) => vo
     .argument("<file>", "lab file")
     .option("--json", "print one JSON document");
   addTargetOptions(command).action(async (file: string, opts: TargetOptions & { json?: boolean }) => {
+    const { settleAll } = await import("../../transport/settle-all.js");
+    const { parseStatus, statusLines, statusScript } = await import("../../verify/status.js");
+    const { loadValidLab } = await import("../read-lab.js");
+    const { openTargets } = await import("../../core/targets.js");
     const lab = await loadValidLab(file, policyOf(opts));
     if (!lab) return setExit(EXIT.labProblem);
     const write = (line: string) => process.stdout.write(line + "\n");

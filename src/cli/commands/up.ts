@@ -1,15 +1,8 @@
 import type { Command } from "commander";
-import { errorText, fanOut, type Emit } from "../../apply/events.js";
-import { openTargets } from "../../core/targets.js";
-import { upExitCode, upLab } from "../../core/up.js";
+import type { Emit } from "../../apply/events.js";
 import { EXIT, type ExitCode } from "../../errors.js";
 import type { Plan } from "../../plan/types.js";
-import { printCheckResults } from "../../report/check-view.js";
-import { logFileView } from "../../report/log-file.js";
-import { plainView, summaryLines } from "../../report/plain.js";
-import { ttyView, type TtyView } from "../../report/tty.js";
-import { checkExitCode, runChecks } from "../../verify/check.js";
-import { loadValidLabWithId } from "../read-lab.js";
+import type { TtyView } from "../../report/tty.js";
 import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "../targets.js";
 
 interface UpFlags extends TargetOptions {
@@ -50,6 +43,15 @@ Examples:
   lab up labs/two-host-vlan.yaml --inventory vms.yaml --verbose`,
     )
     .action(async (file: string, opts: UpFlags) => {
+      const { errorText, fanOut } = await import("../../apply/events.js");
+      const { openTargets } = await import("../../core/targets.js");
+      const { upExitCode, upLab } = await import("../../core/up.js");
+      const { printCheckResults } = await import("../../report/check-view.js");
+      const { logFileView } = await import("../../report/log-file.js");
+      const { plainView, summaryLines } = await import("../../report/plain.js");
+      const { ttyView } = await import("../../report/tty.js");
+      const { checkExitCode, runChecks } = await import("../../verify/check.js");
+      const { loadValidLabWithId } = await import("../read-lab.js");
       const write = (line: string) => process.stdout.write(line + "\n");
       const lab = await loadValidLabWithId(file, policyOf(opts), write);
       if (!lab) return setExit(EXIT.labProblem);

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { Lab } from "../../labfile/model.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { printIssues, validatePath } from "../read-lab.js";
 import { collect, policyOf } from "../targets.js";
 
 function summary(lab: Lab): string {
@@ -41,6 +40,7 @@ Examples:
   lab validate --json labs/*.yaml`,
     )
     .action(async (files: string[], opts: { json?: boolean; allowEnv: string[] }) => {
+      const { printIssues, validatePath } = await import("../read-lab.js");
       const results = [];
       // With what `lab up` would refuse to take from this machine (secrets, uploads).
       for (const file of files) results.push(await validatePath(file, policyOf(opts)));
