@@ -5,9 +5,9 @@ import { resolveTopology, type TopoEndpoint } from "../topology/topology.js";
 import { sh } from "./shell.js";
 import type { Probe } from "./types.js";
 
-/** The ping as the source runs it: from a container, a namespace, or the host's own namespace. */
-export function pingCommand(lab: Lab, from: Pick<TopoEndpoint, "name" | "kind">, address: string): string {
-  const ping = [
+/** The ping itself: count and timeout from the lab, -6 for an IPv6 target. */
+export function pingArgs(lab: Lab, address: string): string[] {
+  return [
     "ping",
     ...(isIpv6(address) ? ["-6"] : []),
     "-c",
@@ -16,6 +16,15 @@ export function pingCommand(lab: Lab, from: Pick<TopoEndpoint, "name" | "kind">,
     String(lab.checks.timeout),
     address,
   ];
+}
+
+/**
+ * The ping as a student types it: from a container, a namespace, or the host's own namespace.
+ * (lab check runs the same ping from the endpoint's network namespace with nsenter: see
+ * src/verify/run-probes.ts.)
+ */
+export function pingCommand(lab: Lab, from: Pick<TopoEndpoint, "name" | "kind">, address: string): string {
+  const ping = pingArgs(lab, address);
   if (from.kind === "container") return sh("docker", "exec", from.name, ...ping);
   if (from.kind === "namespace") return sh("ip", "netns", "exec", from.name, ...ping);
   return sh(...ping);

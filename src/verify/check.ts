@@ -18,7 +18,7 @@ export async function runChecks(
     on(probe.toHost).targets.push(probe.to);
   }
   // Every ping waits at most count × timeout seconds and they run in parallel per host, but
-  // each `docker exec` costs time of its own (seconds on a slow host): allow for it per probe.
+  // each nsenter + ping costs time of its own (more on a slow, emulated host): allow for it per probe.
   const most = Math.max(0, ...[...byHost.values()].map((h) => h.probes.length));
   const timeoutMs = (deadlineS ?? lab.checks.count * lab.checks.timeout + 30 + 5 * most) * 1000;
   return runProbes(lab, byHost, transports, { parallel, timeoutMs });

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import { settleAll } from "../transport/settle-all.js";
 import { quote } from "../plan/shell.js";
+import { pingArgs } from "../plan/expectations.js";
 import type { Probe } from "../plan/types.js";
 import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
@@ -16,19 +17,48 @@ export interface ProbeResult {
   detail: string;
 }
 
-/** A shell test that a container or namespace of the lab exists and runs (a host runs the script itself). */
+type EndpointKind = "container" | "namespace" | "host";
+
+const kindOf = (lab: Lab, name: string): EndpointKind =>
+  lab.containers.some((c) => c.name === name)
+    ? "container"
+    : lab.namespaces.some((n) => n.name === name)
+      ? "namespace"
+      : "host";
+
+/**
+ * A shell test that an endpoint runs; for a container it also leaves its PID in $pid, so its
+ * pings enter its network namespace with nsenter (no docker process per ping).
+ */
 function presenceCheck(lab: Lab, name: string): string {
-  if (lab.hosts.some((h) => h.name === name)) return "true";
-  return lab.containers.some((c) => c.name === name)
-    ? `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(name)} 2>/dev/null)" = true ]`
-    : `[ -e ${quote(`/run/netns/${name}`)} ]`;
+  switch (kindOf(lab, name)) {
+    case "host":
+      return "true";
+    case "namespace":
+      return `[ -e ${quote(`/run/netns/${name}`)} ]`;
+    case "container":
+      return `pid=$(docker container inspect -f '{{if .State.Running}}{{.State.Pid}}{{end}}' ${quote(name)} 2>/dev/null) && [ -n "$pid" ]`;
+  }
+}
+
+/** The ping from the source's own network namespace (the host's own for a host). */
+function pingFrom(lab: Lab, probe: Probe): string {
+  const ping = pingArgs(lab, probe.address).map(quote).join(" ");
+  switch (kindOf(lab, probe.from)) {
+    case "host":
+      return ping;
+    case "namespace":
+      return `nsenter ${quote(`--net=/run/netns/${probe.from}`)} ${ping}`;
+    case "container":
+      return `nsenter -t "$pid" -n ${ping}`;
+  }
 }
 
 /**
  * All pings of one source host run as one remote script, in parallel: one SSH round trip
- * per host, not one per pair. An endpoint of this host that does not run (a source, or a
- * target in `targets`) is reported once as "down NAME", never as "no reply": a ping to a
- * stopped container proves nothing about the network.
+ * per host, not one per pair, and no docker process per ping. An endpoint of this host that
+ * does not run (a source, or a target in `targets`) is reported once as "down NAME", never as
+ * "no reply": a ping to a stopped container proves nothing about the network.
  */
 export function pingScript(lab: Lab, probes: Probe[], targets: string[] = []): string {
   // Each ping's stderr goes to a file in a private directory (mktemp -d, removed at the end):
@@ -40,7 +70,9 @@ export function pingScript(lab: Lab, probes: Probe[], targets: string[] = []): s
     probes.forEach((p, i) => {
       if (p.from !== source) return;
       const err = `"$errs/${i}"`;
-      lines.push(`  { ${p.command} >/dev/null 2>${err}; echo "${i} $? $(head -c 200 ${err} | tr '\\n' ' ')"; } &`);
+      lines.push(
+        `  { ${pingFrom(lab, p)} >/dev/null 2>${err}; echo "${i} $? $(head -c 200 ${err} | tr '\\n' ' ')"; } &`,
+      );
     });
     lines.push(`else echo ${quote(`down ${source}`)}; fi`);
   }
@@ -104,7 +136,8 @@ export async function runProbes(
         );
       // ping: 0 reply, 1 no reply, 2 an error on the way (no route, interface down): all
       // answers about reachability. 125–127 mean the ping itself could not be started.
-      if (got.code >= 125) return error(`the ping could not start: ${got.stderr || `exit ${got.code}`}`);
+      if (got.code >= 125 || got.stderr.startsWith("nsenter:"))
+        return error(`the ping could not start: ${got.stderr || `exit ${got.code}`}`);
       const reachable = got.code === 0;
       const detail = reachable
         ? "reply"

@@ -8,8 +8,9 @@ import type { Transport } from "../../src/transport/types.js";
 import { LocalTransport } from "../helpers/local-transport.js";
 
 /**
- * The generated ping scripts, run for real by sh, against a stand-in `docker` per host (the
- * logic under test is how results are read, not Docker: the sandbox tests run real dockerd).
+ * The generated ping scripts, run for real by sh, against a stand-in `docker` and `nsenter`
+ * per host (the logic under test is how results are read, not Docker: the sandbox tests run
+ * real dockerd).
  * `running` lists the containers the host's docker says run; a ping from a running container
  * answers when the target's address is in `answering`.
  */
@@ -19,21 +20,29 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function host(name: string, running: string[], answering: string[]): Transport {
   const bin = join(root, name, "bin");
   mkdirSync(bin, { recursive: true });
+  // docker tells a running container's PID (nothing for a stopped one); nsenter runs the ping
+  // in that PID's network namespace: it answers when the target's address is in `answering`.
   writeFileSync(
     join(bin, "docker"),
     `#!/bin/sh
 case "$1 $2" in
   "container inspect")
-    for c in ${running.join(" ")}; do [ "$c" = "$5" ] && { echo true; exit 0; }; done
-    echo false; exit 0 ;;
-  "exec "*)
-    for a in ${answering.join(" ")}; do case "$*" in *" $a"*) exit 0 ;; esac; done
-    exit 1 ;;
+    for c in ${running.join(" ")}; do [ "$c" = "$5" ] && { echo 4242; exit 0; }; done
+    echo; exit 0 ;;
 esac
 exit 99
 `,
   );
+  writeFileSync(
+    join(bin, "nsenter"),
+    `#!/bin/sh
+[ "$1 $2 $3" = "-t 4242 -n" ] || { echo "nsenter: bad call $*" >&2; exit 1; }
+for a in ${answering.join(" ")}; do case "$*" in *" $a") exit 0 ;; esac; done
+exit 1
+`,
+  );
   chmodSync(join(bin, "docker"), 0o755);
+  chmodSync(join(bin, "nsenter"), 0o755);
   return new LocalTransport(name, root, [], { PATH: `${bin}:${process.env.PATH}` });
 }
 
