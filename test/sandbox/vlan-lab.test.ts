@@ -47,7 +47,7 @@ describe.skipIf(!!skip)("two-host-vlan in the sandbox", () => {
     expect(r.stdout).toContain("docker01: interfaces: VLAN 10: use the sandbox's stand-in ens33.10: ok");
     expect(r.stdout).toContain("checks: all 12 as expected");
     expect(sshRun(dir, name, "docker01", "cat /etc/sysconfig/network-scripts/ifcfg-ens33.10")).toContain(
-      "DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nVLAN=yes\n",
+      "DEVICE=ens33.10\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nDEFROUTE=no\nVLAN=yes\n",
     );
     const check = JSON.parse(lab(dir, "check", file, "--sandbox", "--json").stdout);
     const result = (from: string, to: string) =>

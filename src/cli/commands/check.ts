@@ -5,6 +5,7 @@ import { addTargetOptions, policyOf, targetChoice, type TargetOptions } from "..
 
 interface CheckOptions extends TargetOptions {
   json?: boolean;
+  stats?: boolean;
   junit?: string;
   deadline?: string;
 }
@@ -18,7 +19,8 @@ export function registerCheck(program: Command, setExit: (code: ExitCode) => voi
     .argument("<file>", "lab file")
     .option("--json", "print one JSON document with every result")
     .option("--junit <file>", "also write the results as JUnit XML (for CI pipelines)")
-    .option("--deadline <seconds>", "give up on a host's pings after this long");
+    .option("--deadline <seconds>", "give up on a host's pings after this long")
+    .option("--stats", "print connections and remote commands per host (on stderr with --json)");
   addTargetOptions(command)
     .addHelpText(
       "after",
@@ -49,6 +51,9 @@ could not run (a container or namespace missing), 3 a host cannot be reached.`,
         if (opts.json) write(checkJson(lab.name, results, code));
         else printCheckResults(results, write, process.stdout.isTTY && !process.env.NO_COLOR);
         if (opts.junit) await writeFile(opts.junit, checkJunit(lab.name, results, (Date.now() - started) / 1000));
+        if (opts.stats)
+          for (const t of targets.transports.values())
+            log(`${t.host}: ${t.stats.connections} connection(s), ${t.stats.commands} remote commands`);
         setExit(code);
       } finally {
         await targets.close();
