@@ -29,8 +29,18 @@ const bitsOf = (version: 4 | 6): number => (version === 4 ? 32 : 128);
 const IPV4_TEXT = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6_TEXT = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?$/;
 
+// Parsed once per text: a big lab's expectations compare the same few addresses thousands of times.
+const ipCache = new Map<string, Ip | undefined>();
+const cidrCache = new Map<string, Cidr | undefined>();
+
 export function parseIp(text: string): Ip | undefined {
-  if (typeof text !== "string" || text.includes("/")) return undefined;
+  if (typeof text !== "string") return undefined;
+  if (!ipCache.has(text)) ipCache.set(text, parseIpOnce(text));
+  return ipCache.get(text);
+}
+
+function parseIpOnce(text: string): Ip | undefined {
+  if (text.includes("/")) return undefined;
   if (IPV4_TEXT.test(text) && Address4.isValid(text)) {
     return { version: 4, value: new Address4(text).bigInt(), text };
   }
@@ -42,6 +52,11 @@ export function parseIp(text: string): Ip | undefined {
 
 export function parseCidr(text: string): Cidr | undefined {
   if (typeof text !== "string") return undefined;
+  if (!cidrCache.has(text)) cidrCache.set(text, parseCidrOnce(text));
+  return cidrCache.get(text);
+}
+
+function parseCidrOnce(text: string): Cidr | undefined {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
   if (!m) return undefined;
   const ip = parseIp(m[1]!);

@@ -60,6 +60,7 @@ export function expectedProbes(lab: Lab): Probe[] {
         : `declared in checks.explicit (the topology suggests ${implied.expect}: ${implied.reason})`;
     probes.set(probeKey(from.name, to.name, address), {
       from: from.name,
+      fromHost: from.host,
       to: to.name,
       toHost: to.host,
       address,
@@ -89,12 +90,3 @@ export function expectedProbes(lab: Lab): Probe[] {
 }
 
 const probeKey = (from: string, to: string, address: string) => `${from}>${to}${isIpv6(address) ? "/6" : ""}`;
-
-/** The host a probe's source lives on (a host is its own). */
-export function hostOfEndpoint(lab: Lab, name: string): string | undefined {
-  return (
-    lab.containers.find((c) => c.name === name)?.host ??
-    lab.namespaces.find((n) => n.name === name)?.host ??
-    lab.hosts.find((h) => h.name === name)?.name
-  );
-}

@@ -41,6 +41,8 @@ export type Action =
 
 export interface Probe {
   from: string;
+  /** Host the source lives on (a host is its own). */
+  fromHost: string;
   to: string;
   /** Host the target lives on. */
   toHost: string;

@@ -1,7 +1,7 @@
 import { EXIT, type ExitCode } from "../errors.js";
 import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
-import { expectedProbes, hostOfEndpoint } from "../plan/expectations.js";
+import { expectedProbes } from "../plan/expectations.js";
 import { runProbes, type HostProbes, type ProbeResult } from "./run-probes.js";
 
 /** The lab's proof, run: every expected probe, one script per host (lab check, and lab up's closing check). */
@@ -14,7 +14,7 @@ export async function runChecks(
   const byHost = new Map<string, HostProbes>();
   const on = (host: string) => byHost.get(host) ?? byHost.set(host, { probes: [], targets: [] }).get(host)!;
   for (const probe of expectedProbes(lab)) {
-    on(hostOfEndpoint(lab, probe.from)!).probes.push(probe);
+    on(probe.fromHost).probes.push(probe);
     on(probe.toHost).targets.push(probe.to);
   }
   // Every ping waits at most count × timeout seconds and they run in parallel per host, but

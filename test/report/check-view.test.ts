@@ -10,7 +10,7 @@ const result = (
   expect: "reachable" | "unreachable",
   outcome: ProbeResult["outcome"],
 ): ProbeResult => ({
-  probe: { from, to, toHost: "h", address, expect, reason: "", command: "", explicit: false },
+  probe: { from, fromHost: "h", to, toHost: "h", address, expect, reason: "", command: "", explicit: false },
   fromHost: "h",
   outcome,
   reachable: outcome === "reachable",

@@ -488,6 +488,7 @@ describe("handouts are safe by construction (property tests, real sh and Graphvi
         ): Step => ({ id: `s${n}`, phase: "kernel", title: i.titles[n]!, check, actions, undo: [], ...extra });
         const probe: Probe = {
           ...i.probe,
+          fromHost: i.host,
           expect: i.probe.reachable ? "reachable" : "unreachable",
           command: i.probe.replies ? "true" : "false",
           explicit: true,

@@ -1,4 +1,4 @@
-import { expectedProbes, hostOfEndpoint } from "../expectations.js";
+import { expectedProbes } from "../expectations.js";
 import type { HostContext } from "../host-context.js";
 import type { Probe, Step } from "../types.js";
 
@@ -6,8 +6,10 @@ import type { Probe, Step } from "../types.js";
 export function verifySteps({ lab, host }: HostContext, probes: Probe[] = expectedProbes(lab)): Step[] {
   const bySource = new Map<string, Probe[]>();
   for (const probe of probes) {
-    if (hostOfEndpoint(lab, probe.from) !== host.name) continue;
-    bySource.set(probe.from, [...(bySource.get(probe.from) ?? []), probe]);
+    if (probe.fromHost !== host.name) continue;
+    const list = bySource.get(probe.from);
+    if (list) list.push(probe);
+    else bySource.set(probe.from, [probe]);
   }
   return [...bySource].map(([from, list]) => ({
     id: `check:${from}`,
