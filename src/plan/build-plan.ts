@@ -16,17 +16,20 @@ import { expectedProbes } from "./expectations.js";
 import { PHASES, type HostFacts, type Plan } from "./types.js";
 import { resolveTopology } from "../topology/topology.js";
 
-const builders = [
-  kernelSteps,
-  interfaceSteps,
-  namespaceSteps,
-  daemonSteps,
-  networkSteps,
-  registrySteps,
-  seedSteps,
-  distributeSteps,
-  containerSteps,
-];
+/** Every step builder by name, in plan order (verify steps take the lab's probes, built once). */
+export const stepBuilders = {
+  kernel: kernelSteps,
+  interfaces: interfaceSteps,
+  namespaces: namespaceSteps,
+  daemon: daemonSteps,
+  networks: networkSteps,
+  registry: registrySteps,
+  seed: seedSteps,
+  distribute: distributeSteps,
+  containers: containerSteps,
+  verify: verifySteps,
+} as const;
+const builders = Object.values(stepBuilders).filter((build) => build !== verifySteps);
 
 /** Facts for a host that has not been asked: its declared OS, or RHEL as in the classic exercise. */
 export function assumedFacts(lab: Lab, overrideOs?: HostFacts["os"]): Record<string, HostFacts> {

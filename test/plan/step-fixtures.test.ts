@@ -3,19 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseDocument, Scalar, stringify } from "yaml";
 import { validateText } from "../../src/labfile/validate.js";
+import { stepBuilders } from "../../src/plan/build-plan.js";
 import { makeHostContext, type HostContext, type PlanOptions } from "../../src/plan/host-context.js";
-import {
-  containerSteps,
-  daemonSteps,
-  distributeSteps,
-  networkSteps,
-  registrySteps,
-  seedSteps,
-} from "../../src/plan/steps/docker.js";
-import { interfaceSteps } from "../../src/plan/steps/interfaces.js";
-import { kernelSteps } from "../../src/plan/steps/kernel.js";
-import { namespaceSteps } from "../../src/plan/steps/namespaces.js";
-import { verifySteps } from "../../src/plan/steps/verify.js";
 import type { HostFacts, Step } from "../../src/plan/types.js";
 import { stepLines } from "../../src/report/plan-text.js";
 
@@ -33,18 +22,7 @@ import { stepLines } from "../../src/report/plan-text.js";
  * then read the diff.
  */
 const root = "test/fixtures/steps";
-const builders: Record<string, (ctx: HostContext) => Step[]> = {
-  kernel: kernelSteps,
-  interfaces: interfaceSteps,
-  namespaces: namespaceSteps,
-  daemon: daemonSteps,
-  networks: networkSteps,
-  registry: registrySteps,
-  seed: seedSteps,
-  distribute: distributeSteps,
-  containers: containerSteps,
-  verify: (ctx) => verifySteps(ctx),
-};
+const builders: Record<string, (ctx: HostContext) => Step[]> = stepBuilders;
 
 interface StepCase {
   steps: string;
