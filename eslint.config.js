@@ -45,13 +45,15 @@ const layerZones = layers.slice(0, -1).flatMap((lower, i) =>
 );
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".lab/**", "coverage/**"] },
+  { ignores: ["dist/**", "bundle/**", "node_modules/**", ".lab/**", "coverage/**"] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "*.ts", "test/cli/fixtures/*.mjs"] },
+        projectService: {
+          allowDefaultProject: ["*.js", "*.ts", "bin/*.js", "scripts/*.mjs", "test/cli/fixtures/*.mjs"],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

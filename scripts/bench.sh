@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 # Measure the code as it is now, not an older dist/.
 npm run --silent build
-lab() { node dist/cli/main.js "$@"; }
+lab() { node bin/lab.js "$@"; }
 work=$(mktemp -d)
 repo=$PWD
 # Leave nothing behind: every bench lab is taken down, with its sandbox.
-trap 'cd "$work" && for f in *.yaml; do node "$repo/dist/cli/main.js" down "$f" --sandbox >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
+trap 'cd "$work" && for f in *.yaml; do node "$repo/bin/lab.js" down "$f" --sandbox >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
 for f in single-network macvlan-netns two-host-vlan; do sed "s/^name: .*/name: bench-$f/" "labs/$f.yaml" > "$work/$f.yaml"; done
 cd "$work"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -20,7 +20,7 @@ measure() { # name, setup-command, measured command...
   local name=$1 setup=$2; shift 2
   for _ in $(seq "$RUNS"); do eval "$setup" >/dev/null 2>&1 || true; seconds "$@"; done | median | xargs printf "%-58s %6.3f s\n" "$name"
 }
-L="$repo/dist/cli/main.js"
+L="$repo/bin/lab.js"
 
 # A lab of N hosts, two containers each on one macvlan network (N*2*(N*2-1) pings in its plan).
 big_lab() {

@@ -68,13 +68,17 @@ describe("npm pack, then npm install -g of the tarball", { timeout: 240_000 }, (
     outside = scratchDir("pkg-cwd");
   }, 180_000);
 
-  it("holds exactly what the CLI needs at run time: the built JavaScript, templates, labs, schema", () => {
+  it("holds exactly what the CLI needs at run time: the launcher, the bundle and the built JavaScript, templates, labs, schema", () => {
     const outsideAllowed = files.filter(
       (f) =>
-        !/^(dist\/.+\.js|templates\/.+|labs\/[\w-]+\.yaml|schema\/lab\.schema\.json|package\.json|README\.md)$/.test(f),
+        !/^(bin\/lab\.js|bundle\/[\w-]+\.js|dist\/.+\.js|templates\/.+|labs\/[\w-]+\.yaml|schema\/lab\.schema\.json|package\.json|README\.md)$/.test(
+          f,
+        ),
     );
     expect(outsideAllowed).toEqual([]);
     for (const needed of [
+      "bin/lab.js",
+      "bundle/main.js",
       "dist/cli/main.js",
       "templates/sandbox/hostinit.sh",
       "templates/completion/lab.bash",
