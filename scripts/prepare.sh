@@ -14,6 +14,6 @@ else
   # (npm/cli#8440: its inner install inherits --global). Emit the JavaScript with the pinned
   # TypeScript alone, without type-checking (every commit is type-checked in CI).
   typescript=$(node -p 'require("./package.json").devDependencies.typescript')
-  rm -rf dist
+  rm -rf dist bundle   # a bundle from an earlier build would shadow the fresh dist/
   npm exec --global=false --yes --package="typescript@$typescript" -- tsc -p tsconfig.emit.json
 fi

@@ -48,7 +48,7 @@ export function buildPlan(
   options: PlanOptions = {},
 ): Plan {
   const topology = resolveTopology(lab);
-  const probes = expectedProbes(lab);
+  const probes = expectedProbes(lab, topology);
   const order = new Map<string, number>(PHASES.map((p, i) => [p.id, i]));
   return {
     lab: lab.name,

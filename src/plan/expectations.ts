@@ -1,7 +1,7 @@
 import { isIpv6 } from "../net/cidr.js";
 import type { Lab } from "../labfile/model.js";
 import { expectedOutcome } from "../topology/outcome.js";
-import { resolveTopology, type TopoEndpoint } from "../topology/topology.js";
+import { resolveTopology, type TopoEndpoint, type Topology } from "../topology/topology.js";
 import { sh } from "./shell.js";
 import type { Probe } from "./types.js";
 
@@ -46,8 +46,7 @@ const paired = (lab: Lab, from: TopoEndpoint, to: TopoEndpoint): boolean =>
  * (an IPv6 probe's key ends in "/6"); a target with IPv6 only is pinged over IPv6. What each
  * ping should give, and why, is the topology's to say (src/topology/outcome.ts).
  */
-export function expectedProbes(lab: Lab): Probe[] {
-  const topology = resolveTopology(lab);
+export function expectedProbes(lab: Lab, topology: Topology = resolveTopology(lab)): Probe[] {
   const all = topology.endpoints;
   const byName = new Map(all.map((e) => [e.name, e]));
   const probes = new Map<string, Probe>();

@@ -35,7 +35,10 @@ describe.skipIf(!!skip)("handouts typed on fresh hosts (single-network)", () => 
     second.stderr.on("data", (d: Buffer) => (secondOut += d.toString()));
     second.stdin.end(docker02);
     const secondDone = new Promise<number | null>((resolve) => second.on("close", resolve));
-    await new Promise((r) => setTimeout(r, 3000));
+    // docker01 starts only once docker02 says it is waiting: the wait is proven, not raced.
+    for (let i = 0; i < 600 && !secondOut.includes("waiting for the registry host..."); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(secondOut).toContain("waiting for the registry host...");
 
     const first = spawnSync("ssh", ["-F", config(), ...ssh, "docker01", "sh -s"], {
       input: docker01,
@@ -44,7 +47,6 @@ describe.skipIf(!!skip)("handouts typed on fresh hosts (single-network)", () => 
     });
     expect(first.status, first.stdout + first.stderr).toBe(0);
     expect(await secondDone, secondOut).toBe(0);
-    expect(secondOut).toContain("waiting for the registry host...");
 
     // The merge kept docker02's own key and added the registry.
     const daemon = JSON.parse(sshRun(dir, name, "docker02", "cat /etc/docker/daemon.json")) as Record<string, unknown>;
