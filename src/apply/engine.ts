@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import pLimit from "p-limit";
 import { PHASES, type HostPlan, type Plan, type Step } from "../plan/types.js";
 import type { Lab } from "../labfile/model.js";
@@ -7,7 +8,9 @@ import { undoActions } from "../plan/undo.js";
 import { guardEmit, type Emit, type StepError, type StepStatus } from "./events.js";
 import { settleAll } from "../transport/settle-all.js";
 import { busyError, holderText, lockedScript } from "./lock.js";
-import { PROBE_END, parseProbe, probeComplete, probeScript } from "./probe.js";
+import { collisions, portOwnerLine, portOwnerScript } from "./collisions.js";
+import { dockerQueries, PROBE_END, parseProbe, probeComplete, probeScript } from "./probe.js";
+import { askFor, readDockerState, type DockerState } from "./docker-state.js";
 import { LabError } from "../errors.js";
 import { emptyState, parseState, stateFile, writeState, type HostState } from "./state.js";
 
@@ -109,7 +112,7 @@ async function applyLocked({
   viewErrors,
 }: RunContext): Promise<ApplyResult> {
   const holder = options.holder ?? holderText(lab.name, "up");
-  const runs: HostRun[] = await settleAll(
+  const runs: HostRun[] = await everyHostOrAll(
     plan.hosts.map((hostPlan) =>
       limit(async () => {
         const transport = transports.get(hostPlan.host)!;
@@ -121,7 +124,8 @@ async function applyLocked({
           probeComplete(stdout) && parseProbe(steps, stdout).stateText.trim() === onHost.text.trim()
             ? undefined
             : "the host's state file changed meanwhile (another lab run?)";
-        const r = await transport.hold(lockedScript(holder, probeScript(steps, stateFile(lab.name))), PROBE_END, {
+        const script = probeScript(steps, stateFile(lab.name), portOwnerScript(lab, hostPlan.host));
+        const r = await transport.hold(lockedScript(holder, script), PROBE_END, {
           timeoutMs: options.commandTimeoutMs,
           retrySafe: true,
           retakeCheck,
@@ -138,7 +142,11 @@ async function applyLocked({
             "probe",
           );
         }
-        const probe = parseProbe(steps, r.stdout);
+        const docker = await dockerStateAfterProbe(hostPlan.host, steps, r.stream, options.commandTimeoutMs);
+        const found = docker ? collisions(lab, hostPlan.host, docker, portOwnerLine(r.stdout)) : [];
+        if (found.length > 0)
+          throw new LabError(`${found.join("; ")}; nothing was changed`, "collision", hostPlan.host, "probe");
+        const probe = parseProbe(steps, r.stdout, docker);
         onHost.text = probe.stateText;
         return {
           onHost,
@@ -191,6 +199,45 @@ async function applyLocked({
     if (runs.some((r) => r.failed)) stop = true;
   }
   return { outcomes, failed: runs.some((r) => r.failed), interrupted: !!options.signal?.aborted, viewErrors };
+}
+
+/**
+ * Every host's probe, or one error naming every host whose probe failed (busy, a collision,
+ * no answer): nothing has changed anywhere yet, and the user sees all of it at once.
+ */
+async function everyHostOrAll<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as Error] : []));
+  if (failures.length === 1) throw failures[0]!;
+  if (failures.length > 1) {
+    const bug = failures.find((f) => !(f instanceof LabError));
+    if (bug) throw bug;
+    const first = failures[0] as LabError;
+    throw new LabError(failures.map((f) => (f as LabError).located).join("\n"), first.code);
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+/** The Docker API answers the probe's command goes on to give (src/apply/docker-state.ts). */
+async function dockerStateAfterProbe(
+  host: string,
+  steps: Step[],
+  stream: Duplex | undefined,
+  timeoutMs: number,
+): Promise<DockerState | undefined> {
+  const queries = dockerQueries(steps);
+  if (queries.length === 0) return undefined;
+  try {
+    if (!stream) throw new Error("the probe gave no Docker API stream");
+    return await readDockerState(host, stream, askFor(queries), timeoutMs);
+  } catch (err) {
+    throw new LabError(
+      `cannot read Docker's state (${(err as Error).message}; is dockerd running?); nothing was changed here`,
+      "probe",
+      host,
+      "probe",
+    );
+  }
 }
 
 async function runStep(

@@ -1,6 +1,5 @@
 import { LabError } from "../errors.js";
 import { dockerHosts } from "../plan/host-context.js";
-import { labIdOf, labelTemplate, NAME_LABEL, ownedBy } from "../plan/labels.js";
 import { quote } from "../plan/shell.js";
 import type { HostFacts } from "../plan/types.js";
 import type { Lab } from "../labfile/model.js";
@@ -101,14 +100,14 @@ export function preflightScript(): string {
     "[ -r /etc/os-release ] && . /etc/os-release; echo os_id=${ID:-unknown}; echo os_like=${ID_LIKE:-}",
     "command -v ip >/dev/null && echo ip=1 || echo ip=0",
     tests,
-    "docker version --format 'docker={{.Server.Version}}' 2>/dev/null || echo docker=",
+    // Only whether it is there: the probe reads Docker's state through its API (docker-state.ts).
+    "command -v docker >/dev/null && [ -S /var/run/docker.sock ] && echo docker=1 || echo docker=0",
   ].join("\n");
 }
 
 export interface PreflightResult {
   facts: HostFacts;
   features: Record<Feature, boolean>;
-  dockerVersion?: string;
 }
 
 /** The values of every `key=value` line for one key (a key may repeat). */
@@ -125,43 +124,6 @@ export function osFamily(id: string, like: string): HostFacts["os"] | undefined 
   return undefined;
 }
 
-/**
- * Collisions seen before anything changes: Docker objects of the lab's names that something
- * else owns (lab would start someone's container, or fail half-way on "name already in use"),
- * and the registry port bound by another program while the lab's registry is not running.
- * Prints `foreign_container=NAME`, `foreign_network=NAME`, `port_owner=…` lines.
- */
-export function collisionScript(lab: Lab, host: string): string {
-  const lines: string[] = [];
-  // Not this lab's: no lab.id label of this lab. Another lab with the same name is told apart
-  // from anything else by its lab.name label (compared on the host: no host text is printed).
-  const foreign = (object: "container" | "network", name: string) =>
-    `if docker ${object} inspect ${quote(name)} >/dev/null 2>&1 && ! ${ownedBy(object, name, labIdOf(lab))}; then ` +
-    `if [ "$(docker ${object} inspect -f ${quote(labelTemplate(object, NAME_LABEL))} ${quote(name)})" = ${quote(lab.name)} ]; then echo ${quote(`other_lab_${object}=${name}`)}; ` +
-    `else echo ${quote(`foreign_${object}=${name}`)}; fi; fi`;
-  const containers = [
-    ...lab.containers.filter((c) => c.host === host).map((c) => c.name),
-    ...(lab.registry?.host === host ? [lab.registry.containerName] : []),
-  ];
-  for (const name of containers) lines.push(foreign("container", name));
-  for (const network of lab.networks.filter((n) => n.hosts.includes(host)))
-    lines.push(foreign("network", network.name));
-  if (lab.registry?.host === host) {
-    const running = `[ "$(docker container inspect -f '{{.State.Running}}' ${quote(lab.registry.containerName)} 2>/dev/null)" = true ]`;
-    lines.push(
-      `${running} || echo "port_owner=$(ss -Hltnp ${quote(`sport = :${lab.registry.port}`)} 2>/dev/null | head -1 | tr -s ' ' | cut -c1-200)"`,
-    );
-  }
-  lines.push("true");
-  return lines.join("\n");
-}
-
-/** Who holds a listening port, from an `ss -ltnp` line: "socat (pid 123)", or the line itself. */
-function portOwner(line: string): string {
-  const m = /users:\(\("([^"]+)",pid=(\d+)/.exec(line);
-  return m ? `${m[1]} (pid ${m[2]})` : "another program";
-}
-
 /** Run the preflight on one host; throws LabError (exit 3) naming what is missing. */
 export async function preflight(
   lab: Lab,
@@ -169,8 +131,8 @@ export async function preflight(
   options: { vlanStandin?: boolean } = {},
 ): Promise<PreflightResult> {
   const host = lab.hosts.find((h) => h.name === transport.host)!;
-  const { docker, passthruParents } = requirements(lab, host.name);
-  const script = [preflightScript(), sshSessionScript(passthruParents), docker ? collisionScript(lab, host.name) : ""];
+  const { passthruParents } = requirements(lab, host.name);
+  const script = [preflightScript(), sshSessionScript(passthruParents)];
   const r = await transport.exec(script.filter(Boolean).join("\n"), { timeoutMs: 30_000, retrySafe: true });
   if (r.code !== 0 && /sudo/.test(r.stderr)) {
     throw new LabError(
@@ -231,40 +193,17 @@ export async function preflight(
       "preflight",
     );
   }
-  if (need.docker && !values.docker) {
+  if (need.docker && values.docker !== "1") {
     throw new LabError(
-      "Docker is needed here but `docker version` found no running daemon (install docker.io / docker-ce and start it)",
+      "Docker is needed here but there is no docker command or no running daemon (no /var/run/docker.sock; install docker.io / docker-ce and start it)",
       "no-docker",
       host.name,
       "preflight",
     );
   }
-  const collisions = [
-    ...lines(r.stdout, "foreign_container").map(
-      (n) =>
-        `a container named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`,
-    ),
-    ...lines(r.stdout, "foreign_network").map(
-      (n) =>
-        `a Docker network named ${n} is there and not this lab's (no label lab.id=${labIdOf(lab)}): rename the lab's, or remove that one`,
-    ),
-    ...[...lines(r.stdout, "other_lab_container"), ...lines(r.stdout, "other_lab_network")].map(
-      (n) =>
-        `${n} belongs to another lab also named ${lab.name} (its lab.id is not ${labIdOf(lab)}): take that lab down with its own lab file, or give this lab another name`,
-    ),
-    ...lines(r.stdout, "port_owner")
-      .filter(Boolean)
-      .map(
-        (l) =>
-          `the registry port ${lab.registry!.port} is already in use by ${portOwner(l)}: set registry.port, or stop it`,
-      ),
-  ];
-  if (collisions.length > 0)
-    throw new LabError(`${collisions.join("; ")}; nothing was changed`, "collision", host.name, "preflight");
   return {
     facts: { os, detected: host.os !== "auto" || detected !== undefined },
     features,
-    dockerVersion: values.docker || undefined,
   };
 }
 

@@ -1,33 +1,40 @@
 import { createHash } from "node:crypto";
 import { quote } from "../plan/shell.js";
-import type { Step } from "../plan/types.js";
+import type { DockerQuery, Step } from "../plan/types.js";
+import { conflictOf, DIAL_STDIO, inPlace, type DockerState } from "./docker-state.js";
 
 /**
- * One remote script reads a host's whole current state: every step's check and the digest
- * of every file the plan writes. Compared locally, it tells which steps must run, so a run
- * with nothing to change costs one command per host (plus the state file read).
+ * One remote script reads a host's whole current state: the state file, every step's check
+ * and the digest of every file the plan writes; once it has printed that, it becomes the
+ * Docker API (`docker system dial-stdio`), which answers every Docker step's question in one
+ * round trip. Compared locally, it tells which steps must run, so a run with nothing to
+ * change costs one command per host (plus the preflight).
  */
 /** The probe's last line: its answer is complete once this is out. */
 export const PROBE_END = "--end\n";
 
-export function probeScript(steps: Step[], stateFilePath: string): string {
+/** The Docker questions of a host's steps (none: the probe never dials Docker). */
+export const dockerQueries = (steps: Step[]): DockerQuery[] => steps.flatMap((s) => (s.docker ? [s.docker] : []));
+
+/** `extra`: more `key=value` lines the caller reads from the answer (e.g. who holds a port). */
+export function probeScript(steps: Step[], stateFilePath: string, extra = ""): string {
   const lines = [
     `echo '--state'`,
     `if [ -e ${quote(stateFilePath)} ]; then cat ${quote(stateFilePath)} || exit 90; fi`,
     `echo; echo '--checks'`,
   ];
   steps.forEach((step, i) => {
-    if (step.check)
+    if (step.check && !step.docker)
       lines.push(`if { ${step.check} ; } >/dev/null 2>&1; then echo 'check ${i} 0'; else echo 'check ${i} 1'; fi`);
-    // base64 keeps a multi-line inspect output on one line of the probe's answer.
-    if (step.conflict)
-      lines.push(`echo "conflict ${i} $( { ${step.conflict.command} ; } 2>/dev/null | base64 | tr -d '\\n')"`);
     step.actions.forEach((action, j) => {
       if (action.kind === "write")
         lines.push(`echo "file ${i} ${j} $(sha256sum < ${quote(action.path)} 2>/dev/null | cut -c1-64)"`);
     });
   });
+  if (extra) lines.push(extra);
   lines.push("echo '--end'");
+  // Its output ends where the answers end (dockerd down, no docker): lab reads the end at once.
+  if (dockerQueries(steps).length > 0) lines.push(`${DIAL_STDIO} 2>/dev/null; exec >&- 2>&-`);
   return lines.join("\n");
 }
 
@@ -41,60 +48,34 @@ export interface ProbeResult {
   conflicts: Map<number, string>;
 }
 
-/** Compare an object's inspect output (key=value lines) with what the lab wants. */
-export function describeConflict(expect: Record<string, string | string[]>, output: string): string | undefined {
-  const actual = new Map(
-    output
-      .split("\n")
-      .filter((l) => l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]),
-  );
-  const differences: string[] = [];
-  for (const [key, wanted] of Object.entries(expect)) {
-    const have = actual.get(key) ?? "";
-    if (typeof wanted === "string") {
-      if (have !== wanted) differences.push(`${key} is ${have === "" ? "(none)" : have}, the lab wants ${wanted}`);
-    } else {
-      const words = have.split(/\s+/).filter(Boolean);
-      const missing = wanted.filter((w) => !words.includes(w));
-      if (missing.length > 0)
-        differences.push(`${key} ${words.length ? words.join(" ") : "(none)"} lacks ${missing.join(" ")}`);
-    }
-  }
-  return differences.length > 0 ? differences.join("; ") : undefined;
-}
-
 /** A probe that did not run to its end must not be trusted: its state could look empty. */
 export function probeComplete(output: string): boolean {
   return output.includes("--state\n") && output.includes("--checks\n") && /(^|\n)--end\n?$/.test(output);
 }
 
-export function parseProbe(steps: Step[], output: string): ProbeResult {
+/** Which steps must run: the shell checks and file digests, and Docker's state for Docker steps. */
+export function parseProbe(steps: Step[], output: string, docker?: DockerState): ProbeResult {
   const stateStart = output.indexOf("--state\n");
   const checksStart = output.indexOf("--checks\n");
   const stateText = stateStart >= 0 && checksStart > stateStart ? output.slice(stateStart + 8, checksStart) : "";
   const checks = new Map<number, number>();
   const files = new Map<string, string>();
-  const conflicts = new Map<number, string>();
   for (const line of output.slice(checksStart + 9).split("\n")) {
     if (line === "--end") break;
     const [kind, i, a, b] = line.split(" ");
     if (kind === "check") checks.set(Number(i), Number(a));
     if (kind === "file") files.set(`${i} ${a}`, b ?? "");
-    if (kind === "conflict" && a) {
-      const step = steps[Number(i)];
-      const output = Buffer.from(a, "base64").toString("utf8");
-      // An object that does not exist prints nothing (docker inspect may print a blank line).
-      const difference = step?.conflict && output.trim() !== "" && describeConflict(step.conflict.expect, output);
-      if (difference)
-        conflicts.set(
-          Number(i),
-          `${step.conflict!.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`,
-        );
-    }
   }
+  const conflicts = new Map<number, string>();
+  if (docker)
+    steps.forEach((step, i) => {
+      const conflict = conflictOf(step, docker);
+      if (conflict) conflicts.set(i, conflict);
+    });
   const needed = steps.map((step, i) => {
     if (step.phase === "verify") return false;
+    // Without Docker's answer a Docker step is taken as needed (its own command checks again).
+    if (step.docker) return !docker || !inPlace(step.docker, docker);
     const writes = step.actions.map((action, j) => ({ action, j })).filter(({ action }) => action.kind === "write");
     if (writes.length > 0 && !step.check) {
       return writes.some(

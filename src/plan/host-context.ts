@@ -53,12 +53,3 @@ export function imageFor(lab: Lab, image: string): string {
   const seeded = lab.registry?.images.some((i) => i.ref === image);
   return seeded ? `${lab.registry!.endpoint}/${registryPath(image)}` : image;
 }
-
-/** Repository and tag of a reference, for the registry's storage layout. */
-export function repoAndTag(ref: string): { repo: string; tag: string } {
-  const path = registryPath(ref).split("@")[0]!;
-  const colon = path.lastIndexOf(":");
-  return colon > path.lastIndexOf("/")
-    ? { repo: path.slice(0, colon), tag: path.slice(colon + 1) }
-    : { repo: path, tag: "latest" };
-}

@@ -61,6 +61,12 @@ export interface Step {
   title: string;
   /** Shell test; exit 0 means the step is already in place and nothing is run. */
   check?: string;
+  /**
+   * The same test read from the Docker Engine API instead (the probe asks once per host, in
+   * one round trip, rather than starting a docker process per object); `check` still shows
+   * students the command that tells it by hand.
+   */
+  docker?: DockerQuery;
   actions: Action[];
   /** Run (in reverse step order) by `lab down`, only for steps this lab changed. */
   /** What takes it back, as data: commands are built from it by undoActions (src/plan/undo.ts). */
@@ -68,15 +74,26 @@ export interface Step {
   /** A short teaching note shown in listings and scripts. */
   note?: string;
   /**
-   * An object of this name may already exist with another definition (a Docker network or
-   * container): `command` prints key=value lines when it exists; every key in `expect` must
+   * The object of `docker` (a network or container) may already exist with another
+   * definition: read from the Docker API as key=value facts (src/apply/docker-state.ts), every key in `expect` must
    * match (a string exactly; a list: each item among the value's words). A mismatch fails the
    * step with the difference instead of silently reusing the object.
    */
-  conflict?: { what: string; command: string; expect: Record<string, string | string[]> };
+  conflict?: { what: string; expect: Record<string, string | string[]> };
   /** Verify steps: the pings this host runs and what each should give. */
   probes?: Probe[];
 }
+
+/** What the probe asks Docker about one step (src/apply/docker-state.ts answers it). */
+export type DockerQuery =
+  /** dockerd trusts this registry over plain HTTP (daemon.json insecure-registries, applied). */
+  | { kind: "insecure-registry"; endpoint: string }
+  | { kind: "network"; name: string }
+  | { kind: "container-running"; name: string }
+  /** The image is in the host's local store under this reference. */
+  | { kind: "image"; ref: string }
+  /** The registry itself serves this reference (asked through dockerd, which knows it as insecure). */
+  | { kind: "registry-tag"; ref: string };
 
 export interface HostFacts {
   os: "rhel" | "debian";

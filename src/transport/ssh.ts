@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
 import pLimit from "p-limit";
 import type { Client, ClientChannel } from "ssh2";
 import { LabError } from "../errors.js";
 import { quote } from "../plan/shell.js";
 import { atomicWriteScript, boundedCommand, hostText, MAX_BEFORE_START, OutputBuffer } from "./remote-text.js";
 import { openWithRetries, type SshEndpoint, type SshOptions } from "./ssh-open.js";
+import { trace } from "./trace.js";
 import type { ExecOptions, ExecResult, Held, HoldOptions, Transport, TransportStats } from "./types.js";
 
 /** Raised for a command whose connection ended while it ran: whether it took effect is unknown. */
@@ -100,7 +101,9 @@ export class SshTransport implements Transport {
     if (endpoint.jump) jump = await SshTransport.connect(endpoint.jump, options);
     let attempts = 0;
     try {
+      trace(endpoint.name, "connecting");
       const client = await openWithRetries(endpoint, options, jump, (n) => (attempts = n));
+      trace(endpoint.name, "connected");
       const transport = new SshTransport(endpoint, client, options);
       transport.stats.connections = attempts;
       transport.jumpTransport = jump;
@@ -245,6 +248,7 @@ export class SshTransport implements Transport {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          trace(this.host, `done in ${result.durationMs} ms (exit ${result.code}): ${command}`);
           resolve(result);
         };
         // sshd may ignore the signal request; the caller gets its answer at the deadline anyway.
@@ -262,13 +266,24 @@ export class SshTransport implements Transport {
               });
             }, options.timeoutMs)
           : undefined;
+        // Once held: what the command prints after its marker, and what lab writes to it.
+        let after: Duplex | undefined;
         // ssh2 emits close only once both streams are consumed.
         stream.on("data", (d: Buffer) => {
+          if (after) {
+            after.push(d);
+            return;
+          }
           stdout.add(d.toString());
           options.onOutput?.(hostText(d.toString(), "stderr"), "stdout");
           if (holdMarker !== undefined && !settled && stdout.includes(holdMarker)) {
             settled = true;
             clearTimeout(timer);
+            // Bytes after the marker belong to what follows it (an API stream), not to its output.
+            const raw = Buffer.from(String(stdout));
+            const end = raw.indexOf(holdMarker) + Buffer.byteLength(holdMarker);
+            after = heldStream(stream);
+            if (end < raw.length) after.push(raw.subarray(end));
             const release = () =>
               new Promise<void>((done) => {
                 stream.once("close", () => done());
@@ -276,13 +291,15 @@ export class SshTransport implements Transport {
                 // A host that does not answer must not keep lab from ending.
                 setTimeout(done, 5000).unref();
               });
+            trace(this.host, `held after ${Date.now() - started} ms: ${command}`);
             resolve({
               code: null,
-              stdout: hostText(String(stdout), "stdout"),
+              stdout: hostText(raw.subarray(0, end).toString(), "stdout"),
               stderr: hostText(String(stderr), "stderr"),
               timedOut: false,
               durationMs: Date.now() - started,
               release,
+              stream: after,
             });
           }
         });
@@ -356,6 +373,7 @@ export class SshTransport implements Transport {
         if (!wrapped.sudo) endInput();
       };
       try {
+        trace(this.host, `run: ${command}`);
         client.exec(wrapped.command, onChannel);
       } catch (err) {
         // ssh2 throws "Not connected" at once when the socket has just gone.
@@ -379,4 +397,19 @@ export class SshTransport implements Transport {
     this.client.end();
     await this.jumpTransport?.close();
   }
+}
+
+/**
+ * What a held command prints after its marker, as a stream, and its input: lab speaks to
+ * it (the Docker API behind `docker system dial-stdio`) until `release` ends the input.
+ */
+function heldStream(channel: ClientChannel): Duplex {
+  const duplex = new Duplex({
+    read() {},
+    write(chunk, _encoding, callback) {
+      channel.write(chunk, callback);
+    },
+  });
+  channel.once("close", () => duplex.push(null));
+  return duplex;
 }

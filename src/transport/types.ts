@@ -1,3 +1,5 @@
+import type { Duplex } from "node:stream";
+
 /** One connection to one host: run commands, write files, close. */
 export interface ExecResult {
   /** null when killed by a signal or timed out. */
@@ -37,6 +39,11 @@ export interface TransportStats {
 /** A command still running after its marker (see Transport.hold); `release` ends it. */
 export interface Held extends ExecResult {
   release(): Promise<void>;
+  /**
+   * What the command prints after its marker, and its input (written as is): a command that
+   * goes on to `docker system dial-stdio` is spoken to through it (src/apply/docker-state.ts).
+   */
+  stream?: Duplex;
 }
 
 export interface Transport {
@@ -47,7 +54,11 @@ export interface Transport {
    * resolves at the marker with a `release` that ends it; a command that exits before the
    * marker resolves as exec does (no `release`).
    */
-  hold(command: string, marker: string, options?: HoldOptions): Promise<ExecResult & Partial<Pick<Held, "release">>>;
+  hold(
+    command: string,
+    marker: string,
+    options?: HoldOptions,
+  ): Promise<ExecResult & Partial<Pick<Held, "release" | "stream">>>;
   /** Atomic write: temp file in the same directory, then rename over the target. */
   writeFile(path: string, content: string | Buffer, options?: { mode?: string; owner?: string }): Promise<void>;
   close(): Promise<void>;

@@ -27,8 +27,17 @@ const kindOf = (lab: Lab, name: string): EndpointKind =>
       : "host";
 
 /**
- * A shell test that an endpoint runs; for a container it also leaves its PID in $pid, so its
- * pings enter its network namespace with nsenter (no docker process per ping).
+ * One docker process per host, not per container: every container's "/NAME PID" (PID empty
+ * when it is not running) into $pids. A name Docker does not know is simply missing.
+ */
+function containerPids(names: string[]): string {
+  if (names.length === 0) return "";
+  return `pids=$(docker container inspect -f '{{.Name}} {{if .State.Running}}{{.State.Pid}}{{end}}' ${names.map(quote).join(" ")} 2>/dev/null)`;
+}
+
+/**
+ * A shell test that an endpoint runs; for a container it also leaves its PID in $pid (from
+ * $pids), so its pings enter its network namespace with nsenter (no docker process per ping).
  */
 function presenceCheck(lab: Lab, name: string): string {
   switch (kindOf(lab, name)) {
@@ -37,7 +46,7 @@ function presenceCheck(lab: Lab, name: string): string {
     case "namespace":
       return `[ -e ${quote(`/run/netns/${name}`)} ]`;
     case "container":
-      return `pid=$(docker container inspect -f '{{if .State.Running}}{{.State.Pid}}{{end}}' ${quote(name)} 2>/dev/null) && [ -n "$pid" ]`;
+      return `pid=$(printf '%s\n' "$pids" | awk -v n=${quote(`/${name}`)} '$1 == n { print $2 }') && [ -n "$pid" ]`;
   }
 }
 
@@ -65,6 +74,8 @@ export function pingScript(lab: Lab, probes: Probe[], targets: string[] = []): s
   // never a predictable /tmp path written as root.
   const lines: string[] = ["umask 077", "errs=$(mktemp -d) || exit 1", `trap 'rm -rf "$errs"' EXIT`];
   const sources = [...new Set(probes.map((p) => p.from))];
+  const containers = [...new Set([...sources, ...targets])].filter((name) => kindOf(lab, name) === "container");
+  if (containers.length > 0) lines.push(containerPids(containers));
   for (const source of sources) {
     lines.push(`if ${presenceCheck(lab, source)}; then`);
     probes.forEach((p, i) => {

@@ -1,4 +1,34 @@
+import { Duplex } from "node:stream";
 import type { ExecOptions, ExecResult, Transport, TransportStats } from "../../src/transport/types.js";
+
+/** A Docker API answer for one GET path (undefined: an empty list, an empty info, a 404 tag). */
+export type FakeDocker = (path: string) => { status?: number; body: unknown } | undefined;
+
+const emptyDocker = (path: string) =>
+  path.startsWith("/distribution/")
+    ? { status: 404, body: { message: "manifest unknown" } }
+    : { status: 200, body: /^\/(info|version)/.test(path) ? {} : [] };
+
+/** The stream a dial-stdio probe goes on to: answers each GET it is sent, as dockerd would. */
+function fakeDockerStream(answer: FakeDocker, paths: string[]): Duplex {
+  let pending = "";
+  const stream: Duplex = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      pending += chunk.toString();
+      for (let end = pending.indexOf("\r\n\r\n"); end >= 0; end = pending.indexOf("\r\n\r\n")) {
+        const path = pending.slice(4, pending.indexOf(" HTTP/1.1"));
+        pending = pending.slice(end + 4);
+        paths.push(path);
+        const { status = 200, body } = answer(path) ?? emptyDocker(path);
+        const text = JSON.stringify(body);
+        stream.push(`HTTP/1.1 ${status} X\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+      }
+      callback();
+    },
+  });
+  return stream;
+}
 
 /**
  * A scripted stand-in for a Transport, for the engine's logic and for fault injection.
@@ -53,6 +83,9 @@ export class FakeTransport implements Transport {
   private readonly rules: FakeRule[] = [];
   private readonly writeFaults: { match: RegExp; error: Error }[] = [];
   closed = false;
+  /** Docker API paths asked through dial-stdio, in order. */
+  readonly dockerPaths: string[] = [];
+  private dockerAnswer: FakeDocker = () => undefined;
 
   constructor(
     readonly host: string,
@@ -74,6 +107,12 @@ export class FakeTransport implements Transport {
   /** Answer commands matching `match` (later rules are consulted after earlier ones). */
   on(match: RegExp, reply: FakeRule["reply"]): this {
     this.rules.push({ match, reply });
+    return this;
+  }
+
+  /** Answer the Docker API (asked after a probe that ends in dial-stdio). */
+  docker(answer: FakeDocker): this {
+    this.dockerAnswer = answer;
     return this;
   }
 
@@ -117,11 +156,14 @@ export class FakeTransport implements Transport {
     command: string,
     marker: string,
     options: ExecOptions = {},
-  ): Promise<ExecResult & { release?: () => Promise<void> }> {
+  ): Promise<ExecResult & { release?: () => Promise<void>; stream?: Duplex }> {
     const result = await this.exec(command, options);
     if (!result.stdout.includes(marker)) return result;
     return {
       ...result,
+      stream: command.includes("docker system dial-stdio")
+        ? fakeDockerStream((path) => this.dockerAnswer(path), this.dockerPaths)
+        : undefined,
       release: () => {
         this.released.push(command);
         return Promise.resolve();

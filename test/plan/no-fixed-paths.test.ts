@@ -60,7 +60,6 @@ function shellOf(step: Step): string[] {
     step.check ?? "",
     ...step.actions.flatMap(ofAction),
     ...step.undo.flatMap(undoActions).flatMap(ofAction),
-    step.conflict?.command ?? "",
     ...(step.probes ?? []).map((p) => p.command),
   ];
 }

@@ -123,11 +123,11 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
   it("refuses an object of the lab's name that the lab did not make, and never removes it", () => {
     on("docker02", "docker rm -f bbox2 >/dev/null && docker run -dit --name bbox2 busybox:latest >/dev/null");
     const r = lab(dir, "up", file, "--sandbox", "--no-check");
-    // Seen at preflight, before anything changes anywhere.
+    // Seen by the probes, before anything changes anywhere.
     expect(r.code).toBe(3);
     const labId = /^id: (\S+)/m.exec(readFileSync(file, "utf8"))![1]!;
     expect(r.stderr).toContain(
-      `docker02: preflight: a container named bbox2 is there and not this lab's (no label lab.id=${labId}): rename the lab's, or remove that one; nothing was changed`,
+      `docker02: probe: a container named bbox2 is there and not this lab's (no label lab.id=${labId}): rename the lab's, or remove that one; nothing was changed`,
     );
     const down = lab(dir, "down", file, "--sandbox", "--keep-sandbox");
     expect(down.code, down.stderr).toBe(0);
@@ -158,14 +158,14 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
     expect(on("docker02", "docker inspect -f '{{.State.Running}}' bbox2").trim()).toBe("true");
   });
 
-  it("the registry port taken by another program stops lab up at preflight, naming it; nothing changed", () => {
+  it("the registry port taken by another program stops lab up before any change, naming it", () => {
     expect(lab(dir, "down", file, "--sandbox", "--keep-sandbox").code).toBe(0);
     on("docker01", "(socat TCP-LISTEN:5000,fork,reuseaddr /dev/null >/dev/null 2>&1 &) && sleep 0.3");
     try {
       const r = lab(dir, "up", file, "--sandbox", "--no-check");
       expect(r.code, r.stdout + r.stderr).toBe(3);
       expect(r.stderr).toMatch(
-        /docker01: preflight: the registry port 5000 is already in use by socat \(pid \d+\): set registry\.port, or stop it; nothing was changed/,
+        /docker01: probe: the registry port 5000 is already in use by socat \(pid \d+\): set registry\.port, or stop it; nothing was changed/,
       );
       expect(on("docker01", "ls /var/lib/lab/t-docker.json 2>/dev/null | wc -l").trim()).toBe("0");
     } finally {
@@ -182,7 +182,7 @@ describe.skipIf(!!skip)("single-network lab with real dockerd", () => {
       const up = lab(dir, "up", file, "--inventory", inventory, "--no-check");
       expect(up.code, up.stdout + up.stderr).toBe(3);
       expect(up.stderr).toContain(
-        "docker02: preflight: Docker is needed here but `docker version` found no running daemon",
+        "docker02: preflight: Docker is needed here but there is no docker command or no running daemon",
       );
       const down = lab(dir, "down", file, "--inventory", inventory);
       expect(down.code, down.stdout + down.stderr).toBe(1);

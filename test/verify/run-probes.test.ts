@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,15 +20,20 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function host(name: string, running: string[], answering: string[]): Transport {
   const bin = join(root, name, "bin");
   mkdirSync(bin, { recursive: true });
-  // docker tells a running container's PID (nothing for a stopped one); nsenter runs the ping
+  // docker tells each container's name and, if it runs, its PID (and logs its call); nsenter runs the ping
   // in that PID's network namespace: it answers when the target's address is in `answering`.
   writeFileSync(
     join(bin, "docker"),
     `#!/bin/sh
+echo "$*" >> ${join(root, name, "docker-calls")}
 case "$1 $2" in
   "container inspect")
-    for c in ${running.join(" ")}; do [ "$c" = "$5" ] && { echo 4242; exit 0; }; done
-    echo; exit 0 ;;
+    shift 4
+    for name in "$@"; do
+      pid=; for c in ${running.join(" ")}; do [ "$c" = "$name" ] && pid=4242; done
+      echo "/$name $pid"
+    done
+    exit 0 ;;
 esac
 exit 99
 `,
@@ -60,6 +65,13 @@ describe("lab check reads each host's answers", () => {
       ["bbox2", "bbox1", "reachable"],
     ]);
     expect(checkExitCode(results)).toBe(0);
+    // One docker process per host for every container's PID, none per ping.
+    for (const h of ["a1", "a2"])
+      expect(
+        readFileSync(join(root, h, "docker-calls"), "utf8")
+          .trim()
+          .split("\n"),
+      ).toHaveLength(1);
   });
 
   it("a stopped target is 'could not run' from every side (exit 4), never an unexpected 'unreachable'", async () => {

@@ -2,7 +2,7 @@ import { defaultMode } from "../../topology/segments.js";
 import { isIpv6 } from "../../net/cidr.js";
 import type { NetworkSpec } from "../../labfile/model.js";
 import type { TopoInterface } from "../../topology/topology.js";
-import { imageFor, registryPath, repoAndTag, type HostContext } from "../host-context.js";
+import { imageFor, registryPath, type HostContext } from "../host-context.js";
 import { labelArgs, labIdOf, ownedBy } from "../labels.js";
 import { sh } from "../shell.js";
 import type { Step } from "../types.js";
@@ -22,24 +22,6 @@ function startOrRun(name: string, labId: string, run: string): string {
   return `docker start ${sh(name)} 2>/dev/null || { if ${ownedBy("container", name, labId)}; then docker rm -f ${sh(name)} >/dev/null; fi; ${run}; }`;
 }
 
-const NETWORK_FIELDS = [
-  "driver={{.Driver}}",
-  `parent={{index .Options "parent"}}`,
-  `mode={{index .Options "macvlan_mode"}}{{index .Options "ipvlan_mode"}}`,
-  "internal={{.Internal}}",
-  "subnets={{range .IPAM.Config}}{{.Subnet}} {{end}}",
-  "gateways={{range .IPAM.Config}}{{.Gateway}} {{end}}",
-].join("\n");
-
-const CONTAINER_FIELDS = [
-  "image={{.Config.Image}}",
-  "networks={{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
-  "ips={{range .NetworkSettings.Networks}}{{with .IPAMConfig}}{{.IPv4Address}} {{.IPv6Address}}{{end}} {{end}}",
-].join("\n");
-
-const inspect = (kind: "network" | "container", fields: string, name: string) =>
-  `docker ${kind} inspect -f ${sh(fields)} ${sh(name)}`;
-
 /** insecure-registries in daemon.json on every Docker host, applied with a reload. */
 export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
   if (!lab.registry || !runsDocker) return [];
@@ -56,6 +38,7 @@ export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
       phase: "daemon",
       title: `trust the lab registry ${endpoint} over plain HTTP`,
       check,
+      docker: { kind: "insecure-registry", endpoint },
       actions: [
         { kind: "merge-json", path: DAEMON_JSON, merge: { "insecure-registries": [endpoint] } },
         { kind: "run", command: RELOAD_DOCKER },
@@ -97,9 +80,9 @@ export function networkSteps(ctx: HostContext): Step[] {
       phase: "networks",
       title: `Docker ${network.driver} network ${network.name} on ${network.parent}`,
       check: `docker network inspect ${sh(network.name)} >/dev/null 2>&1`,
+      docker: { kind: "network", name: network.name },
       conflict: {
         what: `Docker network ${network.name}`,
-        command: inspect("network", NETWORK_FIELDS, network.name),
         expect: {
           driver: network.driver,
           parent: network.parent,
@@ -168,6 +151,7 @@ export function registrySteps({ lab, host }: HostContext): Step[] {
       phase: "registry",
       title: `run the private registry ${name} (${registry.image}) on port ${registry.port}`,
       check: running(name),
+      docker: { kind: "container-running", name },
       actions: [
         {
           kind: "run",
@@ -192,7 +176,6 @@ export function registrySteps({ lab, host }: HostContext): Step[] {
       ],
       conflict: {
         what: `container ${name}`,
-        command: inspect("container", CONTAINER_FIELDS, name),
         expect: { image: registry.image },
       },
       // -v: registry:2 keeps its images in an anonymous volume that would otherwise outlive it.
@@ -208,13 +191,14 @@ export function seedSteps({ lab, host }: HostContext): Step[] {
   if (!registry || registry.host !== host.name) return [];
   return registry.images.map((image) => {
     const target = `${registry.endpoint}/${registryPath(image.ref)}`;
-    const { repo, tag } = repoAndTag(image.ref);
     return {
       id: `seed:${image.ref}`,
       phase: "seed",
       title: `push ${image.ref} to the lab registry as ${target}`,
-      // Ask the registry's own storage: no curl or wget needed on the host.
-      check: `docker exec ${sh(registry.containerName)} test -e ${sh(`/var/lib/registry/docker/registry/v2/repositories/${repo}/_manifests/tags/${tag}`)} 2>/dev/null`,
+      // Shown to students: the registry's own answer for the tag (the probe asks the same
+      // through dockerd's API, so no curl or wget is needed on the host).
+      check: `${sh("docker", "manifest", "inspect", "--insecure", target)} >/dev/null 2>&1`,
+      docker: { kind: "registry-tag", ref: target },
       actions: [
         // Copied into a new mktemp -d directory, loaded, and removed with it: no fixed path on the host.
         ...(image.tarball
@@ -251,6 +235,7 @@ export function distributeSteps({ lab, host, runsDocker }: HostContext): Step[] 
       phase: "distribute",
       title: `pull ${target} from the lab registry`,
       check: `docker image inspect ${sh(target)} >/dev/null 2>&1`,
+      docker: { kind: "image", ref: target },
       actions: [{ kind: "run", command: sh("docker", "pull", target) }],
       undo: [{ kind: "remove-image", ref: target }],
     };
@@ -284,9 +269,9 @@ export function containerSteps({ lab, host }: HostContext): Step[] {
         phase: "containers" as const,
         title: `run ${c.name} on ${c.network}${addresses ? ` with ${addresses}` : ""}`,
         check: running(c.name),
+        docker: { kind: "container-running" as const, name: c.name },
         conflict: {
           what: `container ${c.name}`,
-          command: inspect("container", CONTAINER_FIELDS, c.name),
           expect: { image, networks: [c.network], ips: [c.ip, c.ipv6].filter((x): x is string => !!x) },
         },
         actions: [{ kind: "run" as const, command: startOrRun(c.name, labIdOf(lab), sh(...words)) }],
