@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import pLimit from "p-limit";
-import { PHASES, type HostPlan, type Plan, type Step } from "../plan/types.js";
+import { PHASES, type HostPlan, type Phase, type Plan, type Step } from "../plan/types.js";
 import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
@@ -46,15 +46,18 @@ interface HostRun {
   needed: Map<Step, boolean>;
   conflicts: Map<Step, string>;
   failed: boolean;
+  /** Stopped because another host failed where this one needed its result (the registry's images). */
+  blocked?: boolean;
   /** The state file as lab last read or wrote it on the host (see `retakeCheck`). */
   onHost: { text: string };
 }
 
 /**
- * Bring every host to the plan. Hosts run in parallel, phases in lockstep: no host starts a
- * phase before every host has finished the one before (the registry host pushes before
- * others pull; checks run once everything is up). A failing host stops; the others finish
- * the phase they are in, then the run ends. Every step checks before it acts.
+ * Bring every host to the plan. Hosts run in parallel, each through its phases at its own
+ * pace; a host waits for another only where it needs that host's result: its pulls start once
+ * the registry host has pushed. A failing host stops; the others go on with everything that
+ * does not depend on it (a failed registry host stops the others' pulls and what follows).
+ * Every step checks before it acts.
  */
 export async function applyPlan(
   lab: Lab,
@@ -161,43 +164,42 @@ async function applyLocked({
     ),
   );
 
-  let stop = false;
-  for (const phase of PHASES) {
-    if (phase.id === "verify") continue;
-    const inPhase = runs
-      .map((run) => ({ run, steps: run.plan.steps.filter((s) => s.phase === phase.id) }))
-      .filter((x) => x.steps.length > 0);
-    if (inPhase.length === 0) continue;
-    if (stop || options.signal?.aborted) {
-      for (const { run, steps } of inPhase) for (const step of steps) record(run.plan.host, step, "skipped");
-      continue;
-    }
-    options.emit({ type: "phase", phase: phase.id, title: phase.title });
-    await settleAll(
-      inPhase.map(({ run, steps }) =>
-        limit(async () => {
-          for (const step of steps) {
-            if (run.failed || options.signal?.aborted) {
-              record(run.plan.host, step, "skipped");
-              continue;
-            }
-            const conflict = run.conflicts.get(step);
-            if (conflict) {
-              run.failed = true;
-              record(run.plan.host, step, "failed", { message: conflict });
-              continue;
-            }
-            if (!run.needed.get(step)) {
-              record(run.plan.host, step, "ok");
-              continue;
-            }
-            await runStep(lab, run, step, options, record);
+  // Each host goes through its phases at its own pace. The one cross-host dependency: pulls
+  // (distribute) start once the registry host has seeded, and not at all where it could not.
+  const registryRun = runs.find((r) => r.plan.host === lab.registry?.host);
+  let seededNow: (ok: boolean) => void = () => {};
+  const seeded = new Promise<boolean>((resolve) => (seededNow = resolve));
+  if (!registryRun) seededNow(false);
+  const announced = new Set<Phase>();
+  await settleAll(
+    runs.map(async (run) => {
+      for (const phase of PHASES) {
+        if (phase.id === "verify") continue;
+        const steps = run.plan.steps.filter((s) => s.phase === phase.id);
+        if (steps.length > 0 && "waits" in phase && phase.waits === "registry" && run !== registryRun) {
+          // Waited for outside the parallel limit: the registry host may need that slot.
+          if (!(await seeded) && !run.failed && !run.blocked && !options.signal?.aborted) {
+            run.blocked = true;
+            options.emit({
+              type: "note",
+              host: run.plan.host,
+              message: `${lab.registry!.host} did not push the lab's images: its pulls and what follows are skipped`,
+            });
           }
-        }),
-      ),
-    );
-    if (runs.some((r) => r.failed)) stop = true;
-  }
+        }
+        if (steps.length > 0)
+          await limit(async () => {
+            if (!announced.has(phase.id) && !run.failed && !run.blocked && !options.signal?.aborted) {
+              announced.add(phase.id);
+              options.emit({ type: "phase", phase: phase.id, title: phase.title });
+            }
+            for (const step of steps) await stepOf(lab, run, step, options, record);
+          });
+        if (run === registryRun && phase.id === "seed") seededNow(!run.failed && !options.signal?.aborted);
+      }
+      if (run === registryRun) seededNow(!run.failed && !options.signal?.aborted);
+    }),
+  );
   return { outcomes, failed: runs.some((r) => r.failed), interrupted: !!options.signal?.aborted, viewErrors };
 }
 
@@ -216,6 +218,24 @@ async function everyHostOrAll<T>(work: Promise<T>[]): Promise<T[]> {
     throw new LabError(failures.map((f) => (f as LabError).located).join("\n"), first.code);
   }
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+/** One step of one host: skipped once its host failed or stopped, else failed on a conflict, ok when in place, or run. */
+async function stepOf(
+  lab: Lab,
+  run: HostRun,
+  step: Step,
+  options: ApplyOptions,
+  record: (host: string, step: Step, status: StepStatus, error?: StepError) => void,
+): Promise<void> {
+  if (run.failed || run.blocked || options.signal?.aborted) return record(run.plan.host, step, "skipped");
+  const conflict = run.conflicts.get(step);
+  if (conflict) {
+    run.failed = true;
+    return record(run.plan.host, step, "failed", { message: conflict });
+  }
+  if (!run.needed.get(step)) return record(run.plan.host, step, "ok");
+  await runStep(lab, run, step, options, record);
 }
 
 /** The Docker API answers the probe's command goes on to give (src/apply/docker-state.ts). */

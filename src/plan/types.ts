@@ -12,11 +12,13 @@ export const PHASES = [
   { id: "networks", title: "Docker networks" },
   { id: "registry", title: "private registry" },
   { id: "seed", title: "seed images" },
-  // Other hosts pull what the registry host pushed: every host waits here for the registry host.
-  { id: "distribute", title: "distribute images", barrier: true },
+  // The one place a host needs another host's result: it pulls what the registry host pushed.
+  // Everywhere else each host goes through its own steps at its own pace.
+  { id: "distribute", title: "distribute images", waits: "registry" },
   { id: "containers", title: "containers" },
-  { id: "verify", title: "checks", barrier: true },
-] as const satisfies readonly { id: string; title: string; barrier?: boolean }[];
+  // lab up's closing check: once every host is up.
+  { id: "verify", title: "checks", waits: "every host" },
+] as const satisfies readonly { id: string; title: string; waits?: "registry" | "every host" }[];
 
 export type Phase = (typeof PHASES)[number]["id"];
 

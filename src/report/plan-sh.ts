@@ -113,7 +113,7 @@ export function hostScript(plan: Plan, hostPlan: HostPlan): string {
     out.push("", comment(`===== ${phase.title} =====`));
     if (phase.id === "distribute")
       out.push(comment("(each pull waits, up to 10 minutes, until the registry host has pushed the image)"));
-    else if ("barrier" in phase) out.push(comment("(run this part once every host's script has come this far)"));
+    else if ("waits" in phase) out.push(comment("(run this part once every host's script has come this far)"));
     for (const step of steps) {
       out.push("", comment(step.title));
       if (step.note) out.push(comment(step.note));

@@ -52,7 +52,13 @@ export function hostPlanText(hostPlan: HostPlan): string {
   for (const phase of PHASES) {
     const steps = hostPlan.steps.filter((s) => s.phase === phase.id);
     if (steps.length === 0) continue;
-    lines.push("", `  == ${phase.title}${"barrier" in phase ? " (after every host's earlier phases)" : ""} ==`);
+    const waits =
+      "waits" in phase
+        ? phase.waits === "registry"
+          ? " (once the registry host has pushed)"
+          : " (once every host is up)"
+        : "";
+    lines.push("", `  == ${phase.title}${waits} ==`);
     for (const step of steps)
       lines.push(
         ...stepLines(step, ++n)

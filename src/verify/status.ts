@@ -38,7 +38,8 @@ export function statusScript(lab: Lab, host: string): string {
   if (dockerHosts(lab).includes(host)) {
     lines.push(`docker network ls --filter ${quote(labFilter(lab))} --format 'net {{.Name}} {{.Driver}}' 2>/dev/null`);
     lines.push(
-      `for c in $(docker ps -aq --filter ${quote(labFilter(lab))} 2>/dev/null); do docker inspect -f 'ctr {{.Name}} {{.State.Status}} {{.Config.Image}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}} {{$v.MacAddress}}{{end}}' "$c"; done`,
+      // One docker inspect for all of the lab's containers, not one per container.
+      `ids=$(docker ps -aq --filter ${quote(labFilter(lab))} 2>/dev/null); [ -z "$ids" ] || docker inspect -f 'ctr {{.Name}} {{.State.Status}} {{.Config.Image}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}} {{$v.MacAddress}}{{end}}' $ids`,
     );
   }
   return lines.join("\n");

@@ -3,7 +3,8 @@ import { LabError } from "../../src/errors.js";
 import { applyPlan } from "../../src/apply/engine.js";
 import { type Emit } from "../../src/apply/events.js";
 import { type HostState } from "../../src/apply/state.js";
-import { PHASES } from "../../src/plan/types.js";
+import { PHASES, type Plan } from "../../src/plan/types.js";
+import { validateText } from "../../src/labfile/validate.js";
 import type { Transport } from "../../src/transport/types.js";
 import { FakeTransport } from "../helpers/fake-transport.js";
 import {
@@ -60,7 +61,7 @@ describe("applyPlan", () => {
     expect(fake.commands.slice(1)).toEqual(["do a-i1", "do a-n1"]);
   });
 
-  it("phases run in lockstep: no host starts a phase before every host finished the previous one", async () => {
+  it("hosts go at their own pace: a fast host runs its later phases while a slow one is still in an earlier one", async () => {
     const plan = planFor(["a", "b", "c"]);
     const log: string[] = [];
     const fakes = plan.hosts.map((h) =>
@@ -73,16 +74,18 @@ describe("applyPlan", () => {
     );
     const { result, rec } = await apply(plan, fakes);
     expect(result.failed).toBe(false);
-    const lastEnd = (p: string) => Math.max(...log.map((l, i) => (l.startsWith("end ") && l.endsWith(p) ? i : -1)));
-    const firstStart = (p: string) => log.findIndex((l) => l.startsWith("start ") && l.includes(p));
-    expect(lastEnd("-k1")).toBeLessThan(firstStart("-i1"));
-    expect(Math.max(lastEnd("-i1"), lastEnd("-i2"))).toBeLessThan(firstStart("-n1"));
-    // hosts do run at the same time within a phase (c's k1 ends before slow a's k1 does)
-    expect(log.indexOf("end c-k1")).toBeLessThan(log.indexOf("end a-k1"));
+    // c is through all its phases before slow a has finished its first step.
+    expect(log.indexOf("end c-n1")).toBeLessThan(log.indexOf("end a-k1"));
+    // Each host keeps its own order.
+    for (const h of ["a", "b", "c"])
+      expect(log.filter((l) => l.startsWith(`end ${h}-`))).toEqual(
+        ["k1", "i1", "i2", "n1"].map((id) => `end ${h}-${id}`),
+      );
+    // Each phase is announced once, when the first host enters it.
     expect(rec.phases).toEqual(["kernel", "interfaces", "namespaces"]);
   });
 
-  it("a failing host stops at its failing step; the others finish the phase but start no other", async () => {
+  it("a failing host stops at its failing step; the others, which need nothing of it, go on to the end", async () => {
     const plan = planFor(["a", "b", "c"]);
     const slow = async () => {
       await sleep(20);
@@ -98,29 +101,27 @@ describe("applyPlan", () => {
     expect(result.interrupted).toBe(false);
     expect(statusOf(result)).toEqual({
       "a-k1": "changed",
-      "b-k1": "changed",
-      "c-k1": "changed",
       "a-i1": "changed",
       "a-i2": "changed",
+      "a-n1": "changed",
+      "b-k1": "changed",
       "b-i1": "failed",
       "b-i2": "skipped",
+      "b-n1": "skipped",
+      "c-k1": "changed",
       "c-i1": "changed",
       "c-i2": "changed",
-      "a-n1": "skipped",
-      "b-n1": "skipped",
-      "c-n1": "skipped",
+      "c-n1": "changed",
     });
     const failed = result.outcomes.find((o) => o.status === "failed")!;
     expect(failed.host).toBe("b");
     expect(failed.error).toEqual({ command: "do b-i1", message: "exit 2: RTNETLINK answers: File exists" });
     expect(rec.steps.find((s) => s.id === "b-i1")!.detail).toBe("do b-i1: exit 2: RTNETLINK answers: File exists");
-    // a and c kept going after b failed (b fails fast, they are slow) ...
+    // a and c kept going after b failed (b fails fast, they are slow).
     expect(rec.seq.indexOf("failed b-i1")).toBeLessThan(rec.seq.indexOf("changed a-i2"));
-    // ... but nobody started the next phase
     const ran = fakes.flatMap((f) => f.commands);
     expect(ran).not.toContain("do b-i2");
-    expect(ran.filter((c) => c.endsWith("-n1"))).toEqual([]);
-    expect(rec.phases).toEqual(["kernel", "interfaces"]);
+    expect(ran).not.toContain("do b-n1");
   });
 
   it("a command that throws (connection lost) fails that step with the error's message", async () => {
@@ -131,7 +132,9 @@ describe("applyPlan", () => {
     expect(a.status).toBe("failed");
     expect(a.error).toEqual({ message: "Socket closed" });
     expect(statusOf(result)["b-k1"]).toBe("changed");
-    expect(statusOf(result)["b-i1"]).toBe("skipped");
+    // b needs nothing of a: it goes on.
+    expect(statusOf(result)["b-i1"]).toBe("changed");
+    expect(statusOf(result)["a-i1"]).toBe("skipped");
   });
 
   it("a view that throws (the live tree, issue 14) neither stops the run nor cuts other hosts short; the error is reported", async () => {
@@ -438,5 +441,118 @@ describe("applyPlan", () => {
     );
     // The change, then its undo: nothing the lab did stays on a host without a record.
     expect(fakes[0]!.commands.slice(1)).toEqual(["do a-k1", "ip link set a-k1 promisc off"]);
+  });
+});
+
+/**
+ * The one cross-host wait: hosts pull (distribute) what the registry host pushed (seed). A lab
+ * with a registry on a; every host: kernel, interfaces, then a's seed, b's and c's pulls,
+ * then containers.
+ */
+describe("applyPlan: waiting only where a host needs another's result", () => {
+  const registryLab = (() => {
+    const r = validateText(
+      "/labs/eng/lab.yaml",
+      "name: eng\nid: eng-lab-1\nhosts:\n  a: { address: 10.0.0.1 }\n  b: { address: 10.0.0.2 }\n  c: { address: 10.0.0.3 }\nregistry: { host: a, images: [busybox:latest] }\n",
+    );
+    if (!r.lab) throw new Error("test lab invalid");
+    return r.lab;
+  })();
+  const registryPlan = (): Plan => ({
+    lab: "eng",
+    file: registryLab.file,
+    hosts: ["a", "b", "c"].map((host) => ({
+      host,
+      address: "10.0.0.1",
+      facts: { os: "debian", detected: true },
+      steps: [
+        step(host, "k1", "kernel"),
+        step(host, "i1", "interfaces"),
+        ...(host === "a" ? [step(host, "push", "seed")] : [step(host, "pull", "distribute")]),
+        step(host, "run", "containers"),
+      ],
+    })),
+  });
+  const run = async (plan: Plan, fakes: FakeTransport[]) => {
+    const { emit, rec } = recorder();
+    const transports = new Map<string, Transport>(fakes.map((f) => [f.host, f]));
+    const result = await applyPlan(registryLab, plan, transports, { parallel: 10, emit, commandTimeoutMs: 5000 });
+    return { result, rec };
+  };
+
+  it("a host's pull starts only once the registry host has pushed; everything before it does not wait", async () => {
+    const plan = registryPlan();
+    const fakes = plan.hosts.map((h) =>
+      hostFake(h).on(/^do /, async (command) => {
+        await sleep(command === "do a-push" ? 60 : 1);
+        return {};
+      }),
+    );
+    const { result, rec } = await run(plan, fakes);
+    expect(result.failed).toBe(false);
+    const at = (event: string) => rec.seq.indexOf(event);
+    for (const h of ["b", "c"]) {
+      // Its own earlier work ran while a was still pushing ...
+      expect(at(`changed ${h}-i1`)).toBeLessThan(at("changed a-push"));
+      // ... its pull waited for the push, and its containers for its pull.
+      expect(at(`start ${h}-pull`)).toBeGreaterThan(at("changed a-push"));
+      expect(at(`start ${h}-run`)).toBeGreaterThan(at(`changed ${h}-pull`));
+    }
+  });
+
+  it("with fewer slots than hosts (--parallel 1) a waiting host never holds the slot the registry host needs", async () => {
+    const plan = registryPlan();
+    // b and c first in line: had they kept their slot while waiting, a could never push.
+    const order = [plan.hosts[1]!, plan.hosts[2]!, plan.hosts[0]!];
+    const { emit, rec } = recorder();
+    const fakes = order.map((h) => hostFake(h));
+    const transports = new Map<string, Transport>(fakes.map((f) => [f.host, f]));
+    const result = await applyPlan(registryLab, { ...plan, hosts: order }, transports, {
+      parallel: 1,
+      emit,
+      commandTimeoutMs: 5000,
+    });
+    expect(result.failed).toBe(false);
+    expect(rec.seq.indexOf("start b-pull")).toBeGreaterThan(rec.seq.indexOf("changed a-push"));
+  });
+
+  it("a registry host that fails before pushing stops only what needs its images: the others' pulls and what follows", async () => {
+    const plan = registryPlan();
+    const fakes = [
+      hostFake(plan.hosts[0]!).failOn(/^do a-i1$/, { code: 1, stderr: "no\n" }),
+      hostFake(plan.hosts[1]!),
+      hostFake(plan.hosts[2]!),
+    ];
+    const { result, rec } = await run(plan, fakes);
+    expect(result.failed).toBe(true);
+    expect(statusOf(result)).toEqual({
+      "a-k1": "changed",
+      "a-i1": "failed",
+      "a-push": "skipped",
+      "a-run": "skipped",
+      "b-k1": "changed",
+      "b-i1": "changed",
+      "b-pull": "skipped",
+      "b-run": "skipped",
+      "c-k1": "changed",
+      "c-i1": "changed",
+      "c-pull": "skipped",
+      "c-run": "skipped",
+    });
+    expect(rec.notes).toEqual([
+      "b: a did not push the lab's images: its pulls and what follows are skipped",
+      "c: a did not push the lab's images: its pulls and what follows are skipped",
+    ]);
+  });
+
+  it("the remote commands per host do not grow with the number of hosts", async () => {
+    const counts: number[] = [];
+    for (const n of [2, 8]) {
+      const plan = planFor(Array.from({ length: n }, (_, i) => `h${i}`));
+      const fakes = plan.hosts.map((h) => hostFake(h));
+      await apply(plan, fakes);
+      counts.push(...fakes.map((f) => f.commands.length));
+    }
+    expect(new Set(counts)).toEqual(new Set([5]));
   });
 });
