@@ -220,7 +220,7 @@ async function everyHostOrAll<T>(work: Promise<T>[]): Promise<T[]> {
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
-/** One step of one host: skipped once its host failed or stopped, else failed on a conflict, ok when in place, or run. */
+/** One step of one host: skipped once its host failed or stopped; failed on a conflict; ok when in place; else run. */
 async function stepOf(
   lab: Lab,
   run: HostRun,
