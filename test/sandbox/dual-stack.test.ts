@@ -31,7 +31,8 @@ describe.skipIf(!!skip)("dual-stack lab with real dockerd", () => {
       "bbox2>172.22.30.10:reachable",
       "bbox2>fd00:22:30::10:reachable",
     ]);
-  });
+    // A first up that makes the sandbox (two dockerd): 18 s alone here, more on a busy machine.
+  }, 90_000);
 
   it("an IPv6-only fault fails exactly the IPv6 pairs (exit 1), IPv4 still passes", () => {
     on(
