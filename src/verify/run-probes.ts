@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import { settleAll } from "../transport/settle-all.js";
 import { quote } from "../plan/shell.js";
 import { pingArgs } from "../plan/expectations.js";
+import { ICMP_PROBER } from "./icmp-prober.js";
 import type { Probe } from "../plan/types.js";
 import type { Lab } from "../labfile/model.js";
 import type { Transport } from "../transport/types.js";
@@ -46,46 +47,76 @@ function presenceCheck(lab: Lab, name: string): string {
     case "namespace":
       return `[ -e ${quote(`/run/netns/${name}`)} ]`;
     case "container":
-      return `pid=$(printf '%s\n' "$pids" | awk -v n=${quote(`/${name}`)} '$1 == n { print $2 }') && [ -n "$pid" ]`;
+      return `pid=$(printf '%s\\n' "$pids" | awk -v n=${quote(`/${name}`)} '$1 == n { print $2 }') && [ -n "$pid" ]`;
   }
 }
 
-/** The ping from the source's own network namespace (the host's own for a host). */
-function pingFrom(lab: Lab, probe: Probe): string {
-  const ping = pingArgs(lab, probe.address).map(quote).join(" ");
-  switch (kindOf(lab, probe.from)) {
+/** The command prefix that runs a command in the source's own network namespace (none for a host). */
+function enter(lab: Lab, source: string): string {
+  switch (kindOf(lab, source)) {
     case "host":
-      return ping;
+      return "";
     case "namespace":
-      return `nsenter ${quote(`--net=/run/netns/${probe.from}`)} ${ping}`;
+      return `nsenter ${quote(`--net=/run/netns/${source}`)} `;
     case "container":
-      return `nsenter -t "$pid" -n ${ping}`;
+      return `nsenter -t "$pid" -n `;
   }
 }
 
 /**
- * All pings of one source host run as one remote script, in parallel: one SSH round trip
- * per host, not one per pair, and no docker process per ping. An endpoint of this host that
- * does not run (a source, or a target in `targets`) is reported once as "down NAME", never as
- * "no reply": a ping to a stopped container proves nothing about the network.
+ * One source's pings, all at once, inside its network namespace (entered once, not per
+ * ping): each ping is one process, and only a failed one costs more (its stderr, cut short).
+ * Prints "INDEX EXIT [STDERR]" per ping. $1 is the private directory for the stderr files.
  */
-export function pingScript(lab: Lab, probes: Probe[], targets: string[] = []): string {
+function sourceScript(lab: Lab, probes: { probe: Probe; index: number }[]): string {
+  const lines = ['e="$1"'];
+  for (const { probe, index } of probes)
+    lines.push(`${pingArgs(lab, probe.address).map(quote).join(" ")} >/dev/null 2>"$e/${index}" & p${index}=$!`);
+  for (const { index } of probes)
+    lines.push(
+      `wait "$p${index}"; c=$?; if [ $c -eq 0 ]; then echo '${index} 0'; else echo "${index} $c $(head -c 200 "$e/${index}" | tr '\\n' ' ')"; fi`,
+    );
+  return lines.join("\n");
+}
+
+/**
+ * All pings of one source host run as one remote script, in parallel: one SSH round trip
+ * per host, not one per pair, no docker process per ping, and one process per ping. An
+ * endpoint of this host that does not run (a source, or a target in `targets`) is reported
+ * once as "down NAME", never as "no reply": a ping to a stopped container proves nothing
+ * about the network.
+ */
+export function pingScript(
+  lab: Lab,
+  probes: Probe[],
+  targets: string[] = [],
+  options: { prober: "auto" | "ping" } = { prober: "auto" },
+): string {
   // Each ping's stderr goes to a file in a private directory (mktemp -d, removed at the end):
   // never a predictable /tmp path written as root.
   const lines: string[] = ["umask 077", "errs=$(mktemp -d) || exit 1", `trap 'rm -rf "$errs"' EXIT`];
+  // One Perl process per source where the host has Perl (icmp-prober.ts); else a ping per pair.
+  const perl = options.prober === "auto";
+  if (perl) lines.push(`prober=${quote(ICMP_PROBER)}`, "command -v perl >/dev/null 2>&1 && perl=1 || perl=");
   const sources = [...new Set(probes.map((p) => p.from))];
   const containers = [...new Set([...sources, ...targets])].filter((name) => kindOf(lab, name) === "container");
   if (containers.length > 0) lines.push(containerPids(containers));
   for (const source of sources) {
-    lines.push(`if ${presenceCheck(lab, source)}; then`);
-    probes.forEach((p, i) => {
-      if (p.from !== source) return;
-      const err = `"$errs/${i}"`;
-      lines.push(
-        `  { ${pingFrom(lab, p)} >/dev/null 2>${err}; echo "${i} $? $(head -c 200 ${err} | tr '\\n' ' ')"; } &`,
-      );
-    });
-    lines.push(`else echo ${quote(`down ${source}`)}; fi`);
+    const own = probes.flatMap((probe, index) => (probe.from === source ? [{ probe, index }] : []));
+    const { count, timeout } = lab.checks;
+    const perlArgs = own.map(({ probe, index }) => quote(`${index}=${probe.address}`)).join(" ");
+    const onePerPair = `${enter(lab, source)}sh -c ${quote(sourceScript(lab, own))} sh "$errs" &`;
+    lines.push(
+      `if ${presenceCheck(lab, source)}; then`,
+      ...(perl
+        ? [
+            `  if [ -n "$perl" ]; then ${enter(lab, source)}perl -e "$prober" ${timeout} ${count} ${perlArgs} &`,
+            `  else ${onePerPair}`,
+            "  fi",
+          ]
+        : [`  ${onePerPair}`]),
+      `else echo ${quote(`down ${source}`)}; fi`,
+    );
   }
   for (const target of new Set(targets)) {
     if (!sources.includes(target)) lines.push(`${presenceCheck(lab, target)} || echo ${quote(`down ${target}`)}`);

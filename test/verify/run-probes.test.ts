@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateFile } from "../../src/labfile/validate.js";
 import { runChecks, checkExitCode } from "../../src/verify/check.js";
+import { pingScript } from "../../src/verify/run-probes.js";
+import { expectedProbes } from "../../src/plan/expectations.js";
 import type { Transport } from "../../src/transport/types.js";
 import { LocalTransport } from "../helpers/local-transport.js";
 
@@ -38,16 +40,41 @@ esac
 exit 99
 `,
   );
+  // nsenter "enters" the running container's namespace (here: runs the rest, and says so to
+  // ping, which answers only there, and only for an address in `answering`).
   writeFileSync(
     join(bin, "nsenter"),
     `#!/bin/sh
 [ "$1 $2 $3" = "-t 4242 -n" ] || { echo "nsenter: bad call $*" >&2; exit 1; }
+shift 3
+echo "$1 $2" >> ${join(root, name, "nsenter-calls")}
+LAB_TEST_IN_NS=1 exec "$@"
+`,
+  );
+  writeFileSync(
+    join(bin, "ping"),
+    `#!/bin/sh
+[ -n "$LAB_TEST_IN_NS" ] || { echo "ping: not in the container's namespace" >&2; exit 2; }
 for a in ${answering.join(" ")}; do case "$*" in *" $a") exit 0 ;; esac; done
 exit 1
 `,
   );
-  chmodSync(join(bin, "docker"), 0o755);
-  chmodSync(join(bin, "nsenter"), 0o755);
+  // The one-process prober's stand-in (never the real one here: it would send real ICMP from
+  // this machine's own namespace): "INDEX 0" for an address in `answering`, else "INDEX 1".
+  writeFileSync(
+    join(bin, "perl"),
+    `#!/bin/sh
+[ -n "$LAB_TEST_IN_NS" ] || { echo "perl: not in the container's namespace" >&2; exit 2; }
+[ "$1" = -e ] || exit 2
+shift 4
+for t in "$@"; do
+  i=\${t%%=*}; a=\${t#*=}; c=1
+  for ok in ${answering.join(" ")}; do [ "$a" = "$ok" ] && c=0; done
+  echo "$i $c"
+done
+`,
+  );
+  for (const tool of ["docker", "nsenter", "ping", "perl"]) chmodSync(join(bin, tool), 0o755);
   return new LocalTransport(name, root, [], { PATH: `${bin}:${process.env.PATH}` });
 }
 
@@ -65,13 +92,16 @@ describe("lab check reads each host's answers", () => {
       ["bbox2", "bbox1", "reachable"],
     ]);
     expect(checkExitCode(results)).toBe(0);
-    // One docker process per host for every container's PID, none per ping.
-    for (const h of ["a1", "a2"])
-      expect(
-        readFileSync(join(root, h, "docker-calls"), "utf8")
-          .trim()
-          .split("\n"),
-      ).toHaveLength(1);
+    // One docker process per host for every container's PID, none per ping; each source's
+    // namespace entered once, not once per ping.
+    const lines = (h: string, file: string) =>
+      readFileSync(join(root, h, file), "utf8")
+        .trim()
+        .split("\n");
+    for (const h of ["a1", "a2"]) {
+      expect(lines(h, "docker-calls")).toHaveLength(1);
+      expect(lines(h, "nsenter-calls")).toHaveLength(1);
+    }
   });
 
   it("a stopped target is 'could not run' from every side (exit 4), never an unexpected 'unreachable'", async () => {
@@ -104,5 +134,19 @@ describe("lab check reads each host's answers", () => {
       ["bbox2", "bbox1", "unreachable"],
     ]);
     expect(checkExitCode(results)).toBe(1);
+  });
+});
+
+describe("the ping script where a host has no Perl", () => {
+  it("falls back to one ping per pair, still entering each source's namespace once", async () => {
+    const l = await lab();
+    const probes = expectedProbes(l).filter((p) => p.from === "bbox1");
+    const script = pingScript(l, probes, ["bbox1"], { prober: "ping" });
+    expect(script).not.toContain("perl -e");
+    const r = await host("f1", ["bbox1"], []).exec(script);
+    expect(r.stdout.split("\n").filter(Boolean)).toEqual(probes.map((_, i) => `${i} 1 `));
+    const answered = await host("f2", ["bbox1"], [probes[0]!.address]).exec(script);
+    expect(answered.stdout.trim().split("\n")[0]).toBe("0 0");
+    expect(readFileSync(join(root, "f2", "nsenter-calls"), "utf8").trim()).toBe("sh -c");
   });
 });
