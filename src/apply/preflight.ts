@@ -86,8 +86,9 @@ export function sshSessionScript(parents: string[]): string {
   return [locals, ...perParent].join("\n");
 }
 
-export function preflightScript(): string {
-  const tests = (Object.keys(FEATURE_TESTS) as Feature[])
+/** `features`: only those the host needs are tested (each may cost a namespace here); default all. */
+export function preflightScript(features: Feature[] = Object.keys(FEATURE_TESTS) as Feature[]): string {
+  const tests = features
     .map((f) => {
       const module = FEATURE_MODULES[f];
       const tryIt = `{ [ ! -d /lib/modules/$(uname -r) ] && unshare -n sh -c 'ip link add p0 type veth peer name p1 && ${FEATURE_TESTS[f]}'; }`;
@@ -131,8 +132,8 @@ export async function preflight(
   options: { vlanStandin?: boolean } = {},
 ): Promise<PreflightResult> {
   const host = lab.hosts.find((h) => h.name === transport.host)!;
-  const { passthruParents } = requirements(lab, host.name);
-  const script = [preflightScript(), sshSessionScript(passthruParents)];
+  const need = requirements(lab, host.name);
+  const script = [preflightScript([...need.features.keys()]), sshSessionScript(need.passthruParents)];
   const r = await transport.exec(script.filter(Boolean).join("\n"), { timeoutMs: 30_000, retrySafe: true });
   if (r.code !== 0 && /sudo/.test(r.stderr)) {
     throw new LabError(
@@ -166,7 +167,6 @@ export async function preflight(
     ipvlan: values.ipvlan === "1",
     macvtap: values.macvtap === "1",
   };
-  const need = requirements(lab, host.name);
   // Stand-ins replace the lab's own VLAN sub-interfaces, not the ones Docker makes in trunk mode.
   const standIn = (f: Feature) => f === "vlan" && options.vlanStandin === true && !need.trunk;
   const missing = [...need.features].filter(([f]) => !features[f] && !standIn(f));

@@ -7,6 +7,7 @@ import { refuseLinks } from "../local-dirs.js";
 import { accessInventory, proxyCommand, writeAccessFiles, type AccessFiles } from "./access-files.js";
 import { ensureDocker } from "./docker.js";
 import { probeKernelFeatures } from "./features.js";
+import { makeNeighbourRoom } from "./neighbours.js";
 import { mustRun } from "./local.js";
 import { createHostNetwork, createSwitch, ensureStandins, removeNamespaces } from "./network.js";
 import { hostNetns, sandboxDir, sandboxPrefix, switchNetns } from "./paths.js";
@@ -114,6 +115,7 @@ export async function createSandbox(
   const features = await probeKernelFeatures(`${sandboxPrefix(lab.name)}probe`);
   const sw = switchNetns(lab.name);
   await createSwitch(sw);
+  await makeNeighbourRoom(lab, log);
 
   const hosts: SandboxHostState[] = [];
   for (const [i, host] of lab.hosts.entries()) {

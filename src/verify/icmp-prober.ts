@@ -7,6 +7,8 @@
  *
  * Arguments: TIMEOUT COUNT INDEX=ADDRESS...; prints "INDEX CODE [ERROR]" per target with the
  * codes ping uses: 0 a reply, 1 no reply, 2 an error on the way (no route), 126 could not start.
+ * It waits up to TIMEOUT after the last reply (as ping waits TIMEOUT for each of its own):
+ * when every source of a big lab resolves its neighbours at once, replies come in waves.
  * Only the addresses lab put in the arguments are ever read back: a reply from elsewhere,
  * or to another prober (another id), is ignored.
  */
@@ -18,7 +20,12 @@ sub csum { my $d = shift; $d .= "\0" if length($d) % 2; my $s = 0; $s += $_ for 
 for my $t (@targets) {
   my ($i, $a) = split /=/, $t, 2; $code{$i} = 1;
   my $v6 = index($a, ":") >= 0; my $fam = $v6 ? AF_INET6 : AF_INET;
-  if (!$sock{$fam}) { socket(my $s, $fam, SOCK_RAW, $v6 ? 58 : 1) or do { $code{$i} = 126; $err{$i} = "socket: $!"; next }; $sock{$fam} = $s; }
+  if (!$sock{$fam}) { socket(my $s, $fam, SOCK_RAW, $v6 ? 58 : 1) or do { $code{$i} = 126; $err{$i} = "socket: $!"; next };
+    # Only echo replies are queued (a raw socket gets every ICMP packet: the echoes other sources
+    # send here would fill its buffer and drop replies), in a buffer for thousands of them.
+    setsockopt($s, $v6 ? 58 : 255, 1, $v6 ? pack("L8", map { $_ == 4 ? 0xfffffffd : 0xffffffff } 0 .. 7) : pack("L", 0xfffffffe));
+    setsockopt($s, SOL_SOCKET, 33, 4 << 20) or setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4 << 20);
+    $sock{$fam} = $s; }
   my $bin = inet_pton($fam, $a); defined $bin or do { $code{$i} = 2; $err{$i} = "bad address"; next };
   my $to = $v6 ? pack_sockaddr_in6(0, $bin) : pack_sockaddr_in(0, $bin); $want{$fam}{$bin} = $i;
   for my $k (1 .. $count) {
@@ -26,9 +33,17 @@ for my $t (@targets) {
     substr($pkt, 2, 2) = pack("n", csum($pkt)) unless $v6;
     send($sock{$fam}, $pkt, 0, $to) or do { $code{$i} = 2; $err{$i} = "$!"; last };
   }
+  # Paced a little: every first packet asks ARP for its neighbour, and macvlan queues at most
+  # 1,000 broadcasts; a burst from every source at once would lose some.
+  select(undef, undef, undef, 0.002);
 }
-my $deadline = time + $timeout;
-while (grep({ $_ == 1 } values %code) && (my $rest = $deadline - time) > 0) {
+# Wait up to TIMEOUT after the last reply (all at once, 80 sources resolve their neighbours
+# together: replies come in waves), never more than 10 x TIMEOUT in all.
+my $hard = time + 10 * $timeout; my $deadline = time + $timeout;
+# Replies already queued count even when this process ran late (a busy machine): the wait
+# ends only when the time is up and nothing more is queued.
+while (grep { $_ == 1 } values %code) {
+  my $rest = $deadline - time; $rest = 0 if $rest < 0;
   my $rin = ""; vec($rin, fileno($_), 1) = 1 for values %sock;
   select(my $rout = $rin, undef, undef, $rest) > 0 or last;
   for my $fam (keys %sock) {
@@ -39,7 +54,8 @@ while (grep({ $_ == 1 } values %code) && (my $rest = $deadline - time) > 0) {
       ($type, $rid) = unpack("C x3 n", substr($buf, $ihl)); next unless $type == 0; (undef, $addr) = unpack_sockaddr_in($from); }
     else { ($type, $rid) = unpack("C x3 n", $buf); next unless $type == 129; (undef, $addr) = unpack_sockaddr_in6($from); }
     next unless $rid == $id; my $i = $want{$fam}{$addr};
-    $code{$i} = 0 if defined $i && $code{$i} == 1;
+    next unless defined $i && $code{$i} == 1;
+    $code{$i} = 0; $deadline = time + $timeout; $deadline = $hard if $deadline > $hard;
   }
 }
 print "$_ $code{$_}", (defined $err{$_} ? " $err{$_}" : ""), "\n" for sort { $a <=> $b } keys %code;`;
