@@ -22,6 +22,9 @@ export interface StepOutcome {
   error?: StepError;
 }
 
+/** Records a step's outcome and tells the views. */
+type RecordOutcome = (host: string, step: Step, status: StepStatus, error?: StepError) => void;
+
 export interface ApplyResult {
   outcomes: StepOutcome[];
   failed: boolean;
@@ -97,7 +100,7 @@ interface RunContext {
   options: ApplyOptions;
   limit: ReturnType<typeof pLimit>;
   outcomes: StepOutcome[];
-  record: (host: string, step: Step, status: StepStatus, error?: StepError) => void;
+  record: RecordOutcome;
   /** Each host's lock, released when the run ends whatever happened. */
   releases: (() => Promise<void>)[];
   viewErrors: string[];
@@ -226,7 +229,7 @@ async function stepOf(
   run: HostRun,
   step: Step,
   options: ApplyOptions,
-  record: (host: string, step: Step, status: StepStatus, error?: StepError) => void,
+  record: RecordOutcome,
 ): Promise<void> {
   if (run.failed || run.blocked || options.signal?.aborted) return record(run.plan.host, step, "skipped");
   const conflict = run.conflicts.get(step);
@@ -265,7 +268,7 @@ async function runStep(
   run: HostRun,
   step: Step,
   options: ApplyOptions,
-  record: (host: string, step: Step, status: StepStatus, error?: StepError) => void,
+  record: RecordOutcome,
 ): Promise<void> {
   const host = run.plan.host;
   options.emit({ type: "step-start", host, step });

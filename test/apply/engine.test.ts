@@ -13,6 +13,7 @@ import {
   sleep,
   step,
   planFor,
+  hostPlan,
   probeOutput,
   PROBE,
   hostFake,
@@ -462,9 +463,7 @@ describe("applyPlan: waiting only where a host needs another's result", () => {
     lab: "eng",
     file: registryLab.file,
     hosts: ["a", "b", "c"].map((host) => ({
-      host,
-      address: "10.0.0.1",
-      facts: { os: "debian", detected: true },
+      ...hostPlan(host),
       steps: [
         step(host, "k1", "kernel"),
         step(host, "i1", "interfaces"),
