@@ -224,13 +224,7 @@ async function everyHostOrAll<T>(work: Promise<T>[]): Promise<T[]> {
 }
 
 /** One step of one host: skipped once its host failed or stopped; failed on a conflict; ok when in place; else run. */
-async function stepOf(
-  lab: Lab,
-  run: HostRun,
-  step: Step,
-  options: ApplyOptions,
-  record: RecordOutcome,
-): Promise<void> {
+async function stepOf(lab: Lab, run: HostRun, step: Step, options: ApplyOptions, record: RecordOutcome): Promise<void> {
   if (run.failed || run.blocked || options.signal?.aborted) return record(run.plan.host, step, "skipped");
   const conflict = run.conflicts.get(step);
   if (conflict) {
