@@ -7,12 +7,12 @@
  *
  * Arguments: TIMEOUT COUNT INDEX=ADDRESS...; prints "INDEX CODE [ERROR]" per target with the
  * codes ping uses: 0 a reply, 1 no reply, 2 an error on the way (no route), 126 could not start.
- * It waits up to TIMEOUT after the last reply (as ping waits TIMEOUT for each of its own):
- * when every source of a big lab resolves its neighbours at once, replies come in waves.
+ * It waits up to TIMEOUT for each next reply (as ping waits TIMEOUT for each of its own).
+ * Only modules of Debian's perl-base (Essential: on every Debian host) are used: Socket.
  * Only the addresses lab put in the arguments are ever read back: a reply from elsewhere,
  * or to another prober (another id), is ignored.
  */
-export const ICMP_PROBER = String.raw`use strict; use Socket qw(:all); use Time::HiRes qw(time);
+export const ICMP_PROBER = String.raw`use strict; use Socket qw(:all);
 my ($timeout, $count, @targets) = @ARGV;
 my $id = $$ & 0xffff; my (%sock, %want, %code, %err);
 sub csum { my $d = shift; $d .= "\0" if length($d) % 2; my $s = 0; $s += $_ for unpack("n*", $d);
@@ -37,15 +37,13 @@ for my $t (@targets) {
   # 1,000 broadcasts; a burst from every source at once would lose some.
   select(undef, undef, undef, 0.002);
 }
-# Wait up to TIMEOUT after the last reply (all at once, 80 sources resolve their neighbours
-# together: replies come in waves), never more than 10 x TIMEOUT in all.
-my $hard = time + 10 * $timeout; my $deadline = time + $timeout;
-# Replies already queued count even when this process ran late (a busy machine): the wait
-# ends only when the time is up and nothing more is queued.
-while (grep { $_ == 1 } values %code) {
-  my $rest = $deadline - time; $rest = 0 if $rest < 0;
+# Wait up to TIMEOUT for each next reply (when every source of a big lab resolves its
+# neighbours at once, replies come in waves), never much more than 10 x TIMEOUT in all.
+# Replies already queued count even when this process ran late on a busy machine.
+my $hard = time + 10 * $timeout + 1;
+while (grep({ $_ == 1 } values %code) && time <= $hard) {
   my $rin = ""; vec($rin, fileno($_), 1) = 1 for values %sock;
-  select(my $rout = $rin, undef, undef, $rest) > 0 or last;
+  select(my $rout = $rin, undef, undef, $timeout) > 0 or last;
   for my $fam (keys %sock) {
     next unless vec($rout, fileno($sock{$fam}), 1);
     my $from = recv($sock{$fam}, my $buf, 2048, 0); next unless defined $from && length $buf >= 8;
@@ -54,8 +52,7 @@ while (grep { $_ == 1 } values %code) {
       ($type, $rid) = unpack("C x3 n", substr($buf, $ihl)); next unless $type == 0; (undef, $addr) = unpack_sockaddr_in($from); }
     else { ($type, $rid) = unpack("C x3 n", $buf); next unless $type == 129; (undef, $addr) = unpack_sockaddr_in6($from); }
     next unless $rid == $id; my $i = $want{$fam}{$addr};
-    next unless defined $i && $code{$i} == 1;
-    $code{$i} = 0; $deadline = time + $timeout; $deadline = $hard if $deadline > $hard;
+    $code{$i} = 0 if defined $i && $code{$i} == 1;
   }
 }
 print "$_ $code{$_}", (defined $err{$_} ? " $err{$_}" : ""), "\n" for sort { $a <=> $b } keys %code;`;

@@ -95,9 +95,10 @@ export function pingScript(
   // Each ping's stderr goes to a file in a private directory (mktemp -d, removed at the end):
   // never a predictable /tmp path written as root.
   const lines: string[] = ["umask 077", "errs=$(mktemp -d) || exit 1", `trap 'rm -rf "$errs"' EXIT`];
-  // One Perl process per source where the host has Perl (icmp-prober.ts); else a ping per pair.
+  // One Perl process per source where the host has Perl and its Socket module (icmp-prober.ts);
+  // else a ping per pair.
   const perl = options.prober === "auto";
-  if (perl) lines.push(`prober=${quote(ICMP_PROBER)}`, "command -v perl >/dev/null 2>&1 && perl=1 || perl=");
+  if (perl) lines.push(`prober=${quote(ICMP_PROBER)}`, "perl -MSocket -e 1 >/dev/null 2>&1 && perl=1 || perl=");
   const sources = [...new Set(probes.map((p) => p.from))];
   const containers = [...new Set([...sources, ...targets])].filter((name) => kindOf(lab, name) === "container");
   if (containers.length > 0) lines.push(containerPids(containers));

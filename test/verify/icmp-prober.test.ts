@@ -15,11 +15,15 @@ if (!canRun) console.log("SKIPPED the ICMP prober test: needs root, unshare -n a
 
 /** The prober in a fresh namespace: lo up, 10.1.0.1/24 on a veth whose peer is down (nothing answers there). */
 function probe(...targets: string[]): { lines: string[]; ms: number } {
+  return probeWith(ICMP_PROBER, targets);
+}
+
+function probeWith(script: string, targets: string[]): { lines: string[]; ms: number } {
   const setup =
     "ip link set lo up && ip link add d0 type veth peer name d1 && ip addr add 10.1.0.1/24 dev d0 && ip link set d0 up && " +
     'ip -6 addr add fd00:1::1/64 dev d0 nodad && exec perl -e "$0" 1 2 "$@"';
   const started = Date.now();
-  const r = spawnSync("unshare", ["-n", "sh", "-c", setup, ICMP_PROBER, ...targets], { encoding: "utf8" });
+  const r = spawnSync("unshare", ["-n", "sh", "-c", setup, script, ...targets], { encoding: "utf8" });
   expect(r.stderr).toBe("");
   return { lines: r.stdout.trim().split("\n"), ms: Date.now() - started };
 }
@@ -37,5 +41,14 @@ describe.skipIf(!canRun)("the ICMP prober (Perl, raw sockets, a namespace of its
     expect(lines).toHaveLength(50);
     expect(lines.every((l) => / 0$/.test(l))).toBe(true);
     expect(ms).toBeLessThan(900);
+  });
+
+  // A minimal Debian host has perl-base only (Essential), without Time::HiRes and the like.
+  const perlBase = spawnSync("perl", ["-e", "print join qq(\\n), grep { m{/perl-base$} } @INC"], {
+    encoding: "utf8",
+  }).stdout;
+  it.skipIf(!perlBase)("needs nothing but Debian's perl-base (the modules of a minimal host)", () => {
+    const only = `BEGIN { @INC = grep { m{/perl-base$} } @INC } ${ICMP_PROBER}`;
+    expect(probeWith(only, ["0=127.0.0.1", "1=::1"]).lines).toEqual(["0 0", "1 0"]);
   });
 });
