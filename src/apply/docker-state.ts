@@ -46,8 +46,6 @@ export interface DockerState {
   insecureRegistries: Set<string>;
   /** Registry references the registry answered for. */
   registryTags: Set<string>;
-  /** dockerd's version, where it was asked. */
-  version?: string;
 }
 
 /** What to ask Docker: only the lists the queries need. */
@@ -56,27 +54,20 @@ export interface DockerAsk {
   networks: boolean;
   images: boolean;
   info: boolean;
-  version: boolean;
   registryTags: string[];
 }
 
-export function askFor(queries: DockerQuery[], extra: Partial<DockerAsk> = {}): DockerAsk {
+export function askFor(queries: DockerQuery[]): DockerAsk {
   const has = (kind: DockerQuery["kind"]) => queries.some((q) => q.kind === kind);
   return {
-    containers: has("container-running") || !!extra.containers,
-    networks: has("network") || !!extra.networks,
+    containers: has("container-running"),
+    networks: has("network"),
     // A container's image may show as an id where its tag moved: the image list tells its tags.
-    images: has("image") || has("container-running") || !!extra.images,
-    info: has("insecure-registry") || !!extra.info,
-    version: !!extra.version,
-    registryTags: [
-      ...queries.flatMap((q) => (q.kind === "registry-tag" ? [q.ref] : [])),
-      ...(extra.registryTags ?? []),
-    ],
+    images: has("image") || has("container-running"),
+    info: has("insecure-registry"),
+    registryTags: queries.flatMap((q) => (q.kind === "registry-tag" ? [q.ref] : [])),
   };
 }
-
-export const asksNothing = (ask: DockerAsk): boolean => paths(ask).length === 0;
 
 // Lab references are validated ([a-z0-9._/:@-]); the encoding keeps any other byte out of the request line.
 const refPath = (ref: string) => ref.split("/").map(encodeURIComponent).join("/").replace(/%3A/gi, ":");
@@ -87,7 +78,6 @@ function paths(ask: DockerAsk): string[] {
     ...(ask.networks ? ["/networks"] : []),
     ...(ask.images ? ["/images/json"] : []),
     ...(ask.info ? ["/info"] : []),
-    ...(ask.version ? ["/version"] : []),
     ...ask.registryTags.map((ref) => `/distribution/${refPath(ref)}/json`),
   ];
 }
@@ -169,7 +159,6 @@ export function parseDockerState(ask: DockerAsk, answers: HttpAnswer[]): DockerS
     state.insecureRegistries = new Set(
       Object.keys(record(record(record(json(next(), "info")).RegistryConfig).IndexConfigs)),
     );
-  if (ask.version) state.version = text(record(json(next(), "version")).Version) || undefined;
   // A tag the registry does not serve (or a registry not answering yet) is simply absent.
   for (const ref of ask.registryTags) if (next().status === 200) state.registryTags.add(ref);
   return state;

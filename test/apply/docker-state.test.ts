@@ -151,7 +151,6 @@ describe("a host's Docker state, compared locally", () => {
       networks: true,
       images: false,
       info: false,
-      version: false,
       registryTags: [],
     });
   });

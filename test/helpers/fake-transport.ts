@@ -7,7 +7,7 @@ export type FakeDocker = (path: string) => { status?: number; body: unknown } | 
 const emptyDocker = (path: string) =>
   path.startsWith("/distribution/")
     ? { status: 404, body: { message: "manifest unknown" } }
-    : { status: 200, body: /^\/(info|version)/.test(path) ? {} : [] };
+    : { status: 200, body: path === "/info" ? {} : [] };
 
 /** The stream a dial-stdio probe goes on to: answers each GET it is sent, as dockerd would. */
 function fakeDockerStream(answer: FakeDocker, paths: string[]): Duplex {
