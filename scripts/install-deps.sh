@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 # graphviz renders `lab graph --format dot` in its tests; tmux is the terminal (a pty with a
 # size) the live-tree tests run lab in; zsh and fish run the completion scripts' tests;
 # the shellcheck package lints every shell script (npm run lint); jq merges daemon.json in
-# the handouts (lab plan --format sh) when they are run on sandbox hosts.
-packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz tmux zsh fish shellcheck jq)
+# the handouts (lab plan --format sh) when they are run on sandbox hosts; chromium (headless,
+# driven by puppeteer-core) loads the class report (lab class check --html) in its tests.
+packages=(openssh-server openssh-client tini socat iproute2 iputils-ping util-linux sudo docker.io busybox-static docker-registry graphviz tmux zsh fish shellcheck jq chromium)
 missing=()
 # (dpkg -s succeeds for a removed package whose config files remain: ask for "installed".)
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
