@@ -94,9 +94,17 @@ export function toMermaid(topology: Topology): string {
 // ---- Graphviz DOT ----
 
 /**
+ * Kept out of the SVG: DEL, and what XML cannot hold: C0 controls but tab and newline, U+FFFE,
+ * U+FFFF, unpaired surrogates.
+ */
+const NOT_IN_SVG =
+  /[\u0000-\u0008\u000b-\u001f\u007f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
  * A DOT double-quoted string that Graphviz shows as `text`: "\" and '"' escaped, a line break as
- * DOT's "\n", "&" as "&amp;" (Graphviz reads entities in labels). Other control characters,
- * which SVG cannot hold, become U+FFFD.
+ * DOT's "\n", "&" as "&amp;" (Graphviz reads entities in labels). What XML cannot hold, so
+ * neither can the SVG Graphviz writes (other control characters, U+FFFE, U+FFFF, a UTF-16
+ * surrogate without its pair), becomes U+FFFD: Graphviz would copy U+FFFE and U+FFFF as they are.
  */
 export function dotString(text: string): string {
   const escaped = text
@@ -104,7 +112,7 @@ export function dotString(text: string): string {
     .replace(/"/g, '\\"')
     .replace(/&/g, "&amp;")
     .replace(/\r\n|\r|\n/g, "\\n")
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\ufffd");
+    .replace(NOT_IN_SVG, "\ufffd");
   return `"${escaped}"`;
 }
 

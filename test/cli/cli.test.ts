@@ -125,13 +125,24 @@ describe("lab graph", () => {
     const out = join(scratchDir("graph"), "lab.dot");
     expect(lab("graph", "labs/two-host-vlan.yaml", "--format", "dot", "-o", out).code).toBe(0);
     expect(readFileSync(out, "utf8")).toMatch(/^graph "two-host-vlan" \{\n/);
-    const bad = lab("graph", "labs/two-host-vlan.yaml", "--format", "svg");
+    const bad = lab("graph", "labs/two-host-vlan.yaml", "--format", "png");
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("Allowed choices are mermaid, dot");
+    expect(bad.stderr).toContain("Allowed choices are mermaid, dot, svg");
     const file = join(scratchDir("graph"), "bad.yaml");
     writeFileSync(file, "name: x\nhosts:\n  h1: { address: 10.0.0.300 }\n");
     const invalid = lab("graph", file);
     expect(invalid.code).toBe(1);
     expect(invalid.stdout).toBe("");
+  });
+
+  it("writes SVG with -o, drawn in-process (no system Graphviz)", () => {
+    const out = join(scratchDir("graph"), "out.svg");
+    const r = lab("graph", "labs/two-host-vlan.yaml", "--format", "svg", "-o", out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("");
+    const svg = readFileSync(out, "utf8");
+    expect(svg).toMatch(/^<\?xml /);
+    expect(svg).toContain("</svg>");
+    expect(svg).toContain(">bbox21</text>");
   });
 });

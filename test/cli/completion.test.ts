@@ -64,6 +64,7 @@ describe("completion words (from the program's own definition)", () => {
     expect(complete("up", "--")).toEqual(UP_FLAGS);
     expect(complete("plan", "x.yaml", "--format", "")).toEqual(["text", "sh", "json"]);
     expect(complete("graph", "x.yaml", "--format", "d")).toEqual(["dot"]);
+    expect(complete("graph", "x.yaml", "--format", "")).toEqual(["mermaid", "dot", "svg"]);
     expect(complete("sandbox", "")).toEqual(["create", "status", "destroy"]);
     expect(complete("completion", "")).toEqual(["bash", "zsh", "fish"]);
   });
