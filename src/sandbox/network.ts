@@ -1,7 +1,6 @@
 import { isIpv6 } from "../net/cidr.js";
 import type { HostSpec, Lab } from "../labfile/model.js";
 import { mustRun, runLocal } from "./local.js";
-import { sandboxPrefix } from "./paths.js";
 import { writeSandboxState, type SandboxState } from "./state.js";
 import { killNetnsProcesses } from "./processes.js";
 
@@ -58,12 +57,15 @@ async function netnsList(): Promise<string[]> {
     .filter(Boolean);
 }
 
-/** Delete every namespace of this lab's sandbox (by its prefix), after killing what runs in it. */
-export async function removeNamespaces(labName: string): Promise<string[]> {
+/**
+ * Delete these namespaces (the exact names of sandboxObjectNames) where they exist, after
+ * killing what runs in them. Exact names: another lab's may share any prefix with them.
+ */
+export async function removeNamespaces(names: readonly string[]): Promise<string[]> {
   const removed: string[] = [];
-  const prefix = sandboxPrefix(labName);
+  const wanted = new Set(names);
   for (const ns of await netnsList()) {
-    if (!ns.startsWith(prefix)) continue;
+    if (!wanted.has(ns)) continue;
     await killNetnsProcesses(ns);
     await runLocal("ip", ["netns", "del", ns]);
     removed.push(`netns ${ns}`);

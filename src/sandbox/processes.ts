@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { LabError } from "../errors.js";
 import { templatePath } from "../package-root.js";
 import { runLocal, spawnDetached } from "./local.js";
-import { sandboxPrefix } from "./paths.js";
+import { cgroupTag } from "./paths.js";
 import { sandboxInitAlive, type SandboxHostState } from "./state.js";
 
 /** The processes of a sandbox host: its init (tini, sshd, later dockerd) and their cgroups. */
@@ -64,7 +64,7 @@ export async function startHostInit(options: {
       options.host,
       options.hostDir,
       options.sandboxDir,
-      `${options.labName}-${options.host}`,
+      cgroupTag(options.labName, options.host),
     ],
     fd,
   );
@@ -128,19 +128,20 @@ export async function killNetnsProcesses(netns: string): Promise<void> {
   }
 }
 
-/** dockerd's cgroups (--cgroup-parent=/lsb-<lab>-<host>) outlive it: remove them, deepest first. */
-export async function removeCgroups(labName: string): Promise<string[]> {
+/**
+ * dockerd's cgroups (--cgroup-parent=/lsb-<lab>-<host>) outlive it: remove these (the exact
+ * names of sandboxObjectNames), deepest first. Never by prefix: /lsb-x-al- starts x-al-2's too.
+ */
+export async function removeCgroups(names: readonly string[]): Promise<string[]> {
   const root = "/sys/fs/cgroup";
-  const prefix = sandboxPrefix(labName);
   const removed = new Set<string>();
   // cgroup v2 has one tree; v1 has one per controller (/sys/fs/cgroup/memory/…).
   const trees = existsSync(root) ? [root, ...(await readdir(root)).map((d) => join(root, d))] : [];
   for (const tree of trees) {
-    const entries = await readdir(tree).catch(() => [] as string[]);
-    for (const entry of entries) {
-      if (!entry.startsWith(prefix)) continue;
-      await runLocal("find", [join(tree, entry), "-depth", "-type", "d", "-exec", "rmdir", "{}", "+"]);
-      removed.add(`cgroup ${entry}`);
+    for (const name of names) {
+      if (!existsSync(join(tree, name))) continue;
+      await runLocal("find", [join(tree, name), "-depth", "-type", "d", "-exec", "rmdir", "{}", "+"]);
+      removed.add(`cgroup ${name}`);
     }
   }
   return [...removed];

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Inventory } from "../apply/inventory.js";
 import type { Lab } from "../labfile/model.js";
+import { patterns } from "../labfile/patterns.js";
 import { refuseLinks } from "../local-dirs.js";
 import { accessInventory, proxyCommand, writeAccessFiles, type AccessFiles } from "./access-files.js";
 import { ensureDocker } from "./docker.js";
@@ -10,7 +11,7 @@ import { probeKernelFeatures } from "./features.js";
 import { makeNeighbourRoom } from "./neighbours.js";
 import { mustRun } from "./local.js";
 import { createHostNetwork, createSwitch, ensureStandins, removeNamespaces } from "./network.js";
-import { hostNetns, sandboxDir, sandboxPrefix, switchNetns } from "./paths.js";
+import { hostNetns, probeNetns, sandboxDir, sandboxObjectNames, switchNetns } from "./paths.js";
 import { killHosts, removeCgroups, sshBanner, startHostInit, waitFor } from "./processes.js";
 import { sandboxPreconditions } from "./requirements.js";
 import {
@@ -59,13 +60,20 @@ export const sandboxInventory = (lab: Lab): Inventory => accessInventory(sandbox
 
 const FILES = ["hosts", "state.json", "inventory.json", "known_hosts", "ssh_config"];
 
-/** Remove every process, namespace and file of this lab's sandbox, and leftovers with its prefix. */
-export async function destroySandbox(labName: string): Promise<{ removed: string[] }> {
-  const state = await readSandboxState(labName);
-  const removed = (await killHosts(labName, state?.hosts ?? [])).map((host) => `${host}: processes`);
-  removed.push(...(await removeNamespaces(labName)));
-  removed.push(...(await removeCgroups(labName)));
-  const dir = sandboxDir(labName);
+/**
+ * Remove every process, namespace, cgroup and file of this lab's sandbox: the objects named
+ * after the lab file's hosts and after those state.json lists (a host since dropped from the
+ * file), each by its exact name. Never by prefix: tearing down lab x-al must leave x-al-2 whole.
+ */
+export async function destroySandbox(lab: Pick<Lab, "name" | "hosts">): Promise<{ removed: string[] }> {
+  const state = await readSandboxState(lab.name);
+  const removed = (await killHosts(lab.name, state?.hosts ?? [])).map((host) => `${host}: processes`);
+  // state.json lies in the working directory: only names a lab file could hold are used.
+  const stateHosts = (state?.hosts ?? []).map((h) => h.name).filter((h) => patterns.hostName.regex.test(h));
+  const names = sandboxObjectNames(lab.name, [...lab.hosts.map((h) => h.name), ...stateHosts]);
+  removed.push(...(await removeNamespaces(names.netns)));
+  removed.push(...(await removeCgroups(names.cgroups)));
+  const dir = sandboxDir(lab.name);
   if (existsSync(dir)) {
     for (const file of FILES) await rm(join(dir, file), { recursive: true, force: true });
     removed.push(`files in ${dir}/`);
@@ -105,14 +113,14 @@ export async function createSandbox(
     if (lab.usesDocker) await ensureDocker(state, log);
     return state;
   }
-  const leftovers = await destroySandbox(lab.name);
+  const leftovers = await destroySandbox(lab);
   if (leftovers.removed.length > 0) log(`sandbox: removed leftovers (${leftovers.removed.join(", ")})`);
 
   const dir = sandboxDir(lab.name);
   refuseLinks(dir, "the sandbox's keys");
   await mkdir(join(dir, "hosts"), { recursive: true });
   await newKeyPair(dir, lab.name);
-  const features = await probeKernelFeatures(`${sandboxPrefix(lab.name)}probe`);
+  const features = await probeKernelFeatures(probeNetns(lab.name));
   const sw = switchNetns(lab.name);
   await createSwitch(sw);
   await makeNeighbourRoom(lab, log);

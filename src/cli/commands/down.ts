@@ -25,7 +25,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
       if (!lab) return setExit(EXIT.labProblem);
       const write = (line: string) => process.stdout.write(line + "\n");
       if (opts.sandbox && !(await sandboxHealthy(lab))) {
-        const { removed } = await destroySandbox(lab.name);
+        const { removed } = await destroySandbox(lab);
         write(
           removed.length ? `sandbox: removed ${removed.join(", ")}` : `sandbox: nothing of ${lab.name} was running`,
         );
@@ -43,7 +43,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         process.stderr.write(
           `lab down: cannot undo the lab on its hosts (${error instanceof Error ? error.message : String(error)}); removing the sandbox anyway\n`,
         );
-        const { removed } = await destroySandbox(lab.name);
+        const { removed } = await destroySandbox(lab);
         write(`sandbox: removed ${removed.join(", ")}`);
         return setExit(EXIT.ok);
       }
@@ -88,7 +88,7 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         // A refused state may be another lab's (same name, another id) on these sandbox hosts.
         write(`sandbox: kept, since a host refused its state; lab sandbox destroy ${file} removes it`);
       } else if (removeSandboxAfter) {
-        const { removed } = await destroySandbox(lab.name);
+        const { removed } = await destroySandbox(lab);
         write(`sandbox: removed ${removed.join(", ")}`);
       }
       setExit(failed ? EXIT.labProblem : EXIT.ok);

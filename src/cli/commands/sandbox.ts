@@ -70,7 +70,7 @@ export function registerSandbox(program: Command, setExit: (code: ExitCode) => v
       const { loadValidLab } = await import("../read-lab.js");
       const lab = await loadValidLab(file);
       if (!lab) return setExit(EXIT.labProblem);
-      const { removed } = await destroySandbox(lab.name);
+      const { removed } = await destroySandbox(lab);
       write(
         removed.length > 0 ? `sandbox: removed ${removed.join(", ")}` : `sandbox: nothing of ${lab.name} was there`,
       );
