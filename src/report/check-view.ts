@@ -2,7 +2,7 @@ import { isIpv6 } from "../net/cidr.js";
 import type { ProbeResult } from "../verify/run-probes.js";
 
 /** XML text: escaped, and without the characters XML 1.0 forbids (a host's ping output may hold them). */
-const esc = (text: string) =>
+export const esc = (text: string) =>
   text
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "?")
     .replace(/&/g, "&amp;")
