@@ -20,7 +20,9 @@ const layers = [
   ["src/report"],
   ["src/sandbox"],
   ["src/core"],
-  ["src/cli"],
+  // src/class: the class commands (generate, handouts, up/check/down of many labs) print and
+  // read lab files as the CLI does, so they sit in its layer.
+  ["src/cli", "src/class"],
 ];
 
 const glob = (path) => (path.endsWith(".ts") ? `./${path}` : `./${path}/**`);

@@ -117,6 +117,46 @@ export function mergeJson(current: Record<string, unknown>, merge: Record<string
   return out;
 }
 
+/** Every listed item out of its list; a list left empty goes; other keys as they are. */
+export function unmergeJson(
+  current: Record<string, unknown>,
+  remove: Record<string, string[]>,
+): Record<string, unknown> {
+  const out = { ...current };
+  for (const [key, items] of Object.entries(remove)) {
+    const before = out[key];
+    if (!Array.isArray(before)) continue;
+    const kept = before.filter((v) => !items.includes(v as string));
+    if (kept.length > 0) out[key] = kept;
+    else delete out[key];
+  }
+  return out;
+}
+
+/** A JSON object file on the host ({} when it is missing or empty); anything else is an error to fix by hand. */
+async function readJsonObject(ctx: ActionContext, path: string): Promise<Record<string, unknown>> {
+  const r = await run(ctx, `cat ${quote(path)} 2>/dev/null || true`);
+  if (!r.stdout.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch (err) {
+    throw new ActionError(`read ${path}`, {
+      code: 1,
+      stderr: `${path} is not valid JSON (${(err as Error).message}); fix it by hand first`,
+      timedOut: false,
+    });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ActionError(`read ${path}`, {
+      code: 1,
+      stderr: `${path} holds JSON that is not an object; fix it by hand first`,
+      timedOut: false,
+    });
+  }
+  return parsed as Record<string, unknown>;
+}
+
 export async function performAction(ctx: ActionContext, action: Action): Promise<void> {
   switch (action.kind) {
     case "run":
@@ -126,29 +166,21 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
       await writeWithBackup(ctx, action.path, action.content, action.mode);
       return;
     case "merge-json": {
-      const r = await run(ctx, `cat ${quote(action.path)} 2>/dev/null || true`);
-      let current: Record<string, unknown> = {};
-      if (r.stdout.trim()) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(r.stdout);
-        } catch (err) {
-          throw new ActionError(`read ${action.path}`, {
-            code: 1,
-            stderr: `${action.path} is not valid JSON (${(err as Error).message}); fix it by hand first`,
-            timedOut: false,
-          });
-        }
-        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-          throw new ActionError(`read ${action.path}`, {
-            code: 1,
-            stderr: `${action.path} holds JSON that is not an object; fix it by hand first`,
-            timedOut: false,
-          });
-        }
-        current = parsed as Record<string, unknown>;
-      }
+      const current = await readJsonObject(ctx, action.path);
       await writeWithBackup(ctx, action.path, JSON.stringify(mergeJson(current, action.merge), null, 2) + "\n", "0644");
+      return;
+    }
+    case "unmerge-json": {
+      const left = unmergeJson(await readJsonObject(ctx, action.path), action.remove);
+      const saved = quote(backupPath(ctx.lab, action.path));
+      if (Object.keys(left).length === 0) {
+        // Empty now: a file the lab created goes (restore removes it and its new directories).
+        const r = await run(ctx, `[ -e ${saved}.absent ] && echo absent || true`);
+        if (r.stdout.trim() === "absent") return performAction(ctx, { kind: "restore", path: action.path });
+      }
+      await ctx.transport.writeFile(action.path, JSON.stringify(left, null, 2) + "\n", { mode: "0644" });
+      // This lab's backup is stale once its entries are out: others may have merged since.
+      await run(ctx, `rm -f ${saved} ${saved}.absent`);
       return;
     }
     case "upload": {

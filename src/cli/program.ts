@@ -3,6 +3,7 @@ import { refuseLinks } from "../local-dirs.js";
 import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.js";
+import { registerClass } from "./commands/class.js";
 import { registerDown } from "./commands/down.js";
 import { registerGraph } from "./commands/graph.js";
 import { registerPlan } from "./commands/plan.js";
@@ -57,6 +58,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   registerDown(program, setExit);
   registerGraph(program, setExit);
   registerSandbox(program, setExit);
+  registerClass(program, setExit);
   registerCompletion(program, setExit);
   return program;
 }

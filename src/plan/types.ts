@@ -32,6 +32,12 @@ export type Action =
   /** Merge keys into a JSON file, keeping every other key (arrays are unioned). */
   | { kind: "merge-json"; path: string; merge: Record<string, unknown> }
   /**
+   * Take out of a JSON file's lists only the items given (what one lab merged), keeping what
+   * other labs on the host merged since; a list left empty goes, and a file the lab created and
+   * that is left empty is removed.
+   */
+  | { kind: "unmerge-json"; path: string; remove: Record<string, string[]> }
+  /**
    * Copy a file from this machine to the host and hand it to the command `to`, where "$upload"
    * names the copy. One remote command: the copy goes into a new private directory made by
    * `mktemp -d`, `to` runs, and the directory is removed whatever happens. No fixed path on

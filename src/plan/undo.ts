@@ -22,6 +22,13 @@ const ip = z.string().refine((v) => parseIp(v) !== undefined, "an IP address");
 const route = z.string().refine((v) => v === "default" || parseCidr(v) !== undefined, "a prefix or default");
 const image = name(patterns.imageRef);
 const moduleName = name(patterns.moduleName);
+/** host:port of a lab registry (an IPv6 host in brackets). */
+const registryEndpoint = z
+  .string()
+  .regex(
+    /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):[0-9]{1,5}$/,
+    "host:port of a registry",
+  );
 /** Only the files lab itself writes, and only under the directories it writes them in. */
 export const RESTORABLE_FILES = [
   /^\/etc\/sysconfig\/network-scripts\/ifcfg-[A-Za-z0-9_.-]+$/,
@@ -34,8 +41,13 @@ const restorable = z.string().refine((p) => RESTORABLE_FILES.some((re) => re.tes
 export const undoSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("unload-module"), module: moduleName }),
   z.strictObject({ kind: z.literal("restore-file"), path: restorable }),
-  /** daemon.json back as it was, then dockerd reloads it. */
+  /** daemon.json back as it was, then dockerd reloads it (state written before remove-insecure-registry). */
   z.strictObject({ kind: z.literal("restore-daemon-json") }),
+  /**
+   * Only this lab's registry out of daemon.json's insecure-registries, then dockerd reloads it:
+   * another lab on the same host (a student sharing it) keeps its own entry.
+   */
+  z.strictObject({ kind: z.literal("remove-insecure-registry"), endpoint: registryEndpoint }),
   z.strictObject({ kind: z.literal("promisc-off"), dev: iface }),
   z.strictObject({ kind: z.literal("delete-link"), link: iface, netns: netns.optional() }),
   z.strictObject({ kind: z.literal("link-down"), dev: iface, netns: netns.optional() }),
@@ -82,6 +94,11 @@ export function undoActions(undo: Undo): Action[] {
       return [{ kind: "restore", path: undo.path }];
     case "restore-daemon-json":
       return [{ kind: "restore", path: DAEMON_JSON }, run(RELOAD_DOCKER)];
+    case "remove-insecure-registry":
+      return [
+        { kind: "unmerge-json", path: DAEMON_JSON, remove: { "insecure-registries": [undo.endpoint] } },
+        run(RELOAD_DOCKER),
+      ];
     case "promisc-off":
       return [run(sh("ip", "link", "set", undo.dev, "promisc", "off"))];
     case "delete-link":

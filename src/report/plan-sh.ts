@@ -65,6 +65,10 @@ function actionScript(action: Action, hostPlan: HostPlan, lab: string): string[]
       ];
     case "restore":
       return [comment(`restore ${action.path} from your backup (lab ${lab} keeps one)`)];
+    case "unmerge-json":
+      return [
+        comment(`take ${JSON.stringify(action.remove)} out of ${action.path} by hand, keeping its other entries`),
+      ];
   }
 }
 

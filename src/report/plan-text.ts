@@ -16,6 +16,8 @@ function actionLines(action: Action): string[] {
       return [`write: ${action.path} (mode ${action.mode})`, indent(action.content, "       | ")];
     case "merge-json":
       return [`merge: ${JSON.stringify(action.merge)} into ${action.path}, keeping every other key`];
+    case "unmerge-json":
+      return [`unmerge: take ${JSON.stringify(action.remove)} out of ${action.path}, keeping every other entry`];
     case "upload":
       return [`copy:  ${action.from} (this machine) → ${action.to}`];
     case "restore":

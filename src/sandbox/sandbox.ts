@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Inventory } from "../apply/inventory.js";
 import type { Lab } from "../labfile/model.js";
@@ -58,7 +58,16 @@ function sandboxAccess(lab: Lab): AccessFiles {
 
 export const sandboxInventory = (lab: Lab): Inventory => accessInventory(sandboxAccess(lab));
 
-const FILES = ["hosts", "state.json", "inventory.json", "known_hosts", "ssh_config"];
+const FILES = [
+  "hosts",
+  "state.json",
+  "inventory.json",
+  "known_hosts",
+  "ssh_config",
+  "id_ed25519",
+  "id_ed25519.pub",
+  "authorized_keys",
+];
 
 /**
  * Remove every process, namespace, cgroup and file of this lab's sandbox: the objects named
@@ -76,6 +85,8 @@ export async function destroySandbox(lab: Pick<Lab, "name" | "hosts">): Promise<
   const dir = sandboxDir(lab.name);
   if (existsSync(dir)) {
     for (const file of FILES) await rm(join(dir, file), { recursive: true, force: true });
+    // Gone once it held only the sandbox's own files (anything else put there stays).
+    await rmdir(dir).catch(() => {});
     removed.push(`files in ${dir}/`);
   }
   return { removed };

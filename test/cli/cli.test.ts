@@ -13,7 +13,9 @@ function lab(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const samples = readdirSync("labs").map((f) => `labs/${f}`);
+const samples = readdirSync("labs")
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => `labs/${f}`);
 
 describe("lab validate", () => {
   it("accepts every sample lab (exit 0)", () => {

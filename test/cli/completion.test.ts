@@ -58,8 +58,10 @@ describe("completion words (from the program's own definition)", () => {
       "down",
       "graph",
       "sandbox",
+      "class",
       "completion",
     ]);
+    expect(complete("class", "")).toEqual(["generate", "handouts", "up", "check", "down"]);
     expect(complete("u")).toEqual(["up"]);
     expect(complete("up", "--")).toEqual(UP_FLAGS);
     expect(complete("plan", "x.yaml", "--format", "")).toEqual(["text", "sh", "json"]);

@@ -68,10 +68,10 @@ describe("npm pack, then npm install -g of the tarball", { timeout: 240_000 }, (
     outside = scratchDir("pkg-cwd");
   }, 180_000);
 
-  it("holds exactly what the CLI needs at run time: the launcher, the bundle and the built JavaScript, templates, labs, schema", () => {
+  it("holds exactly what the CLI needs at run time: the launcher, the bundle and the built JavaScript, templates, labs (and the sample class roster), schema", () => {
     const outsideAllowed = files.filter(
       (f) =>
-        !/^(bin\/lab\.js|bundle\/[\w-]+\.js|dist\/.+\.js|templates\/.+|labs\/[\w-]+\.yaml|schema\/lab\.schema\.json|package\.json|README\.md)$/.test(
+        !/^(bin\/lab\.js|bundle\/[\w-]+\.js|dist\/.+\.js|templates\/.+|labs\/[\w-]+\.yaml|labs\/class\/roster\.csv|schema\/lab\.schema\.json|package\.json|README\.md)$/.test(
           f,
         ),
     );

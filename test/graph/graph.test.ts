@@ -5,7 +5,9 @@ import { toDot, toMermaid } from "../../src/graph/render.js";
 import { labTopology, type Topology } from "../../src/graph/topology.js";
 import { validateFile, validateText } from "../../src/labfile/validate.js";
 
-const samples = readdirSync("labs").map((f) => `labs/${f}`);
+const samples = readdirSync("labs")
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => `labs/${f}`);
 const load = async (file: string) => (await validateFile(file)).lab!;
 const node = (t: Topology, id: string) => t.clusters.flatMap((c) => c.nodes).find((n) => n.id === id);
 const edgesFrom = (t: Topology, id: string) => t.edges.filter((e) => e.from === id);

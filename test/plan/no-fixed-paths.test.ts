@@ -17,7 +17,9 @@ import { pingScript } from "../../src/verify/run-probes.js";
  * into a directory made by mktemp -d in the same remote command.
  */
 const labFiles = [
-  ...readdirSync("labs").map((f) => join("labs", f)),
+  ...readdirSync("labs")
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => join("labs", f)),
   ...readdirSync("test/fixtures/plan")
     .map((d) => join("test/fixtures/plan", d, "lab.yaml"))
     .filter((f) => existsSync(f)),
@@ -50,6 +52,7 @@ function shellOf(step: Step): string[] {
         return [a.command];
       case "write":
       case "merge-json":
+      case "unmerge-json":
       case "restore":
         return [a.path];
       case "upload":

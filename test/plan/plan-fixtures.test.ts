@@ -29,7 +29,8 @@ function outline(plan: Plan): string {
 describe("plan fixtures (lab + facts → steps, in order)", () => {
   it("has fixtures for every sample lab", () => {
     const labs = cases.map((c) => JSON.parse(readFileSync(join(root, c, "case.json"), "utf8")).lab as string);
-    for (const sample of readdirSync("labs")) expect(labs).toContain(`labs/${sample}`);
+    for (const sample of readdirSync("labs").filter((f) => f.endsWith(".yaml")))
+      expect(labs).toContain(`labs/${sample}`);
   });
 
   for (const name of cases) {

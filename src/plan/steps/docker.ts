@@ -44,7 +44,7 @@ export function daemonSteps({ lab, runsDocker, options }: HostContext): Step[] {
         { kind: "run", command: RELOAD_DOCKER },
         { kind: "run", command: applied },
       ],
-      undo: [{ kind: "restore-daemon-json" }],
+      undo: [{ kind: "remove-insecure-registry", endpoint }],
       note: "merged into daemon.json keeping every other key; a reload (SIGHUP) applies it without stopping containers",
     },
   ];

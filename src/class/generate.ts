@@ -1,0 +1,258 @@
+import { link, copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { formatIssue } from "../labfile/issues.js";
+import type { Lab } from "../labfile/model.js";
+import { MAX_INTERFACE_NAME } from "../labfile/patterns.js";
+import { validateText } from "../labfile/validate.js";
+import { parseCidr, parseIp, type Cidr } from "../net/cidr.js";
+import { isInside } from "../labfile/local-policy.js";
+import { fitName, slugOf, studentLabId } from "./names.js";
+import { rewriteLab, type StudentEdits } from "./rewrite.js";
+import type { RosterStudent } from "./roster.js";
+import { labSubnets, labVlanIds, moveSubnets, SubnetPool, vlanMapFor } from "./shared.js";
+import { MANIFEST, type ClassManifest } from "./manifest.js";
+
+export interface GenerateOptions {
+  /** Students share hosts or one L2 fabric: each gets their own VLANs, subnets, names and port. */
+  shared: boolean;
+  vlanBase: number;
+  subnetPools: string[];
+  outDir: string;
+  /** The roster file, for messages (`roster.csv:LINE: …`). */
+  rosterFile: string;
+}
+
+export interface GeneratedLab {
+  student: RosterStudent;
+  slug: string;
+  /** Path of the student's lab file (inside outDir). */
+  file: string;
+  text: string;
+  lab: Lab;
+}
+
+/** Everything wrong with a class, each problem on its own line; nothing was written. */
+export class ClassError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+const MAX_LAB_NAME = 24;
+
+/**
+ * Every student's lab, checked one by one (each validates) and together (nothing used twice
+ * where students share); throws ClassError listing every problem. Pure but for reading nothing:
+ * the caller writes.
+ */
+export function generateLabs(
+  labFile: string,
+  labText: string,
+  lab: Lab,
+  roster: RosterStudent[],
+  options: GenerateOptions,
+): { labs: GeneratedLab[]; files: { from: string; to: string }[] } {
+  const problems: string[] = [];
+  const at = (s: RosterStudent, message: string) => problems.push(`${options.rosterFile}:${s.line}: ${message}`);
+  const hostAddresses = roster.flatMap((s) => Object.values(s.addresses)).map((a) => parseIp(a)!);
+  const reserved: Cidr[] = hostAddresses.map((ip) => parseCidr(`${ip.text}/${ip.version === 4 ? 32 : 128}`)!);
+  const pools = options.subnetPools.map((p) => parseCidr(p)!);
+  const pool = new SubnetPool(pools, reserved);
+  const subnets = options.shared ? labSubnets(lab) : [];
+  if (options.shared)
+    for (const s of subnets) {
+      const lan = lab.hosts.find((h) => {
+        const ip = parseIp(h.address);
+        return ip && s.version === ip.version && ip.value >= s.network && ip.value <= s.last;
+      });
+      if (lan)
+        problems.push(
+          `${labFile}: subnet ${s.text} holds the hosts' own addresses (${lan.name} ${lan.address}): students who share hosts cannot each have it; --shared needs the lab's networks on subnets of their own`,
+        );
+    }
+  const vlanIds = options.shared ? labVlanIds(lab) : [];
+  const tarballs = tarballMoves(labFile, lab, options.outDir);
+
+  const labs: GeneratedLab[] = [];
+  const slugs = new Map<string, RosterStudent>();
+  roster.forEach((student, index) => {
+    const slug = slugOf(student.name);
+    const name = fitName(lab.name, slug, MAX_LAB_NAME);
+    const clash = slugs.get(name);
+    if (clash)
+      return at(
+        student,
+        `${student.name} would get the same lab name (${name}) as ${clash.name} on line ${clash.line}: tell them apart in the roster`,
+      );
+    slugs.set(name, student);
+    const edits: StudentEdits = {
+      name,
+      id: studentLabId(lab.id ?? lab.name, slug),
+      addresses: student.addresses,
+      ssh: student.ssh,
+      tarballs: new Map([...tarballs].map(([from, move]) => [from, move.written])),
+      header: ` ${student.name}'s copy of ${basename(labFile)}, written by lab class generate (roster line ${student.line}). Generate again rather than edit.`,
+    };
+    if (options.shared) {
+      const tag = slug;
+      edits.containers = new Map(lab.containers.map((c) => [c.name, fitName(c.name, tag, 63)]));
+      edits.networks = new Map(lab.networks.map((n) => [n.name, fitName(n.name, tag, 63)]));
+      edits.namespaces = new Map(lab.namespaces.map((n) => [n.name, fitName(n.name, tag, 32)]));
+      edits.shims = new Map(
+        lab.hosts.filter((h) => h.shim).map((h) => [h.name, fitName("shim", tag, MAX_INTERFACE_NAME)]),
+      );
+      if (lab.registry) edits.registryPort = lab.registry.port + index;
+      if (edits.registryPort !== undefined && edits.registryPort > 65535)
+        return at(
+          student,
+          `registry port ${edits.registryPort} is past 65535: too many students for port ${lab.registry!.port}`,
+        );
+      const vlans = vlanMapFor(vlanIds, options.vlanBase, index);
+      if (typeof vlans === "string") return at(student, vlans);
+      edits.vlans = vlans;
+      const moves = moveSubnets(subnets, pool);
+      if (typeof moves === "string") return at(student, moves);
+      edits.subnets = moves;
+    }
+    const file = join(options.outDir, `${slug}.yaml`);
+    const text = rewriteLab(labText, edits);
+    const result = validateText(file, text);
+    if (!result.ok || !result.lab) {
+      for (const issue of result.issues.filter((i) => i.severity === "error"))
+        at(student, `the lab generated for ${student.name} is not valid: ${formatIssue(issue)}`);
+      return;
+    }
+    labs.push({ student, slug, file, text, lab: result.lab });
+  });
+  problems.push(...togetherProblems(labs, options));
+  if (problems.length > 0) throw new ClassError(problems);
+  return { labs, files: [...tarballs.values()].filter((m) => m.copy).map((m) => ({ from: m.source, to: m.copy! })) };
+}
+
+/**
+ * Where a tarball the lab uploads is for the students' files. lab uploads only files inside
+ * the lab file's own directory, so one outside the class directory is linked (or copied) into
+ * DIR/files/ once for every student.
+ */
+function tarballMoves(
+  labFile: string,
+  lab: Lab,
+  outDir: string,
+): Map<string, { written: string; source: string; copy?: string }> {
+  const moves = new Map<string, { written: string; source: string; copy?: string }>();
+  for (const image of lab.registry?.images ?? []) {
+    if (!image.tarball || moves.has(image.tarball)) continue;
+    const source = resolve(dirname(labFile), image.tarball);
+    const out = resolve(outDir);
+    if (isInside(out, source)) moves.set(image.tarball, { written: relative(out, source), source });
+    else {
+      const copy = join(out, "files", basename(source));
+      moves.set(image.tarball, { written: relative(out, copy), source, copy });
+    }
+  }
+  return moves;
+}
+
+/** What two students' labs may not share: their names always; where hosts are shared, what lives on a host or a LAN. */
+function togetherProblems(labs: GeneratedLab[], options: GenerateOptions): string[] {
+  const problems: string[] = [];
+  const where = (g: GeneratedLab) => `${options.rosterFile}:${g.student.line}`;
+  // An address → who uses it (student, lab host).
+  const owners = new Map<string, { g: GeneratedLab; host: string }[]>();
+  for (const g of labs)
+    for (const h of g.lab.hosts) owners.set(h.address, [...(owners.get(h.address) ?? []), { g, host: h.name }]);
+  if (!options.shared) {
+    for (const [address, users] of owners) {
+      const students = [...new Set(users.map((u) => u.g))];
+      if (students.length > 1)
+        problems.push(
+          `${where(students[1]!)}: ${address} is ${users.find((u) => u.g === students[1])!.host} of ${students[1]!.student.name} and ${users[0]!.host} of ${students[0]!.student.name}: students share hosts only with --shared`,
+        );
+    }
+    return problems;
+  }
+  // Shared: per host address, no Docker object name, registry port, shim or network parent twice.
+  for (const [address, users] of owners) {
+    const used = new Map<string, GeneratedLab>();
+    const claim = (g: GeneratedLab, what: string) => {
+      const other = used.get(what);
+      if (other && other !== g)
+        problems.push(`${where(g)}: on ${address}, ${what} is ${g.student.name}'s and ${other.student.name}'s`);
+      used.set(what, g);
+    };
+    for (const { g, host } of users) {
+      const lab = g.lab;
+      for (const c of lab.containers.filter((c) => c.host === host)) claim(g, `container ${c.name}`);
+      for (const n of lab.networks.filter((n) => n.hosts.includes(host))) {
+        claim(g, `network ${n.name}`);
+        // Docker gives a parent to one macvlan/ipvlan network only.
+        claim(g, `the parent ${n.parent} of a Docker network`);
+      }
+      for (const ns of lab.namespaces.filter((n) => n.host === host)) claim(g, `namespace ${ns.name}`);
+      const shim = lab.hosts.find((h) => h.name === host)?.shim;
+      if (shim) claim(g, `the host interface ${shim.name}`);
+      if (lab.registry?.host === host) {
+        claim(g, `registry port ${lab.registry.port}`);
+        claim(g, `container ${lab.registry.containerName}`);
+      }
+    }
+  }
+  // One fabric: no VLAN id and no subnet twice in the class.
+  const vlans = new Map<number, GeneratedLab>();
+  const subnets: { cidr: Cidr; g: GeneratedLab }[] = [];
+  for (const g of labs) {
+    for (const v of labVlanIdsOf(g.lab)) {
+      const other = vlans.get(v);
+      if (other && other !== g)
+        problems.push(`${where(g)}: VLAN ${v} is ${g.student.name}'s and ${other.student.name}'s`);
+      vlans.set(v, g);
+    }
+    for (const cidr of labSubnets(g.lab)) {
+      const other = subnets.find(
+        (s) =>
+          s.g !== g && s.cidr.version === cidr.version && s.cidr.network <= cidr.last && cidr.network <= s.cidr.last,
+      );
+      if (other)
+        problems.push(
+          `${where(g)}: subnet ${cidr.text} of ${g.student.name} overlaps ${other.cidr.text} of ${other.g.student.name}`,
+        );
+      subnets.push({ cidr, g });
+    }
+  }
+  return problems;
+}
+
+const labVlanIdsOf = (lab: Lab) => labVlanIds(lab);
+
+/** Write the class: the students' files, the files they upload, and DIR/class.json. */
+export async function writeClass(
+  labFile: string,
+  generated: { labs: GeneratedLab[]; files: { from: string; to: string }[] },
+  options: GenerateOptions,
+): Promise<ClassManifest> {
+  await mkdir(options.outDir, { recursive: true });
+  for (const f of generated.files) {
+    await mkdir(dirname(f.to), { recursive: true });
+    // A hard link costs no space; across file systems, a copy.
+    await link(f.from, f.to).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code === "EEXIST") return;
+      await copyFile(f.from, f.to);
+    });
+  }
+  for (const g of generated.labs) await writeAtomically(g.file, g.text);
+  const manifest: ClassManifest = {
+    lab: isAbsolute(labFile) ? labFile : relative(options.outDir, resolve(labFile)),
+    shared: options.shared,
+    students: generated.labs.map((g) => ({ student: g.student.name, file: basename(g.file), lab: g.lab.name })),
+  };
+  await writeAtomically(join(options.outDir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  return manifest;
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, text, { mode: 0o644 });
+  await rename(temp, file);
+}
+
+export const readText = (file: string) => readFile(file, "utf8");

@@ -1,0 +1,264 @@
+import { writeFile } from "node:fs/promises";
+import pLimit from "p-limit";
+import { undoLab } from "../apply/down.js";
+import { fanOut, type Emit } from "../apply/events.js";
+import { preflightAll } from "../apply/preflight.js";
+import { loadValidLab, loadValidLabWithId } from "../cli/read-lab.js";
+import { policyOf } from "../cli/targets.js";
+import { usageError } from "../cli/exit-codes.js";
+import { openTargets, type Targets } from "../core/targets.js";
+import { upLab } from "../core/up.js";
+import { EXIT, LabError, type ExitCode } from "../errors.js";
+import type { Lab } from "../labfile/model.js";
+import { buildPlan } from "../plan/build-plan.js";
+import { logFileView } from "../report/log-file.js";
+import { plainView } from "../report/plain.js";
+import { destroySandbox, sandboxHealthy } from "../sandbox/sandbox.js";
+import { runChecks } from "../verify/check.js";
+import type { ClassRunFlags } from "../cli/commands/class.js";
+import type { ClassReport, StudentGrade } from "./grade-types.js";
+import { gradeHost, pingRows } from "./grade.js";
+import { readClass, type ClassMember } from "./manifest.js";
+
+/**
+ * `lab class up|check|down DIR`: every student's lab, `--parallel` students at once, each
+ * student's hosts all at once as in `lab up`. Every line names its student; one summary at the
+ * end. A student who cannot be reached is reported and the others go on.
+ */
+export async function runClass(
+  verb: "up" | "check" | "down",
+  dir: string,
+  opts: ClassRunFlags,
+  say: (line: string) => void,
+): Promise<ExitCode> {
+  const students = Number(opts.parallel);
+  if (!Number.isInteger(students) || students < 1)
+    throw usageError(`--parallel ${opts.parallel}: expected a whole number ≥ 1`);
+  const { members, manifest } = await readClass(dir);
+  const limit = pLimit(students);
+  // With --json, stdout holds the one JSON document: progress goes to stderr.
+  const progress = opts.json ? (line: string) => process.stderr.write(line + "\n") : say;
+  const grades = await Promise.all(
+    members.map((member) =>
+      limit(async (): Promise<StudentGrade> => {
+        const line = (text: string) => progress(`${member.student}: ${text}`);
+        try {
+          return await forStudent(verb, member, opts, line);
+        } catch (err) {
+          if (!(err instanceof LabError)) throw err;
+          line(`${err.exitCode === EXIT.cannotRun ? "unreachable" : "failed"}: ${err.located}`);
+          return unreachable(member, err);
+        }
+      }),
+    ),
+  );
+  const report: ClassReport = {
+    title: manifest?.students[0] ? titleOf(manifest.lab) : dir,
+    at: new Date().toISOString(),
+    students: grades,
+  };
+  await writeOutputs(verb, report, opts, say);
+  return classExitCode(grades);
+}
+
+const titleOf = (labPath: string) => labPath.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
+
+/**
+ * 0 every student as expected; 1 any not as expected (a lab file invalid, a step failed, a wrong
+ * ping); else 3 any unreachable.
+ */
+export function classExitCode(grades: StudentGrade[]): ExitCode {
+  if (grades.some((g) => g.status === "not as expected")) return EXIT.labProblem;
+  if (grades.some((g) => g.status === "unreachable")) return EXIT.cannotRun;
+  return EXIT.ok;
+}
+
+function unreachable(member: ClassMember, err: LabError): StudentGrade {
+  const notRun = err.exitCode === EXIT.cannotRun;
+  return {
+    student: member.student,
+    file: member.file,
+    lab: "",
+    status: notRun ? "unreachable" : "not as expected",
+    unreachable: notRun ? [{ host: err.host ?? "", reason: err.message }] : [],
+    steps: { inPlace: 0, total: 0, missing: notRun ? [] : [{ host: err.host ?? "", what: err.message }] },
+    checks: { asExpected: 0, total: 0, pings: [] },
+  };
+}
+
+function invalid(member: ClassMember): StudentGrade {
+  return {
+    student: member.student,
+    file: member.file,
+    lab: "",
+    status: "not as expected",
+    unreachable: [],
+    steps: {
+      inPlace: 0,
+      total: 0,
+      missing: [{ host: "", what: `${member.file} is not a valid lab file (see above)` }],
+    },
+    checks: { asExpected: 0, total: 0, pings: [] },
+  };
+}
+
+async function forStudent(
+  verb: "up" | "check" | "down",
+  member: ClassMember,
+  opts: ClassRunFlags,
+  line: (text: string) => void,
+): Promise<StudentGrade> {
+  const policy = policyOf(opts);
+  const lab =
+    verb === "up" ? await loadValidLabWithId(member.file, policy, line) : await loadValidLab(member.file, policy);
+  if (!lab) return invalid(member);
+  const where = {
+    sandbox: opts.sandbox ?? false,
+    vlanStandin: false,
+    strictHostKeys: opts.strictHostKeys ?? false,
+    parallel: lab.hosts.length,
+  };
+  const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-class-${verb}`;
+  const view: Emit = fanOut(logFileView(logDir), plainView(line, { verbose: false }));
+  if (verb === "down") return downStudent(member, lab, where, view, line);
+  const targets = await openTargets(lab, where, { create: verb === "up" }, line);
+  try {
+    if (verb === "up") {
+      const { result } = await upLab(lab, targets, {
+        parallel: where.parallel,
+        vlanStandin: false,
+        allowDockerRestart: false,
+        viewFor: () => view,
+      });
+      const changed = result.outcomes.filter((o) => o.status === "changed").length;
+      const failed = result.outcomes.filter((o) => o.status === "failed");
+      if (failed.length > 0) {
+        line(`up failed (${failed.length} step${failed.length === 1 ? "" : "s"}); the log is in ${logDir}`);
+        return {
+          ...base(member, lab),
+          status: "not as expected",
+          steps: {
+            inPlace: result.outcomes.filter((o) => o.status === "ok" || o.status === "changed").length,
+            total: result.outcomes.length,
+            missing: failed.map((o) => ({
+              host: o.host,
+              what: `${o.step.title}: failed${o.error ? `: ${o.error.message}` : ""}`,
+            })),
+          },
+        };
+      }
+      line(changed === 0 ? "nothing to change: the lab was already up" : `up (${changed} changes)`);
+    }
+    return await gradeStudent(member, lab, targets, line);
+  } finally {
+    await targets.close();
+  }
+}
+
+const base = (member: ClassMember, lab: Lab): StudentGrade => ({
+  student: member.student,
+  file: member.file,
+  lab: lab.name,
+  status: "as expected",
+  unreachable: [],
+  steps: { inPlace: 0, total: 0, missing: [] },
+  checks: { asExpected: 0, total: 0, pings: [] },
+});
+
+/** Read every host's steps (changing nothing), then run the lab's pings. */
+async function gradeStudent(
+  member: ClassMember,
+  lab: Lab,
+  targets: Targets,
+  line: (text: string) => void,
+): Promise<StudentGrade> {
+  const facts = await preflightAll(lab, targets.transports, { vlanStandin: false, standins: targets.standins });
+  const plan = buildPlan(lab, facts);
+  const hosts = await Promise.all(
+    [...targets.transports.values()].map((t) => gradeHost(lab, plan, t, lab.timeouts.command * 1000)),
+  );
+  const pings = pingRows(await runChecks(lab, targets.transports, lab.hosts.length));
+  const missing = hosts.flatMap((h) => h.missing);
+  const grade: StudentGrade = {
+    ...base(member, lab),
+    steps: {
+      inPlace: hosts.reduce((n, h) => n + h.inPlace, 0),
+      total: hosts.reduce((n, h) => n + h.total, 0),
+      missing,
+    },
+    checks: { asExpected: pings.filter((p) => p.asExpected).length, total: pings.length, pings },
+  };
+  grade.status =
+    missing.length === 0 && grade.checks.asExpected === grade.checks.total ? "as expected" : "not as expected";
+  line(
+    `${grade.status}: ${grade.steps.inPlace}/${grade.steps.total} steps in place, ${grade.checks.asExpected}/${grade.checks.total} checks as expected`,
+  );
+  return grade;
+}
+
+/** The student's lab undone (their objects only: state, labels and names are the lab's own), then their sandbox. */
+async function downStudent(
+  member: ClassMember,
+  lab: Lab,
+  where: { sandbox: boolean; vlanStandin: boolean; strictHostKeys: boolean; parallel: number },
+  view: Emit,
+  line: (text: string) => void,
+): Promise<StudentGrade> {
+  const grade = base(member, lab);
+  if (where.sandbox && !(await sandboxHealthy(lab))) {
+    const { removed } = await destroySandbox(lab);
+    line(removed.length ? `sandbox: removed ${removed.join(", ")}` : "nothing was running");
+    return grade;
+  }
+  const targets = await openTargets(lab, where, { create: false }, line);
+  let outcomes;
+  try {
+    outcomes = await undoLab(lab, targets.transports, {
+      parallel: where.parallel,
+      emit: view,
+      commandTimeoutMs: lab.timeouts.command * 1000,
+    });
+  } finally {
+    await targets.close();
+  }
+  const failed = outcomes.flatMap((o) => [
+    ...o.failed.map((f) => ({ host: o.host, what: `${f.title}: ${f.message}` })),
+    ...(o.refused ? [{ host: o.host, what: o.refused }] : []),
+  ]);
+  line(`down: ${outcomes.reduce((n, o) => n + o.undone, 0)} undone, ${failed.length} failed`);
+  if (failed.length > 0)
+    return { ...grade, status: "not as expected", steps: { inPlace: 0, total: 0, missing: failed } };
+  if (where.sandbox) {
+    const { removed } = await destroySandbox(lab);
+    line(`sandbox: removed ${removed.join(", ")}`);
+  }
+  return grade;
+}
+
+async function writeOutputs(
+  verb: string,
+  report: ClassReport,
+  opts: ClassRunFlags,
+  say: (line: string) => void,
+): Promise<void> {
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  } else if (verb !== "down") {
+    const { classTable } = await import("./report-table.js");
+    say("");
+    say(
+      classTable(report, {
+        color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+        width: process.stdout.columns,
+      }),
+    );
+  } else {
+    const bad = report.students.filter((g) => g.status !== "as expected");
+    say(
+      `${report.students.length - bad.length} of ${report.students.length} students' labs taken down${bad.length ? `; not: ${bad.map((g) => g.student).join(", ")}` : ""}`,
+    );
+  }
+  if (opts.csv) await writeFile(opts.csv, (await import("./report-csv.js")).classCsv(report));
+  if (opts.junit) await writeFile(opts.junit, (await import("./report-junit.js")).classJunit(report));
+  if (opts.html) await writeFile(opts.html, (await import("./report-html.js")).classHtml(report));
+}
