@@ -242,13 +242,18 @@ export function describeConflict(
 
 /** Why the object a step would make exists already with another definition, or undefined. */
 export function conflictOf(step: Step, state: DockerState): string | undefined {
+  const difference = differenceOf(step, state);
+  return difference
+    ? `${step.conflict!.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`
+    : undefined;
+}
+
+/** How the object a step would make differs from the lab's definition (the grader says it so), or undefined. */
+export function differenceOf(step: Step, state: DockerState): string | undefined {
   if (!step.conflict || !step.docker) return undefined;
   const wantedImage = typeof step.conflict.expect.image === "string" ? step.conflict.expect.image : undefined;
   const facts = factsOf(step.docker, state, wantedImage);
-  const difference = facts && describeConflict(step.conflict.expect, facts);
-  return difference
-    ? `${step.conflict.what} already exists with another definition: ${difference}. Remove or rename it; lab never reuses or replaces an object it did not make`
-    : undefined;
+  return facts && describeConflict(step.conflict.expect, facts);
 }
 
 /** Who owns a container or network of this name: absent, this lab, another lab of this name, or something else. */

@@ -5,7 +5,8 @@ import { parseCidr } from "../net/cidr.js";
 import { loadValidLab } from "../cli/read-lab.js";
 import { usageError } from "../cli/exit-codes.js";
 import type { ClassRunFlags } from "../cli/commands/class.js";
-import { ClassError, generateLabs, writeClass } from "./generate.js";
+import { ClassError, generateLabs, tarballMoves, writeClass } from "./generate.js";
+import { policyOf } from "../cli/targets.js";
 import { parseRoster, RosterError } from "./roster.js";
 import { DEFAULT_POOLS, DEFAULT_VLAN_BASE } from "./shared.js";
 
@@ -14,7 +15,7 @@ const complain = (line: string) => process.stderr.write(line + "\n");
 
 export async function generateCommand(
   labFile: string,
-  opts: { roster: string; out: string; shared?: boolean; vlanBase?: string; subnetPool: string[] },
+  opts: { roster: string; out: string; shared?: boolean; vlanBase?: string; subnetPool: string[]; allowEnv: string[] },
 ): Promise<ExitCode> {
   const vlanBase = opts.vlanBase === undefined ? DEFAULT_VLAN_BASE : Number(opts.vlanBase);
   if (!Number.isInteger(vlanBase) || vlanBase < 1 || vlanBase > 4094)
@@ -29,7 +30,9 @@ export async function generateCommand(
   if (byVersion(4).length > 1 || byVersion(6).length > 1)
     throw usageError("--subnet-pool: at most one IPv4 and one IPv6 pool");
   const pools = [byVersion(4)[0] ?? DEFAULT_POOLS[0]!, byVersion(6)[0] ?? DEFAULT_POOLS[1]!];
-  const lab = await loadValidLab(labFile);
+  // With the policy: a tarball the lab names is a docker save archive inside its directory
+  // before generate links it into the class directory.
+  const lab = await loadValidLab(labFile, policyOf(opts));
   if (!lab) return EXIT.labProblem;
   let rosterText: string;
   try {
@@ -51,7 +54,7 @@ export async function generateCommand(
       lab.hosts.map((h) => h.name),
     );
     const labText = await readFile(labFile, "utf8");
-    const generated = generateLabs(labFile, labText, lab, roster, options);
+    const generated = generateLabs(labFile, labText, lab, roster, options, await tarballMoves(labFile, lab, opts.out));
     await writeClass(labFile, generated, options);
     for (const g of generated.labs) say(`${g.file}: ${g.student.name} (lab ${g.lab.name})`);
     for (const f of generated.files)

@@ -5,7 +5,7 @@ import type { Lab } from "../labfile/model.js";
 import { MAX_INTERFACE_NAME } from "../labfile/patterns.js";
 import { validateText } from "../labfile/validate.js";
 import { parseCidr, parseIp, type Cidr } from "../net/cidr.js";
-import { isInside } from "../labfile/local-policy.js";
+import { isInside, labLocalFile } from "../labfile/local-policy.js";
 import { fitName, slugOf, studentLabId } from "./names.js";
 import { rewriteLab, type StudentEdits } from "./rewrite.js";
 import type { RosterStudent } from "./roster.js";
@@ -51,6 +51,7 @@ export function generateLabs(
   lab: Lab,
   roster: RosterStudent[],
   options: GenerateOptions,
+  tarballs: TarballMoves = new Map(),
 ): { labs: GeneratedLab[]; files: { from: string; to: string }[] } {
   const problems: string[] = [];
   const at = (s: RosterStudent, message: string) => problems.push(`${options.rosterFile}:${s.line}: ${message}`);
@@ -71,7 +72,6 @@ export function generateLabs(
         );
     }
   const vlanIds = options.shared ? labVlanIds(lab) : [];
-  const tarballs = tarballMoves(labFile, lab, options.outDir);
 
   const labs: GeneratedLab[] = [];
   const slugs = new Map<string, RosterStudent>();
@@ -129,25 +129,26 @@ export function generateLabs(
   return { labs, files: [...tarballs.values()].filter((m) => m.copy).map((m) => ({ from: m.source, to: m.copy! })) };
 }
 
+/** Where a tarball the lab uploads is, and what the students' files must say. */
+export type TarballMoves = Map<string, { written: string; source: string; copy?: string }>;
+
 /**
- * Where a tarball the lab uploads is for the students' files. lab uploads only files inside
- * the lab file's own directory, so one outside the class directory is linked (or copied) into
- * DIR/files/ once for every student.
+ * Where each tarball the lab uploads is for the students' files. lab uploads only files inside
+ * the lab file's own directory (src/labfile/local-policy.ts: checked with symlinks resolved
+ * and as a `docker save` archive, before this is called), so one outside the class directory
+ * is linked (or copied) into DIR/files/ once for every student.
  */
-function tarballMoves(
-  labFile: string,
-  lab: Lab,
-  outDir: string,
-): Map<string, { written: string; source: string; copy?: string }> {
-  const moves = new Map<string, { written: string; source: string; copy?: string }>();
+export async function tarballMoves(labFile: string, lab: Lab, outDir: string): Promise<TarballMoves> {
+  const moves: TarballMoves = new Map();
   for (const image of lab.registry?.images ?? []) {
     if (!image.tarball || moves.has(image.tarball)) continue;
-    const source = resolve(dirname(labFile), image.tarball);
+    const local = await labLocalFile(labFile, image.tarball);
+    if ("problem" in local) throw new ClassError([`${labFile}: ${local.problem}`]);
     const out = resolve(outDir);
-    if (isInside(out, source)) moves.set(image.tarball, { written: relative(out, source), source });
+    if (isInside(out, local.path)) moves.set(image.tarball, { written: relative(out, local.path), source: local.path });
     else {
-      const copy = join(out, "files", basename(source));
-      moves.set(image.tarball, { written: relative(out, copy), source, copy });
+      const copy = join(out, "files", basename(local.path));
+      moves.set(image.tarball, { written: relative(out, copy), source: local.path, copy });
     }
   }
   return moves;
@@ -201,7 +202,7 @@ function togetherProblems(labs: GeneratedLab[], options: GenerateOptions): strin
   const vlans = new Map<number, GeneratedLab>();
   const subnets: { cidr: Cidr; g: GeneratedLab }[] = [];
   for (const g of labs) {
-    for (const v of labVlanIdsOf(g.lab)) {
+    for (const v of labVlanIds(g.lab)) {
       const other = vlans.get(v);
       if (other && other !== g)
         problems.push(`${where(g)}: VLAN ${v} is ${g.student.name}'s and ${other.student.name}'s`);
@@ -221,8 +222,6 @@ function togetherProblems(labs: GeneratedLab[], options: GenerateOptions): strin
   }
   return problems;
 }
-
-const labVlanIdsOf = (lab: Lab) => labVlanIds(lab);
 
 /** Write the class: the students' files, the files they upload, and DIR/class.json. */
 export async function writeClass(

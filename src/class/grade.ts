@@ -1,4 +1,4 @@
-import { askFor, readDockerState, type DockerState } from "../apply/docker-state.js";
+import { askFor, differenceOf, readDockerState, type DockerState } from "../apply/docker-state.js";
 import { dockerQueries, PROBE_END, parseProbe, probeComplete, probeScript } from "../apply/probe.js";
 import { stateFile } from "../apply/state.js";
 import { quote } from "../plan/shell.js";
@@ -77,8 +77,9 @@ export function gradeSteps(host: string, steps: Step[], output: string, docker: 
   const contents = fileContents(output);
   const missing: MissingStep[] = [];
   steps.forEach((step, i) => {
-    const conflict = probe.conflicts.get(i);
-    if (conflict) return missing.push({ host, what: conflict });
+    const difference = docker && differenceOf(step, docker);
+    if (difference)
+      return missing.push({ host, what: `${step.conflict!.what} is not as the plan makes it: ${difference}` });
     const writes = step.actions.flatMap((a, j) => (a.kind === "write" ? [{ a, j }] : []));
     if (writes.length > 0 && !step.check) {
       // Compared by meaning: the digest the probe compares would fail a file typed by hand.

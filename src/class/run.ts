@@ -210,7 +210,17 @@ async function downStudent(
     line(removed.length ? `sandbox: removed ${removed.join(", ")}` : "nothing was running");
     return grade;
   }
-  const targets = await openTargets(lab, where, { create: false }, line);
+  let targets: Targets;
+  try {
+    targets = await openTargets(lab, where, { create: false }, line);
+  } catch (err) {
+    if (!where.sandbox) throw err;
+    // As lab down: the sandbox hosts go, and what the lab did on them with them.
+    line(`cannot undo the lab on its hosts (${(err as Error).message}); removing the sandbox anyway`);
+    const { removed } = await destroySandbox(lab);
+    line(`sandbox: removed ${removed.join(", ")}`);
+    return grade;
+  }
   let outcomes;
   try {
     outcomes = await undoLab(lab, targets.transports, {

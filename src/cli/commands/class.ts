@@ -8,6 +8,7 @@ interface GenerateFlags {
   shared?: boolean;
   vlanBase?: string;
   subnetPool: string[];
+  allowEnv: string[];
 }
 
 export interface ClassRunFlags {
@@ -57,6 +58,12 @@ export function registerClass(program: Command, setExit: (code: ExitCode) => voi
     .option(
       "--subnet-pool <cidr>",
       "--shared: each lab subnet is replaced by the next free one of its size from here; one IPv4 and one IPv6 (default 10.200.0.0/16 and fd00:1ab::/48)",
+      collect,
+      [],
+    )
+    .option(
+      "--allow-env <name>",
+      "the lab may name this variable as a secret though not named LAB_* (repeatable)",
       collect,
       [],
     )
