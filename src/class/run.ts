@@ -6,7 +6,7 @@ import { preflightAll } from "../apply/preflight.js";
 import { loadValidLab, loadValidLabWithId } from "../cli/read-lab.js";
 import { policyOf } from "../cli/targets.js";
 import { usageError } from "../cli/exit-codes.js";
-import { openTargets, type Targets } from "../core/targets.js";
+import { openTargets, type TargetChoice, type Targets } from "../core/targets.js";
 import { upLab } from "../core/up.js";
 import { EXIT, LabError, type ExitCode } from "../errors.js";
 import type { Lab } from "../labfile/model.js";
@@ -31,6 +31,8 @@ export async function runClass(
   opts: ClassRunFlags,
   say: (line: string) => void,
 ): Promise<ExitCode> {
+  if (opts.sandbox && opts.inventory)
+    throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
   const students = Number(opts.parallel);
   if (!Number.isInteger(students) || students < 1)
     throw usageError(`--parallel ${opts.parallel}: expected a whole number ≥ 1`);
@@ -112,8 +114,9 @@ async function forStudent(
   const lab =
     verb === "up" ? await loadValidLabWithId(member.file, policy, line) : await loadValidLab(member.file, policy);
   if (!lab) return invalid(member);
-  const where = {
+  const where: TargetChoice = {
     sandbox: opts.sandbox ?? false,
+    inventory: opts.inventory,
     vlanStandin: false,
     strictHostKeys: opts.strictHostKeys ?? false,
     parallel: lab.hosts.length,
@@ -200,7 +203,7 @@ async function gradeStudent(
 async function downStudent(
   member: ClassMember,
   lab: Lab,
-  where: { sandbox: boolean; vlanStandin: boolean; strictHostKeys: boolean; parallel: number },
+  where: TargetChoice,
   view: Emit,
   line: (text: string) => void,
 ): Promise<StudentGrade> {
