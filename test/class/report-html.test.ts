@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classHtml, html } from "../../src/class/report-html.js";
+import { classHtml } from "../../src/class/report-html.js";
+import { escapeHtml as html } from "../../src/class/html-text.js";
 import { ALICE, BOB, BOB_MISSING, HOSTILE_NAME, MALLORY, named, report } from "./fixture.js";
 
 const decode = (s: string) =>
