@@ -40,20 +40,35 @@ export async function runClass(
   const limit = pLimit(students);
   // With --json, stdout holds the one JSON document: progress goes to stderr.
   const progress = opts.json ? (line: string) => process.stderr.write(line + "\n") : say;
+  // As in lab up: Ctrl-C lets the commands already running finish, records them, and stops.
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    progress("interrupted: finishing the commands already running, then stopping (Ctrl-C again to quit at once)");
+    abort.abort();
+  };
+  process.on("SIGINT", onSigint);
   const grades = await Promise.all(
     members.map((member) =>
       limit(async (): Promise<StudentGrade> => {
         const line = (text: string) => progress(`${member.student}: ${text}`);
+        if (abort.signal.aborted) return stopped(member);
         try {
-          return await forStudent(verb, member, opts, line);
+          return await forStudent(verb, member, opts, line, abort.signal);
         } catch (err) {
+          // Ctrl-C reaches the terminal's whole process group: a command lab started locally
+          // (the sandbox's) may have died of it. That is the stop asked for, not a bug.
+          if (abort.signal.aborted) {
+            line(`stopped by Ctrl-C (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+            return stopped(member);
+          }
           if (!(err instanceof LabError)) throw err;
           line(`${err.exitCode === EXIT.cannotRun ? "unreachable" : "failed"}: ${err.located}`);
           return unreachable(member, err);
         }
       }),
     ),
-  );
+  ).finally(() => process.off("SIGINT", onSigint));
   const report: ClassReport = {
     title: manifest?.students[0] ? titleOf(manifest.lab) : dir,
     at: new Date().toISOString(),
@@ -88,6 +103,18 @@ function unreachable(member: ClassMember, err: LabError): StudentGrade {
   };
 }
 
+function stopped(member: ClassMember): StudentGrade {
+  return {
+    student: member.student,
+    file: member.file,
+    lab: "",
+    status: "not as expected",
+    unreachable: [],
+    steps: { inPlace: 0, total: 0, missing: [{ host: "", what: "not done: stopped by Ctrl-C" }] },
+    checks: { asExpected: 0, total: 0, pings: [] },
+  };
+}
+
 function invalid(member: ClassMember): StudentGrade {
   return {
     student: member.student,
@@ -109,6 +136,7 @@ async function forStudent(
   member: ClassMember,
   opts: ClassRunFlags,
   line: (text: string) => void,
+  signal: AbortSignal,
 ): Promise<StudentGrade> {
   const policy = policyOf(opts);
   const lab =
@@ -123,7 +151,7 @@ async function forStudent(
   };
   const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-class-${verb}`;
   const view: Emit = fanOut(logFileView(logDir), plainView(line, { verbose: false }));
-  if (verb === "down") return downStudent(member, lab, where, view, line);
+  if (verb === "down") return downStudent(member, lab, where, view, line, signal);
   const targets = await openTargets(lab, where, { create: verb === "up" }, line);
   try {
     if (verb === "up") {
@@ -131,8 +159,13 @@ async function forStudent(
         parallel: where.parallel,
         vlanStandin: false,
         allowDockerRestart: false,
+        signal,
         viewFor: () => view,
       });
+      if (result.interrupted) {
+        line("stopped by Ctrl-C; what was done is recorded: lab class up continues, lab class down undoes it");
+        return stopped(member);
+      }
       const changed = result.outcomes.filter((o) => o.status === "changed").length;
       const failed = result.outcomes.filter((o) => o.status === "failed");
       if (failed.length > 0) {
@@ -206,6 +239,7 @@ async function downStudent(
   where: TargetChoice,
   view: Emit,
   line: (text: string) => void,
+  signal: AbortSignal,
 ): Promise<StudentGrade> {
   const grade = base(member, lab);
   if (where.sandbox && !(await sandboxHealthy(lab))) {
@@ -230,6 +264,7 @@ async function downStudent(
       parallel: where.parallel,
       emit: view,
       commandTimeoutMs: lab.timeouts.command * 1000,
+      signal,
     });
   } finally {
     await targets.close();
@@ -239,6 +274,7 @@ async function downStudent(
     ...(o.refused ? [{ host: o.host, what: o.refused }] : []),
   ]);
   line(`down: ${outcomes.reduce((n, o) => n + o.undone, 0)} undone, ${failed.length} failed`);
+  if (outcomes.some((o) => o.interrupted)) return stopped(member);
   if (failed.length > 0)
     return { ...grade, status: "not as expected", steps: { inPlace: 0, total: 0, missing: failed } };
   if (where.sandbox) {

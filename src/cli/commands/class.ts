@@ -109,7 +109,10 @@ and, together, no host address (without --shared), VLAN id, subnet, name or port
       )
       .argument("<dir>", "class directory (from lab class generate)")
       .option("--sandbox", "each student's hosts in this machine's sandbox (namespaces with sshd; needs root)")
-      .option("--inventory <file>", "where SSH goes for every student's hosts (students sharing hosts: generate --shared)")
+      .option(
+        "--inventory <file>",
+        "where SSH goes for every student's hosts (students sharing hosts: generate --shared)",
+      )
       .option(
         "--strict-host-keys",
         "refuse hosts missing from known_hosts (default: accept new keys, refuse changed ones)",
