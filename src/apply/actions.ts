@@ -133,6 +133,36 @@ export function unmergeJson(
   return out;
 }
 
+/** The object a JSON text holds ({} for no text), or undefined when it holds something else. */
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.trim()) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deep equality of parsed JSON, objects by key whatever the order. */
+export function sameJsonValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJsonValue(x, b[i]));
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return (
+      ka.length === kb.length &&
+      ka.every(
+        (k, i) => k === kb[i] && sameJsonValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+      )
+    );
+  }
+  return a === b;
+}
+
 /** A JSON object file on the host ({} when it is missing or empty); anything else is an error to fix by hand. */
 async function readJsonObject(ctx: ActionContext, path: string): Promise<Record<string, unknown>> {
   const r = await run(ctx, `cat ${quote(path)} 2>/dev/null || true`);
@@ -172,15 +202,19 @@ export async function performAction(ctx: ActionContext, action: Action): Promise
     }
     case "unmerge-json": {
       const left = unmergeJson(await readJsonObject(ctx, action.path), action.remove);
-      const saved = quote(backupPath(ctx.lab, action.path));
-      if (Object.keys(left).length === 0) {
-        // Empty now: a file the lab created goes (restore removes it and its new directories).
-        const r = await run(ctx, `[ -e ${saved}.absent ] && echo absent || true`);
-        if (r.stdout.trim() === "absent") return performAction(ctx, { kind: "restore", path: action.path });
-      }
+      const saved = backupPath(ctx.lab, action.path);
+      // What the lab found, when nothing else changed since: put back those very bytes (the
+      // backup), or remove a file the lab created. Otherwise only the lab's own entries go.
+      const r = await run(
+        ctx,
+        `if [ -e ${quote(`${saved}.absent`)} ]; then echo absent; else cat ${quote(saved)} 2>/dev/null || true; fi`,
+      );
+      const found = r.stdout.trim() === "absent" ? {} : parseJsonObject(r.stdout);
+      if (found !== undefined && sameJsonValue(found, left))
+        return performAction(ctx, { kind: "restore", path: action.path });
       await ctx.transport.writeFile(action.path, JSON.stringify(left, null, 2) + "\n", { mode: "0644" });
-      // This lab's backup is stale once its entries are out: others may have merged since.
-      await run(ctx, `rm -f ${saved} ${saved}.absent`);
+      // This lab's backup is stale once its entries are out: others have merged since.
+      await run(ctx, `rm -f ${quote(saved)} ${quote(`${saved}.absent`)}`);
       return;
     }
     case "upload": {

@@ -1,11 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { EXIT, type ExitCode } from "../errors.js";
-import { parseCidr } from "../net/cidr.js";
+import { cidrsOverlap, parseCidr } from "../net/cidr.js";
+
+/** No student's subnet may come from these: unspecified, loopback, link-local, multicast, reserved. */
+const SPECIAL_RANGES = ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3", "::/8", "fe80::/10", "ff00::/8"];
 import { loadValidLab } from "../cli/read-lab.js";
 import { usageError } from "../cli/exit-codes.js";
 import type { ClassRunFlags } from "../cli/commands/class.js";
-import { ClassError, generateLabs, tarballMoves, writeClass } from "./generate.js";
+import { ClassError, foreignTargets, generateLabs, tarballMoves, writeClass } from "./generate.js";
 import { policyOf } from "../cli/targets.js";
 import { parseRoster, RosterError } from "./roster.js";
 import { DEFAULT_POOLS, DEFAULT_VLAN_BASE } from "./shared.js";
@@ -18,14 +21,21 @@ export async function generateCommand(
   opts: { roster: string; out: string; shared?: boolean; vlanBase?: string; subnetPool: string[]; allowEnv: string[] },
 ): Promise<ExitCode> {
   const vlanBase = opts.vlanBase === undefined ? DEFAULT_VLAN_BASE : Number(opts.vlanBase);
-  if (!Number.isInteger(vlanBase) || vlanBase < 1 || vlanBase > 4094)
+  if ((opts.vlanBase !== undefined && !/^[0-9]{1,4}$/.test(opts.vlanBase)) || vlanBase < 1 || vlanBase > 4094)
     throw usageError(`--vlan-base ${opts.vlanBase}: expected a VLAN id from 1 to 4094`);
   if (!opts.shared && (opts.vlanBase !== undefined || opts.subnetPool.length > 0))
     throw usageError(
       "--vlan-base and --subnet-pool only apply with --shared (students on separate hosts keep the lab's own)",
     );
-  for (const pool of opts.subnetPool)
-    if (!parseCidr(pool)) throw usageError(`--subnet-pool ${pool}: expected a prefix such as 10.200.0.0/16`);
+  for (const pool of opts.subnetPool) {
+    const cidr = parseCidr(pool);
+    if (!cidr) throw usageError(`--subnet-pool ${pool}: expected a prefix such as 10.200.0.0/16`);
+    const special = SPECIAL_RANGES.find((r) => cidrsOverlap(parseCidr(r)!, cidr));
+    if (special)
+      throw usageError(
+        `--subnet-pool ${pool} overlaps ${special} (loopback, link-local, multicast or reserved): use private addresses such as 10.200.0.0/16`,
+      );
+  }
   const byVersion = (v: 4 | 6) => opts.subnetPool.filter((p) => parseCidr(p)!.version === v);
   if (byVersion(4).length > 1 || byVersion(6).length > 1)
     throw usageError("--subnet-pool: at most one IPv4 and one IPv6 pool");
@@ -55,6 +65,8 @@ export async function generateCommand(
     );
     const labText = await readFile(labFile, "utf8");
     const generated = generateLabs(labFile, labText, lab, roster, options, await tarballMoves(labFile, lab, opts.out));
+    const foreign = await foreignTargets(generated.labs, opts.out, [labFile, opts.roster]);
+    if (foreign.length > 0) throw new ClassError(foreign);
     await writeClass(labFile, generated, options);
     for (const g of generated.labs) say(`${g.file}: ${g.student.name} (lab ${g.lab.name})`);
     for (const f of generated.files)

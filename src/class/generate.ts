@@ -1,13 +1,14 @@
-import { link, copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { link, copyFile, mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { formatIssue } from "../labfile/issues.js";
 import type { Lab } from "../labfile/model.js";
 import { MAX_INTERFACE_NAME } from "../labfile/patterns.js";
 import { validateText } from "../labfile/validate.js";
-import { parseCidr, parseIp, type Cidr } from "../net/cidr.js";
+import { formatIp, parseCidr, parseIp, type Cidr } from "../net/cidr.js";
 import { isInside, labLocalFile } from "../labfile/local-policy.js";
 import { fitName, slugOf, studentLabId } from "./names.js";
-import { rewriteLab, type StudentEdits } from "./rewrite.js";
+import { AliasError, rewriteLab, type StudentEdits } from "./rewrite.js";
 import type { RosterStudent } from "./roster.js";
 import { labSubnets, labVlanIds, moveSubnets, SubnetPool, vlanMapFor } from "./shared.js";
 import { MANIFEST, type ClassManifest } from "./manifest.js";
@@ -115,12 +116,27 @@ export function generateLabs(
       edits.subnets = moves;
     }
     const file = join(options.outDir, `${slug}.yaml`);
-    const text = rewriteLab(labText, edits);
+    let text: string;
+    try {
+      text = rewriteLab(labText, edits);
+    } catch (err) {
+      if (err instanceof AliasError) throw new ClassError([`${labFile}: ${err.message}`]);
+      throw err;
+    }
     const result = validateText(file, text);
     if (!result.ok || !result.lab) {
       for (const issue of result.issues.filter((i) => i.severity === "error"))
         at(student, `the lab generated for ${student.name} is not valid: ${formatIssue(issue)}`);
       return;
+    }
+    // What the student's lab must be, whatever the lab file held: their addresses, their SSH targets.
+    for (const h of result.lab.hosts) {
+      const target = student.ssh[h.name]?.host ?? student.addresses[h.name];
+      if (h.address !== student.addresses[h.name] || h.ssh.host !== target)
+        return at(
+          student,
+          `${h.name} of ${student.name}'s lab would be ${h.address} (SSH ${h.ssh.host}), not ${target}`,
+        );
     }
     labs.push({ student, slug, file, text, lab: result.lab });
   });
@@ -147,7 +163,12 @@ export async function tarballMoves(labFile: string, lab: Lab, outDir: string): P
     const out = resolve(outDir);
     if (isInside(out, local.path)) moves.set(image.tarball, { written: relative(out, local.path), source: local.path });
     else {
-      const copy = join(out, "files", basename(local.path));
+      // Two tarballs of one name (a/img.tar, b/img.tar) each get a file of their own.
+      const taken = [...moves.values()].some((m) => m.copy && basename(m.copy) === basename(local.path));
+      const name = taken
+        ? `${createHash("sha256").update(local.path).digest("hex").slice(0, 8)}-${basename(local.path)}`
+        : basename(local.path);
+      const copy = join(out, "files", name);
       moves.set(image.tarball, { written: relative(out, copy), source: local.path, copy });
     }
   }
@@ -161,7 +182,22 @@ function togetherProblems(labs: GeneratedLab[], options: GenerateOptions): strin
   // An address → who uses it (student, lab host).
   const owners = new Map<string, { g: GeneratedLab; host: string }[]>();
   for (const g of labs)
-    for (const h of g.lab.hosts) owners.set(h.address, [...(owners.get(h.address) ?? []), { g, host: h.name }]);
+    for (const h of g.lab.hosts) {
+      // One key per address however written (FD00::1 and fd00:0::1 are one host).
+      const ip = parseIp(h.address)!;
+      const key = formatIp(ip.value, ip.version);
+      owners.set(key, [...(owners.get(key) ?? []), { g, host: h.name }]);
+    }
+  // Names and ids: a lab's state, labels and sandbox go by them.
+  for (const key of ["name", "id"] as const) {
+    const seen = new Map<string, GeneratedLab>();
+    for (const g of labs) {
+      const other = seen.get(g.lab[key]!);
+      if (other)
+        problems.push(`${where(g)}: ${g.student.name}'s lab ${key} ${g.lab[key]} is ${other.student.name}'s too`);
+      seen.set(g.lab[key]!, g);
+    }
+  }
   if (!options.shared) {
     for (const [address, users] of owners) {
       const students = [...new Set(users.map((u) => u.g))];
@@ -223,6 +259,31 @@ function togetherProblems(labs: GeneratedLab[], options: GenerateOptions): strin
   return problems;
 }
 
+/**
+ * Files generate would replace that it did not write: the lab file itself (`--out` its own
+ * directory, a student named like it), the roster, or any other file not in DIR/class.json.
+ */
+export async function foreignTargets(labs: GeneratedLab[], outDir: string, own: string[]): Promise<string[]> {
+  let written = new Set<string>();
+  try {
+    const manifest = JSON.parse(await readFile(join(outDir, MANIFEST), "utf8")) as ClassManifest;
+    written = new Set(manifest.students.map((s) => s.file));
+  } catch {
+    // No class.json (or not ours): no file in DIR was written by generate.
+  }
+  const mine = await Promise.all(own.map((f) => realpath(f).catch(() => resolve(f))));
+  const problems: string[] = [];
+  for (const g of labs) {
+    const there = await realpath(g.file).catch(() => undefined);
+    if (there === undefined) continue;
+    if (mine.includes(there) || !written.has(basename(g.file)))
+      problems.push(
+        `${g.file} exists and was not written by lab class generate: nothing was replaced; choose another --out`,
+      );
+  }
+  return problems;
+}
+
 /** Write the class: the students' files, the files they upload, and DIR/class.json. */
 export async function writeClass(
   labFile: string,
@@ -232,11 +293,10 @@ export async function writeClass(
   await mkdir(options.outDir, { recursive: true });
   for (const f of generated.files) {
     await mkdir(dirname(f.to), { recursive: true });
-    // A hard link costs no space; across file systems, a copy.
-    await link(f.from, f.to).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code === "EEXIST") return;
-      await copyFile(f.from, f.to);
-    });
+    // A hard link costs no space; across file systems, a copy. Made afresh: the lab's file may
+    // have changed since the last generate.
+    await rm(f.to, { force: true });
+    await link(f.from, f.to).catch(() => copyFile(f.from, f.to));
   }
   for (const g of generated.labs) await writeAtomically(g.file, g.text);
   const manifest: ClassManifest = {

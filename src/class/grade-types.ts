@@ -45,3 +45,6 @@ export interface ClassReport {
   at: string;
   students: StudentGrade[];
 }
+
+/** "docker02: network mac_net10 missing", or the text alone where no one host is meant. */
+export const onHost = (host: string, text: string): string => (host ? `${host}: ${text}` : text);

@@ -2,6 +2,8 @@ import { askFor, differenceOf, readDockerState, type DockerState } from "../appl
 import { dockerQueries, PROBE_END, parseProbe, probeComplete, probeScript } from "../apply/probe.js";
 import { stateFile } from "../apply/state.js";
 import { quote } from "../plan/shell.js";
+import { LabError } from "../errors.js";
+import { hostText } from "../transport/remote-text.js";
 import type { Lab } from "../labfile/model.js";
 import type { Plan, Step } from "../plan/types.js";
 import type { Transport } from "../transport/types.js";
@@ -16,6 +18,8 @@ import { differsBy } from "./same-meaning.js";
  */
 
 const MAX_FILE = 65536;
+/** One byte more than the largest file read back: a longer file is not what the plan writes. */
+const READ = MAX_FILE + 1;
 
 /** The probe's script plus the content of every file the plan writes, as `content I J HEX`. */
 export function gradingScript(steps: Step[], statePath: string): string {
@@ -23,7 +27,7 @@ export function gradingScript(steps: Step[], statePath: string): string {
     step.actions.flatMap((action, j) =>
       action.kind === "write"
         ? [
-            `if [ -f ${quote(action.path)} ]; then echo "content ${i} ${j} $(head -c ${MAX_FILE} ${quote(action.path)} | od -An -tx1 -v | tr -d ' \\n')"; else echo "content ${i} ${j} -"; fi`,
+            `if [ -f ${quote(action.path)} ]; then echo "content ${i} ${j} $(head -c ${READ} ${quote(action.path)} | od -An -tx1 -v | tr -d ' \\n')"; else echo "content ${i} ${j} -"; fi`,
           ]
         : [],
     ),
@@ -32,12 +36,13 @@ export function gradingScript(steps: Step[], statePath: string): string {
 }
 
 /** `content I J HEX` lines → file text by step and action; undefined where the file is missing. */
-export function fileContents(output: string): Map<string, string | undefined> {
-  const files = new Map<string, string | undefined>();
+export function fileContents(output: string): Map<string, { text: string; bytes: number } | undefined> {
+  const files = new Map<string, { text: string; bytes: number } | undefined>();
   for (const line of output.split("\n")) {
     const m = /^content (\d+) (\d+) (-|[0-9a-f]*)$/.exec(line);
     if (!m) continue;
-    files.set(`${m[1]} ${m[2]}`, m[3] === "-" ? undefined : Buffer.from(m[3]!, "hex").toString("utf8"));
+    const bytes = m[3] === "-" ? undefined : Buffer.from(m[3]!, "hex");
+    files.set(`${m[1]} ${m[2]}`, bytes && { text: bytes.toString("utf8"), bytes: bytes.length });
   }
   return files;
 }
@@ -54,16 +59,22 @@ export async function gradeHost(lab: Lab, plan: Plan, transport: Transport, time
   const hostPlan = plan.hosts.find((h) => h.host === transport.host)!;
   const steps = hostPlan.steps.filter((s) => s.phase !== "verify");
   const r = await transport.hold(gradingScript(steps, stateFile(lab.name)), PROBE_END, { timeoutMs, retrySafe: true });
+  // What a host answers (or fails to) is that host's problem: a LabError naming it, so the
+  // class report goes on with every other student.
+  const hostError = (why: string) => new LabError(why, "probe", transport.host, "grade");
   try {
-    if (!probeComplete(r.stdout))
-      throw new Error(
-        `cannot read the host's state (${r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`})`,
-      );
+    if (!probeComplete(r.stdout)) {
+      const why = r.timedOut ? "timed out" : hostText(r.stderr, "stderr").trim() || `exit ${r.code}`;
+      throw hostError(`cannot read the host's state (${why})`);
+    }
     let docker: DockerState | undefined;
-    const queries = dockerQueries(steps);
-    if (queries.length > 0) {
-      if (!r.stream) throw new Error("no Docker API (is dockerd running?)");
-      docker = await readDockerState(transport.host, r.stream, askFor(queries), timeoutMs);
+    if (dockerQueries(steps).length > 0) {
+      if (!r.stream) throw hostError("no Docker API (is dockerd running?)");
+      docker = await readDockerState(transport.host, r.stream, askFor(dockerQueries(steps)), timeoutMs).catch(
+        (err: Error) => {
+          throw hostError(`cannot read Docker's state (${err.message}; is dockerd running?)`);
+        },
+      );
     }
     return gradeSteps(transport.host, steps, r.stdout, docker);
   } finally {
@@ -86,7 +97,12 @@ export function gradeSteps(host: string, steps: Step[], output: string, docker: 
       for (const { a, j } of writes) {
         const has = contents.get(`${i} ${j}`);
         if (has === undefined) return missing.push({ host, what: `file ${a.path} missing` });
-        const why = differsBy(a.path, a.content, has);
+        if (has.bytes > MAX_FILE)
+          return missing.push({
+            host,
+            what: `file ${a.path}: longer than ${MAX_FILE} bytes, not what the plan writes`,
+          });
+        const why = differsBy(a.path, a.content, has.text);
         if (why) return missing.push({ host, what: `file ${a.path}: ${why}` });
       }
       return;

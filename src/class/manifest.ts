@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { z } from "zod";
 import { LabError } from "../errors.js";
 import { patterns } from "../labfile/patterns.js";
+import { studentName } from "./roster.js";
 
 /**
  * DIR/class.json: which lab file is whose, written by `lab class generate`. The class
@@ -11,9 +12,8 @@ import { patterns } from "../labfile/patterns.js";
  */
 export const MANIFEST = "class.json";
 
-const studentFile = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "a lab file name inside the class directory");
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/;
+const studentFile = z.string().regex(FILE_NAME, "a lab file name inside the class directory");
 
 const manifestSchema = z.strictObject({
   lab: z.string().max(4096),
@@ -21,7 +21,8 @@ const manifestSchema = z.strictObject({
   students: z
     .array(
       z.strictObject({
-        student: z.string().min(1).max(200),
+        // As the roster allows: printable, since it reaches terminals and reports.
+        student: z.string().min(1).max(200).regex(studentName, "a student name of printable characters"),
         file: studentFile,
         lab: z.string().regex(patterns.labName.regex),
       }),
@@ -65,7 +66,8 @@ export async function readClass(dir: string): Promise<{ members: ClassMember[]; 
   } catch (err) {
     throw new LabError(`cannot read the class directory ${dir}: ${(err as Error).message}`, "usage");
   }
-  const files = names.filter((n) => /\.ya?ml$/.test(n)).sort();
+  // Only names a student file may have: a handout directory is named after it.
+  const files = names.filter((n) => FILE_NAME.test(n)).sort();
   if (files.length === 0)
     throw classDirError(dir, `no ${MANIFEST} and no lab file (*.yaml): make it with lab class generate`);
   return { members: files.map((f) => ({ student: basename(f).replace(/\.ya?ml$/, ""), file: join(dir, f) })) };

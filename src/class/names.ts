@@ -5,6 +5,8 @@ import { createHash } from "node:crypto";
  * apart by a hash where a cut would make two students' names collide.
  */
 
+const MAX_SLUG = 40;
+
 const hash = (text: string, length: number): string => createHash("sha256").update(text).digest("hex").slice(0, length);
 
 /** "Zoë O'Brien" → "zoe-obrien": lowercase letters, digits and '-', starting with a letter. */
@@ -18,7 +20,9 @@ export function slugOf(student: string): string {
     .replace(/^-+|-+$/g, "");
   const slug = /^[a-z]/.test(ascii) ? ascii : `s-${ascii}`.replace(/-+$/, "");
   // A name of no Latin letter at all still gets a stable slug of its own.
-  return slug === "s" ? `s-${hash(student, 6)}` : slug;
+  if (slug === "s") return `s-${hash(student, 6)}`;
+  // A file name, so bounded (a name that NFKD expands a lot included).
+  return slug.length <= MAX_SLUG ? slug : `${slug.slice(0, MAX_SLUG - 7).replace(/-+$/, "")}-${hash(student, 6)}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ClassReport, PingRow, StudentGrade, StudentStatus } from "./grade-types.js";
+import { onHost, type ClassReport, type PingRow, type StudentGrade, type StudentStatus } from "./grade-types.js";
 import { classSummary } from "./report-table.js";
 import { escapeHtml as html } from "./html-text.js";
 
@@ -100,10 +100,10 @@ function studentBlock(s: StudentGrade): string {
   const st = STATUS[s.status] ?? { symbol: "?", css: "down" };
   const hosts = s.unreachable.map((u) => u.host).join(" ");
   const missing = s.steps.missing.length
-    ? `<ul>${s.steps.missing.map((m) => `<li data-missing>${html(`${m.host}: ${m.what}`)}</li>`).join("")}</ul>`
+    ? `<ul>${s.steps.missing.map((m) => `<li data-missing>${html(onHost(m.host, m.what))}</li>`).join("")}</ul>`
     : `<p class="none">${s.unreachable.length ? "None found on the hosts that answered." : "None."}</p>`;
   const unreachable = s.unreachable.length
-    ? `<h2>Unreachable hosts</h2><ul>${s.unreachable.map((u) => `<li data-unreachable>${html(`${u.host}: ${u.reason}`)}</li>`).join("")}</ul>`
+    ? `<h2>Unreachable hosts</h2><ul>${s.unreachable.map((u) => `<li data-unreachable>${html(onHost(u.host, u.reason))}</li>`).join("")}</ul>`
     : "";
   return [
     `<section class="student" data-student="${html(s.student)}" data-status="${html(s.status)}">`,

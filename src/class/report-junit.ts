@@ -1,5 +1,5 @@
 import { esc } from "../report/check-view.js";
-import type { ClassReport, PingRow, StudentGrade } from "./grade-types.js";
+import { onHost, type ClassReport, type PingRow, type StudentGrade } from "./grade-types.js";
 
 /**
  * XML element text: check-view's escaping (&, <, >, " and the characters XML 1.0 forbids become
@@ -26,7 +26,7 @@ const pingName = (p: PingRow) => `${p.from} to ${p.to} (${p.address}) expect ${p
 
 function studentCases(s: StudentGrade): Case[] {
   const cases: Case[] = [];
-  const missing = s.steps.missing.map((m) => `${m.host}: ${m.what}`);
+  const missing = s.steps.missing.map((m) => onHost(m.host, m.what));
   const stepsCase: Case = { classname: `${s.student}.steps`, name: "steps in place" };
   if (missing.length > 0 || s.steps.inPlace < s.steps.total) {
     const unread = s.unreachable.length > 0 ? ["(the steps of an unreachable host could not be read)"] : [];
@@ -40,7 +40,7 @@ function studentCases(s: StudentGrade): Case[] {
 
   const hostsCase: Case = { classname: `${s.student}.hosts`, name: "hosts reachable" };
   if (s.unreachable.length > 0) {
-    const lines = s.unreachable.map((u) => `${u.host}: ${u.reason}`);
+    const lines = s.unreachable.map((u) => onHost(u.host, u.reason));
     hostsCase.error = { type: "unreachable", message: lines.join("; "), body: lines.join("\n") };
   }
   cases.push(hostsCase);

@@ -1,4 +1,4 @@
-import type { ClassReport, StudentGrade, StudentStatus } from "./grade-types.js";
+import { onHost, type ClassReport, type StudentGrade, type StudentStatus } from "./grade-types.js";
 
 /**
  * Text a student supplied (a name from the class CSV, a host's answer) on its way to a terminal:
@@ -32,8 +32,8 @@ const visible = (text: string) => [...text].length;
 /** What a student's row does not show: unreachable hosts, missing steps, pings not as expected. */
 export function detailLines(grade: StudentGrade): string[] {
   return [
-    ...grade.unreachable.map((u) => `unreachable: ${u.host}: ${u.reason}`),
-    ...grade.steps.missing.map((m) => `missing: ${m.host}: ${m.what}`),
+    ...grade.unreachable.map((u) => `unreachable: ${onHost(u.host, u.reason)}`),
+    ...grade.steps.missing.map((m) => `missing: ${onHost(m.host, m.what)}`),
     ...grade.checks.pings
       .filter((p) => !p.asExpected)
       .map(

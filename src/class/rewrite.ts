@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import { movedAddress, type SubnetMove } from "./shared.js";
 import type { SshOverride } from "./roster.js";
 
@@ -29,6 +29,15 @@ export interface StudentEdits {
 }
 
 type Path = (string | number)[];
+
+export class AliasError extends Error {
+  constructor() {
+    super("the lab uses YAML aliases (*name): lab class generate needs every value written out where it is used");
+  }
+}
+
+/** Addresses inside a container's command text (`ping 172.16.10.11`), moved with their subnets. */
+const ADDRESS_IN_TEXT = /(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?(?![\w.:])/g;
 
 const keyText = (key: unknown): string => String(isScalar(key) ? key.value : key);
 
@@ -72,6 +81,11 @@ const HOST_SIDE = (path: Path) =>
 export function rewriteLab(text: string, edits: StudentEdits): string {
   const doc: Document = parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`the lab does not parse: ${doc.errors[0]!.message}`);
+  // A value reached through an alias would keep the lab's own (an address, the name) for
+  // every student: generate takes lab files with every value written out.
+  let alias = false;
+  visit(doc, { Alias: () => void (alias = true) });
+  if (alias) throw new AliasError();
   const set = (node: Node, value: unknown) => {
     if (isScalar(node)) node.value = value;
   };
@@ -111,6 +125,13 @@ export function rewriteLab(text: string, edits: StudentEdits): string {
       return set(node, (edits.vlans && movedParent(text, edits.vlans)) ?? text);
     if (matches(path, ["registry", "port"]) && edits.registryPort !== undefined) return set(node, edits.registryPort);
     if (matches(path, ["registry", "images", null, "tarball"])) return set(node, edits.tarballs?.get(text) ?? text);
+    if (edits.subnets && typeof value === "string" && path[0] === "containers" && path[2] === "command") {
+      const moves = edits.subnets;
+      return set(
+        node,
+        value.replace(ADDRESS_IN_TEXT, (a) => movedAddress(a, moves) ?? a),
+      );
+    }
     if (edits.subnets && typeof value === "string" && !HOST_SIDE(path)) {
       const moved = movedAddress(value, edits.subnets);
       if (moved !== undefined) set(node, moved);
@@ -131,6 +152,7 @@ export function rewriteLab(text: string, edits: StudentEdits): string {
   // <host>_ssh column the student's address is the target.
   for (const host of Object.keys(edits.addresses))
     if (!edits.ssh[host] && doc.hasIn(["hosts", host, "ssh", "host"])) doc.deleteIn(["hosts", host, "ssh", "host"]);
+  if (doc.hasIn(["defaults", "ssh", "host"])) doc.deleteIn(["defaults", "ssh", "host"]);
   if (!doc.has("id")) {
     // Right under name:, where lab up would have written it.
     const map = doc.contents;

@@ -75,7 +75,11 @@ export function csvRecords(file: string, text: string): { line: number; fields: 
         i++;
         continue;
       }
-      if (text[i] === "\r") i++;
+      if (text[i] === "\r") {
+        i++;
+        // A lone CR ends a line too (old spreadsheets write those).
+        if (text[i] !== "\n") line++;
+      }
       if (text[i] === "\n") {
         i++;
         line++;
@@ -103,7 +107,7 @@ export function parseSshTarget(text: string): SshOverride | string {
 }
 
 /** Printable, no control or bidirectional characters: names reach terminals, CSV, HTML and YAML comments. */
-const studentName = /^[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/u;
+export const studentName = /^[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/u;
 
 export function parseRoster(file: string, text: string, labHosts: string[]): RosterStudent[] {
   const records = csvRecords(file, text);

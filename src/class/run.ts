@@ -3,7 +3,7 @@ import pLimit from "p-limit";
 import { undoLab } from "../apply/down.js";
 import { fanOut, type Emit } from "../apply/events.js";
 import { preflightAll } from "../apply/preflight.js";
-import { loadValidLab, loadValidLabWithId } from "../cli/read-lab.js";
+import { loadValidLab } from "../cli/read-lab.js";
 import { policyOf } from "../cli/targets.js";
 import { usageError } from "../cli/exit-codes.js";
 import { openTargets, type TargetChoice, type Targets } from "../core/targets.js";
@@ -19,6 +19,8 @@ import type { ClassRunFlags } from "../cli/commands/class.js";
 import type { ClassReport, StudentGrade } from "./grade-types.js";
 import { gradeHost, pingRows } from "./grade.js";
 import { readClass, type ClassMember } from "./manifest.js";
+import { terminalText } from "./report-table.js";
+import { base, invalid, stopped, unreachable } from "./student-grades.js";
 
 /**
  * `lab class up|check|down DIR`: every student's lab, `--parallel` students at once, each
@@ -37,9 +39,19 @@ export async function runClass(
   if (!Number.isInteger(students) || students < 1)
     throw usageError(`--parallel ${opts.parallel}: expected a whole number ≥ 1`);
   const { members, manifest } = await readClass(dir);
-  const limit = pLimit(students);
-  // With --json, stdout holds the one JSON document: progress goes to stderr.
-  const progress = opts.json ? (line: string) => process.stderr.write(line + "\n") : say;
+  // With --json, stdout holds the one JSON document: progress goes to stderr. Every line is
+  // printable text only: student names and host answers reach a terminal.
+  const progress = (line: string) =>
+    (opts.json ? (l: string) => process.stderr.write(l + "\n") : say)(terminalText(line));
+  const policy = policyOf(opts);
+  const labs = new Map<ClassMember, Lab | undefined>();
+  for (const member of members) labs.set(member, await loadValidLab(member.file, policy));
+  let limit = pLimit(students);
+  // One lab run at a time per host (its lock): students who share a host take turns.
+  if (!opts.sandbox && students > 1 && sharesHosts([...labs.values()])) {
+    progress("students share hosts: one student at a time (a host takes one lab run at a time)");
+    limit = pLimit(1);
+  }
   // As in lab up: Ctrl-C lets the commands already running finish, records them, and stops.
   const abort = new AbortController();
   const onSigint = () => {
@@ -52,9 +64,12 @@ export async function runClass(
     members.map((member) =>
       limit(async (): Promise<StudentGrade> => {
         const line = (text: string) => progress(`${member.student}: ${text}`);
+        const lab = labs.get(member);
         if (abort.signal.aborted) return stopped(member);
+        if (!lab) return invalid(member, "is not a valid lab file (see above)");
+        if (!lab.id) return invalid(member, "has no id: lab class generate writes one (or add `id:` under name:)");
         try {
-          return await forStudent(verb, member, opts, line, abort.signal);
+          return await forStudent(verb, member, lab, opts, line, abort.signal);
         } catch (err) {
           // Ctrl-C reaches the terminal's whole process group: a command lab started locally
           // (the sandbox's) may have died of it. That is the stop asked for, not a bug.
@@ -64,7 +79,11 @@ export async function runClass(
           }
           if (!(err instanceof LabError)) throw err;
           line(`${err.exitCode === EXIT.cannotRun ? "unreachable" : "failed"}: ${err.located}`);
-          return unreachable(member, err);
+          return unreachable(
+            member,
+            err,
+            lab.hosts.map((h) => h.name),
+          );
         }
       }),
     ),
@@ -90,58 +109,25 @@ export function classExitCode(grades: StudentGrade[]): ExitCode {
   return EXIT.ok;
 }
 
-function unreachable(member: ClassMember, err: LabError): StudentGrade {
-  const notRun = err.exitCode === EXIT.cannotRun;
-  return {
-    student: member.student,
-    file: member.file,
-    lab: "",
-    status: notRun ? "unreachable" : "not as expected",
-    unreachable: notRun ? [{ host: err.host ?? "", reason: err.message }] : [],
-    steps: { inPlace: 0, total: 0, missing: notRun ? [] : [{ host: err.host ?? "", what: err.message }] },
-    checks: { asExpected: 0, total: 0, pings: [] },
-  };
-}
-
-function stopped(member: ClassMember): StudentGrade {
-  return {
-    student: member.student,
-    file: member.file,
-    lab: "",
-    status: "not as expected",
-    unreachable: [],
-    steps: { inPlace: 0, total: 0, missing: [{ host: "", what: "not done: stopped by Ctrl-C" }] },
-    checks: { asExpected: 0, total: 0, pings: [] },
-  };
-}
-
-function invalid(member: ClassMember): StudentGrade {
-  return {
-    student: member.student,
-    file: member.file,
-    lab: "",
-    status: "not as expected",
-    unreachable: [],
-    steps: {
-      inPlace: 0,
-      total: 0,
-      missing: [{ host: "", what: `${member.file} is not a valid lab file (see above)` }],
-    },
-    checks: { asExpected: 0, total: 0, pings: [] },
-  };
+/** Two labs with a host address in common (students sharing hosts, as generate --shared makes them). */
+function sharesHosts(labs: (Lab | undefined)[]): boolean {
+  const seen = new Set<string>();
+  for (const lab of labs) {
+    const own = new Set((lab?.hosts ?? []).map((h) => `${h.ssh.host}:${h.ssh.port}`));
+    for (const a of own) if (seen.has(a)) return true;
+    own.forEach((a) => seen.add(a));
+  }
+  return false;
 }
 
 async function forStudent(
   verb: "up" | "check" | "down",
   member: ClassMember,
+  lab: Lab,
   opts: ClassRunFlags,
   line: (text: string) => void,
   signal: AbortSignal,
 ): Promise<StudentGrade> {
-  const policy = policyOf(opts);
-  const lab =
-    verb === "up" ? await loadValidLabWithId(member.file, policy, line) : await loadValidLab(member.file, policy);
-  if (!lab) return invalid(member);
   const where: TargetChoice = {
     sandbox: opts.sandbox ?? false,
     inventory: opts.inventory,
@@ -190,16 +176,6 @@ async function forStudent(
     await targets.close();
   }
 }
-
-const base = (member: ClassMember, lab: Lab): StudentGrade => ({
-  student: member.student,
-  file: member.file,
-  lab: lab.name,
-  status: "as expected",
-  unreachable: [],
-  steps: { inPlace: 0, total: 0, missing: [] },
-  checks: { asExpected: 0, total: 0, pings: [] },
-});
 
 /** Read every host's steps (changing nothing), then run the lab's pings. */
 async function gradeStudent(

@@ -1,3 +1,4 @@
+import { sameJsonValue } from "../apply/actions.js";
 /**
  * Is a file on a student's host what the plan writes, by meaning rather than by bytes? A
  * student types the file from the handout: keys in another order, values quoted or not,
@@ -58,7 +59,7 @@ export function differsBy(path: string, expected: string, actual: string): strin
   }
   if (path.endsWith(".json")) {
     try {
-      return sameJson(JSON.parse(expected), JSON.parse(actual)) ? undefined : "other JSON content";
+      return sameJsonValue(JSON.parse(expected), JSON.parse(actual)) ? undefined : "other JSON content";
     } catch {
       return "not JSON";
     }
@@ -72,14 +73,4 @@ export function differsBy(path: string, expected: string, actual: string): strin
   return extra ? `a line "${extra}" that is not in the plan` : undefined;
 }
 
-/** Deep equality of parsed JSON: objects by key, whatever the order. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) || Array.isArray(b))
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
-  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
-    const ka = Object.keys(a).sort();
-    const kb = Object.keys(b).sort();
-    return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameJson((a as never)[k], (b as never)[k]));
-  }
-  return a === b;
-}
+export { sameJsonValue as sameJson };

@@ -43,6 +43,8 @@ export function labSubnets(lab: Lab): Cidr[] {
     ...lab.networks.flatMap((n) => n.subnets.map((s) => s.subnet)),
     ...lab.vlans.flatMap((v) => Object.values(v.addresses).flat()),
     ...lab.namespaces.flatMap((ns) => ns.interfaces.flatMap((i) => i.addresses)),
+    // A host shim's route is the student's own as well (a wider one moves as a whole).
+    ...lab.hosts.flatMap((h) => (h.shim?.route ? [h.shim.route] : [])),
   ];
   const all = texts.map((t) => networkOf(parseCidr(t)!));
   const unique = all.filter(

@@ -250,3 +250,90 @@ function tarWithManifest(): Buffer {
   body.write("[]\n", 0, "latin1");
   return Buffer.concat([header, body, Buffer.alloc(1024)]);
 }
+
+describe("lab class generate refuses what would make a student's lab not their own", () => {
+  const labWith = (edit: (text: string) => string) => {
+    const dir = scratchDir("class-edge");
+    const file = join(dir, "lab.yaml");
+    writeFileSync(file, edit(readFileSync("labs/single-network.yaml", "utf8")));
+    return file;
+  };
+
+  it("a lab with YAML aliases (a value that would stay the lab's own for every student)", async () => {
+    const file = labWith((t) =>
+      t
+        .replace(/description: >\n(?: {2}.*\n)+/, "description: &a 192.168.1.11\n")
+        .replace("docker01: { address: 192.168.1.11 }", "docker01: { address: *a }"),
+    );
+    expect((await problemsOf(file, ROSTER))[0]).toMatch(/uses YAML aliases/);
+  });
+
+  it("defaults.ssh.host: every student's hosts would be the teacher's machine", async () => {
+    const file = labWith((t) => t.replace("ssh: { user: root,", "ssh: { host: 203.0.113.66, user: root,"));
+    const { labs } = await generate(file, ROSTER);
+    expect(labs[0]!.lab.hosts.map((h) => h.ssh.host)).toEqual(["10.0.1.11", "10.0.1.12"]);
+  });
+
+  it("one host written two ways (FD00::1 and fd00:0::1) by two students without --shared", async () => {
+    const problems = await problemsOf(
+      "labs/single-network.yaml",
+      "student,docker01,docker02\nAda,FD00::1,10.0.1.12\nAlan,fd00:0::1,10.0.2.12\n",
+    );
+    expect(problems[0]).toMatch(/^roster\.csv:3: fd00::1 is docker01 of Alan and docker01 of Ada/);
+  });
+
+  it("a shim route outside every subnet moves too (students' routes on one host would collide)", async () => {
+    const file = labWith(() =>
+      readFileSync("labs/macvlan-host-shim.yaml", "utf8").replace("route: 172.22.16.0/28", "route: 192.168.77.0/24"),
+    );
+    const { labs } = await generate(file, ROSTER, { shared: true });
+    const routes = labs.map((g) => g.lab.hosts[0]!.shim!.route);
+    expect(new Set(routes).size).toBe(3);
+    for (const r of routes) expect(r).toMatch(/^10\.200\./);
+  });
+
+  it("a very long student name still makes a short file name", async () => {
+    const { labs } = await generate(
+      "labs/single-network.yaml",
+      `student,docker01,docker02\n${"㎯".repeat(200)},10.0.1.11,10.0.1.12\n`,
+    );
+    expect(labs[0]!.slug.length).toBeLessThanOrEqual(40);
+  });
+
+  it("--out where a file generate did not write would be replaced (the lab file itself)", async () => {
+    const dir = scratchDir("class-own");
+    const file = join(dir, "single-network.yaml");
+    writeFileSync(file, readFileSync("labs/single-network.yaml", "utf8"));
+    const roster = join(dir, "roster.csv");
+    writeFileSync(roster, "student,docker01,docker02\nSingle Network,10.0.1.11,10.0.1.12\n");
+    const before = readFileSync(file, "utf8");
+    expect(await runCli(["class", "generate", file, "--roster", roster, "--out", dir])).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe(before);
+    expect(existsSync(join(dir, "class.json"))).toBe(false);
+  });
+
+  it.each([
+    [["--shared", "--vlan-base", "0x10"]],
+    [["--shared", "--vlan-base", "1e2"]],
+    [["--shared", "--subnet-pool", "127.0.0.0/8"]],
+    [["--shared", "--subnet-pool", "224.0.0.0/4"]],
+    [["--vlan-base", "100"]],
+  ])("usage errors: %j", async (flags) => {
+    const dir = scratchDir("class-usage");
+    const roster = join(dir, "roster.csv");
+    writeFileSync(roster, ROSTER);
+    expect(
+      await runCli([
+        "class",
+        "generate",
+        "labs/two-host-vlan.yaml",
+        "--roster",
+        roster,
+        "--out",
+        join(dir, "o"),
+        ...flags,
+      ]),
+    ).toBe(2);
+    expect(existsSync(join(dir, "o"))).toBe(false);
+  });
+});

@@ -77,7 +77,7 @@ describe("the grader reads a host's steps without changing it", () => {
   it("reads every file the plan writes, bounded, and takes no lock and makes no directory", async () => {
     const steps = await docker01Steps();
     const script = gradingScript(steps, "/var/lib/lab/x.json");
-    expect(script).toContain("head -c 65536 /etc/sysconfig/network-scripts/ifcfg-ens33.10 | od -An -tx1 -v");
+    expect(script).toContain("head -c 65537 /etc/sysconfig/network-scripts/ifcfg-ens33.10 | od -An -tx1 -v");
     expect(script).not.toMatch(/flock|mkdir|docker (?:run|network create|rm)/);
   });
 
@@ -183,5 +183,53 @@ describe("the class's exit code", () => {
     expect(classExitCode([ALICE])).toBe(0);
     expect(classExitCode([ALICE, BOB, MALLORY])).toBe(1);
     expect(classExitCode([ALICE, MALLORY])).toBe(3);
+  });
+});
+
+describe("a host that answers badly fails only its own student", () => {
+  it("an incomplete probe, or Docker's API answering garbage, is a LabError naming the host", async () => {
+    const { FakeTransport } = await import("../helpers/fake-transport.js");
+    const { gradeHost } = await import("../../src/class/grade.js");
+    const { LabError } = await import("../../src/errors.js");
+    const lab = (await validateFile("labs/single-network.yaml")).lab!;
+    const plan = buildPlan(lab, { docker01: { os: "rhel", detected: true }, docker02: { os: "rhel", detected: true } });
+    const cut = new FakeTransport("docker02", () => ({ stdout: "--state\n" }));
+    const e1 = await gradeHost(lab, plan, cut, 1000).catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(LabError);
+    expect((e1 as InstanceType<typeof LabError>).located).toMatch(/^docker02: grade: cannot read the host's state/);
+    const garbage = new FakeTransport("docker02", () => ({ stdout: "--state\n\n--checks\n--end\n" })).docker(() => ({
+      status: 500,
+      body: "no",
+    }));
+    const e2 = await gradeHost(lab, plan, garbage, 1000).catch((e: unknown) => e);
+    expect(e2).toBeInstanceOf(LabError);
+    expect((e2 as InstanceType<typeof LabError>).located).toMatch(/^docker02: grade: cannot read Docker's state/);
+  });
+
+  it("reads one byte past 64 KiB: a longer file is not in place", async () => {
+    const steps = await docker01Steps();
+    const big = (path: string, planned: string) =>
+      path.endsWith("ifcfg-ens33.10") ? planned + "#".repeat(70000) : planned;
+    const grade = gradeSteps("docker01", steps, probeOutput(steps, big), dockerState(steps));
+    expect(grade.missing.map((m) => m.what)).toEqual([
+      "file /etc/sysconfig/network-scripts/ifcfg-ens33.10: longer than 65536 bytes, not what the plan writes",
+    ]);
+  });
+});
+
+describe("an unreachable student's hosts are named", () => {
+  it("from the error's host, or from its lines (one per host that could not be reached)", async () => {
+    const { unreachable } = await import("../../src/class/student-grades.js");
+    const { LabError } = await import("../../src/errors.js");
+    const member = { student: "Ada", file: "ada.yaml" };
+    const many = new LabError("docker01: connection refused\ndocker02: timed out", "connect");
+    expect(unreachable(member, many, ["docker01", "docker02"]).unreachable).toEqual([
+      { host: "docker01", reason: "connection refused" },
+      { host: "docker02", reason: "timed out" },
+    ]);
+    const one = new LabError("busy", "busy", "docker02");
+    expect(unreachable(member, one, ["docker01", "docker02"]).unreachable).toEqual([
+      { host: "docker02", reason: "busy" },
+    ]);
   });
 });

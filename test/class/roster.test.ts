@@ -100,3 +100,11 @@ describe("names a generated lab gives a student", () => {
     expect(studentLabId("k3f9a0c1e7b2", "ada")).toMatch(patterns.labId.regex);
   });
 });
+
+describe("old spreadsheets", () => {
+  it("a lone CR ends a line, so errors still name the right line", () => {
+    expect(errorOf("student,docker01,docker02\rAda,10.0.1.11,10.0.1.12\rBob,10.0.1.999,10.0.1.2\r")).toBe(
+      'roster.csv:3: Bob: docker01 "10.0.1.999" is not an IP address',
+    );
+  });
+});
