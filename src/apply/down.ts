@@ -1,6 +1,8 @@
 import pLimit from "p-limit";
 import { LabError } from "../errors.js";
-import { alreadyGoneCheck, undoActions } from "../plan/undo.js";
+import { alreadyGoneCheck, otherLabsCommand, sharedSetting, undoActions } from "../plan/undo.js";
+import { patterns } from "../labfile/patterns.js";
+import { hostText } from "../transport/remote-text.js";
 import { settleAll } from "../transport/settle-all.js";
 import type { ExecResult, Transport } from "../transport/types.js";
 import { ActionError, performAction } from "./actions.js";
@@ -79,6 +81,15 @@ async function undoHost(
     timeoutMs: options.commandTimeoutMs,
     onCommand: (command: string, result: ExecResult) => options.emit({ type: "command", host, command, result }),
   };
+  // Asked once per host, and only where a record is of a setting other labs may need too.
+  const others = state.changed.some((e) => e.undo.some(sharedSetting))
+    ? hostText(
+        (await transport.exec(otherLabsCommand(labName), { timeoutMs: options.commandTimeoutMs })).stdout,
+        "stdout",
+      )
+        .split("\n")
+        .filter((l) => patterns.labName.regex.test(l))
+    : [];
   for (const entry of [...state.changed].reverse()) {
     if (options.signal?.aborted) {
       outcome.interrupted = true;
@@ -88,6 +99,14 @@ async function undoHost(
       for (const undo of entry.undo) {
         const gone = alreadyGoneCheck(undo);
         if (gone && (await transport.exec(gone, { timeoutMs: options.commandTimeoutMs })).code === 0) continue;
+        if (sharedSetting(undo) && others.length > 0) {
+          options.emit({
+            type: "note",
+            host,
+            message: `${entry.title}: left as it is, since lab ${others.join(", ")} also keeps state on this host (undo it by hand once no lab needs it)`,
+          });
+          continue;
+        }
         for (const action of undoActions(undo)) await performAction(ctx, action);
       }
       state.changed = state.changed.filter((c) => c !== entry);

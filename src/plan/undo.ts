@@ -135,6 +135,18 @@ export function undoActions(undo: Undo): Action[] {
 }
 
 /**
+ * A host-wide setting other labs on the host may rely on too (students sharing a host: the first
+ * to turn the NIC promiscuous records it, all of them need it). Its undo is left alone while
+ * another lab keeps state on the host (see otherLabsCommand).
+ */
+export const sharedSetting = (undo: Undo): boolean => undo.kind === "promisc-off";
+
+/** Prints, one per line, the other labs keeping state on this host. */
+export function otherLabsCommand(labName: string): string {
+  return `for f in /var/lib/lab/*.json; do [ -e "$f" ] && [ "$f" != ${sh(`/var/lib/lab/${labName}.json`)} ] && basename "$f" .json; done; true`;
+}
+
+/**
  * A command that succeeds when what the record names is already gone, so a `lab down` that
  * stopped half-way (or a host changed by hand) counts it as done instead of failing on it.
  */

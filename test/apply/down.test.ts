@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { undoLab } from "../../src/apply/down.js";
+import { otherLabsCommand } from "../../src/plan/undo.js";
 import { type HostState } from "../../src/apply/state.js";
 import { FakeTransport } from "../helpers/fake-transport.js";
 import { lab, STATE, recorder } from "./engine-fixtures.js";
@@ -25,8 +26,9 @@ describe("undoLab", () => {
   const CAT = /^if \[ -e \/var\/lib\/lab\/eng\.json \]; then cat /;
   const REMOVE = "rm -rf /var/lib/lab/eng.json /var/lib/lab/eng.backup; rmdir /var/lib/lab 2>/dev/null || true";
   const LOCK = /^mkdir -p \/var\/lib\/lab && /;
-  /** Commands other than taking the host's lock (each fake grants it). */
-  const cmds = (f: FakeTransport) => f.commands.filter((c) => !LOCK.test(c));
+  const OTHERS = otherLabsCommand("eng");
+  /** Commands other than taking the host's lock (each fake grants it) and asking for other labs (none). */
+  const cmds = (f: FakeTransport) => f.commands.filter((c) => !LOCK.test(c) && c !== OTHERS);
   const undo = async (fakes: FakeTransport[], signal?: AbortSignal) => {
     for (const f of fakes) f.on(LOCK, { stdout: "--locked\n" });
     const { emit, rec } = recorder();
@@ -42,6 +44,19 @@ describe("undoLab", () => {
     fake.writes
       .filter((w) => w.command === STATE)
       .map((w) => (JSON.parse(w.stdin!) as HostState).changed.map((c) => c.id));
+
+  it("leaves a host-wide setting (promisc) as it is while another lab keeps state on the host, and says so", async () => {
+    const fake = new FakeTransport("a")
+      .on(CAT, { stdout: JSON.stringify(stateWith(entry("e1", "ens33"))) })
+      .on(/^for f in \/var\/lib\/lab\/\*\.json/, { stdout: "t-other\n" });
+    const { outcomes, rec } = await undo([fake]);
+    expect(fake.commands).toContain(OTHERS);
+    expect(cmds(fake)).toEqual([READ, REMOVE]);
+    expect(outcomes).toEqual([{ host: "a", undone: 1, failed: [] }]);
+    expect(rec.notes).toContain(
+      "a: title e1: left as it is, since lab t-other also keeps state on this host (undo it by hand once no lab needs it)",
+    );
+  });
 
   it("undoes newest first, each record in order, saving the state after each entry, then removes it", async () => {
     const fake = new FakeTransport("a").on(CAT, {

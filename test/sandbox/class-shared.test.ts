@@ -8,7 +8,8 @@ import { scratchDir } from "../helpers/scratch-dir.js";
  * Two students on the same two hosts (generate --shared): each gets a registry port, names
  * and a subnet of their own, both labs are built on one sandbox's hosts through its inventory,
  * and one student's `lab down` removes only that student's objects and only that student's
- * daemon.json entry; the other's lab is still graded as expected.
+ * daemon.json entry, and leaves the NIC promiscuous for the other; whose lab is still graded as
+ * expected.
  */
 const skip = dockerHostsUnavailable();
 if (skip) console.log(`SKIPPED shared-class sandbox tests: ${skip}`);
@@ -20,6 +21,7 @@ defaults: { ssh: { user: root }, nic: ens33, persist: none }
 hosts:
   docker01: { address: 192.168.1.11 }
   docker02: { address: 192.168.1.13 }
+promisc: true
 registry: { host: docker01, images: [busybox:latest] }
 namespaces:
   ns1: { host: docker01, interfaces: { m1: { kind: macvlan, parent: ens33, address: 172.30.1.1/24 } } }
@@ -81,6 +83,11 @@ describe.skipIf(!!skip)("two students sharing two hosts", () => {
     ]);
     expect(on("docker01", "docker ps --format '{{.Names}}'").trim()).toBe("t-cshare-alan-registry");
     expect(on("docker01", "ls /run/netns").split(/\s+/).filter(Boolean)).toEqual(["ns1-alan"]);
+    // Ada turned the shared NIC promiscuous first, but Alan needs it too: it stays on, and down says why.
+    expect(on("docker01", "ip -o link show dev ens33")).toContain("PROMISC");
+    expect(down.stdout).toContain(
+      "docker01: put ens33 in promiscuous mode: left as it is, since lab t-cshare-alan also keeps state on this host",
+    );
     const check = lab(dir, "class", "check", "class", "--inventory", inventory, "--json");
     expect(check.code).toBe(1);
     const statuses = JSON.parse(check.stdout).students.map((s: { student: string; status: string }) => [
