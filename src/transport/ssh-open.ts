@@ -5,7 +5,7 @@ import { Duplex } from "node:stream";
 import { Client, type ConnectConfig } from "ssh2";
 import { LabError } from "../errors.js";
 import type { SshTarget } from "../labfile/model.js";
-import { hostKeyName, type KnownHosts } from "./known-hosts.js";
+import { fingerprint, hostKeyName, keyType, type KnownHosts } from "./known-hosts.js";
 import { promptSecret } from "./prompt.js";
 
 // Opening one SSH connection: endpoint, authentication, host key check, retries.
@@ -224,9 +224,24 @@ async function openClient(endpoint: SshEndpoint, options: SshOptions, jump?: Jum
       },
       // ssh2 accepts any host key unless told otherwise: check known_hosts ourselves.
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        void options.knownHosts.verify(hostKeyName(endpoint.host, endpoint.port), key, options.hostKeyPolicy).then(
+        const name = hostKeyName(endpoint.host, endpoint.port);
+        // A password goes only to a host whose key is already known: accepting a new key and
+        // sending the password in the same breath would hand it to whoever answered first.
+        const policy = auth.password !== undefined ? "strict" : options.hostKeyPolicy;
+        void options.knownHosts.verify(name, key, policy).then(
           (verdict) => {
-            if (!verdict.ok)
+            // The host chose its key's type name: only a plain one goes into the message.
+            const type = /^[A-Za-z0-9@.-]{1,64}$/.test(keyType(key)) ? keyType(key) : "(unknown type)";
+            if (!verdict.ok && verdict.reason === "unknown" && policy !== options.hostKeyPolicy)
+              hostKeyError = new LabError(
+                `${name} is not in ${options.knownHosts.file}, and lab sends a password ($${endpoint.passwordEnv}) only to a host whose key it already knows. ` +
+                  `Check the key on the host (ssh-keygen -lf /etc/ssh/ssh_host_${type.replace(/^ssh-|-.*$/g, "")}_key.pub shows ${fingerprint(key)}), ` +
+                  `then add this line to ${options.knownHosts.file}: ${name} ${type} ${key.toString("base64")} (or log in with a key)`,
+                "host-key-unknown",
+                endpoint.name,
+                "connect",
+              );
+            else if (!verdict.ok)
               hostKeyError = new LabError(verdict.message, `host-key-${verdict.reason}`, endpoint.name, "connect");
             else if (verdict.added) options.log?.(`${endpoint.name}: added its host key to ${options.knownHosts.file}`);
             verify(verdict.ok);

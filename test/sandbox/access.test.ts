@@ -100,6 +100,38 @@ describe.skipIf(!!skip)("access: sudo, passwords, jump host", () => {
     }
   });
 
+  it("sends a password only to a host whose key is already known: a new key is not accepted with it", () => {
+    // docker01 (password login) through an empty known_hosts: accept-new would take any key.
+    const empty = join(dir, "empty_known_hosts");
+    writeFileSync(empty, "");
+    const inventory = JSON.parse(readFileSync(inventoryFile, "utf8"));
+    const unknown = join(dir, "unknown-inventory.json");
+    writeFileSync(unknown, JSON.stringify({ ...inventory, known_hosts: empty }));
+    const restore = env({ LAB_TEST_SSH_PW: "pw-for-ssh", LAB_TEST_SUDO_PW: "pw-for-sudo" });
+    try {
+      const r = lab(dir, "up", file, "--inventory", unknown, "--no-check");
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain("lab sends a password ($LAB_TEST_SSH_PW) only to a host whose key it already knows");
+      // Nothing was learnt on the way; the line the message gives is the one to add.
+      expect(readFileSync(empty, "utf8")).not.toContain("docker01");
+      const line = /then add this line to \S+: (docker01 \S+ \S+)/.exec(r.stderr)![1]!;
+      writeFileSync(
+        empty,
+        readFileSync(inventory.known_hosts, "utf8")
+          .split("\n")
+          .filter((l: string) => !l.startsWith("docker01 "))
+          .join("\n") +
+          "\n" +
+          line +
+          "\n",
+      );
+      const again = lab(dir, "up", file, "--inventory", unknown, "--no-check");
+      expect(again.code, again.stderr).toBe(0);
+    } finally {
+      restore();
+    }
+  });
+
   it("asks for the SSH password on a terminal when its variable is not set", () => {
     const repo = resolve(import.meta.dirname, "..", "..");
     const env: NodeJS.ProcessEnv = { ...process.env, LAB_TEST_SUDO_PW: "pw-for-sudo" };
