@@ -48,6 +48,14 @@ export interface DockerState {
   registryTags: Set<string>;
 }
 
+export const emptyDockerState = (): DockerState => ({
+  containers: new Map(),
+  networks: new Map(),
+  images: [],
+  insecureRegistries: new Set(),
+  registryTags: new Set(),
+});
+
 /** What to ask Docker: only the lists the queries need. */
 export interface DockerAsk {
   containers: boolean;
@@ -116,13 +124,7 @@ export function parseDockerState(ask: DockerAsk, answers: HttpAnswer[]): DockerS
     let i = 0;
     return () => answers[i++]!;
   })();
-  const state: DockerState = {
-    containers: new Map(),
-    networks: new Map(),
-    images: [],
-    insecureRegistries: new Set(),
-    registryTags: new Set(),
-  };
+  const state = emptyDockerState();
   if (ask.containers)
     for (const c of list(json(next(), "container list")).map(record)) {
       const container: Container = {

@@ -43,30 +43,19 @@ export function unreachable(member: ClassMember, err: LabError, hosts: string[])
   };
 }
 
-export function stopped(member: ClassMember): StudentGrade {
+/** Graded on nothing but one reason: not as expected. */
+function notGraded(member: ClassMember, what: string): StudentGrade {
   return {
     student: member.student,
     file: member.file,
     lab: "",
     status: "not as expected",
     unreachable: [],
-    steps: { inPlace: 0, total: 0, missing: [{ host: "", what: "not done: stopped by Ctrl-C" }] },
+    steps: { inPlace: 0, total: 0, missing: [{ host: "", what }] },
     checks: { asExpected: 0, total: 0, pings: [] },
   };
 }
 
-export function invalid(member: ClassMember, why: string): StudentGrade {
-  return {
-    student: member.student,
-    file: member.file,
-    lab: "",
-    status: "not as expected",
-    unreachable: [],
-    steps: {
-      inPlace: 0,
-      total: 0,
-      missing: [{ host: "", what: `${member.file} ${why}` }],
-    },
-    checks: { asExpected: 0, total: 0, pings: [] },
-  };
-}
+export const stopped = (member: ClassMember): StudentGrade => notGraded(member, "not done: stopped by Ctrl-C");
+
+export const invalid = (member: ClassMember, why: string): StudentGrade => notGraded(member, `${member.file} ${why}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DockerState } from "../../src/apply/docker-state.js";
+import { emptyDockerState, type DockerState } from "../../src/apply/docker-state.js";
 import { unmergeJson } from "../../src/apply/actions.js";
 import { classExitCode } from "../../src/class/run.js";
 import { fileContents, gradeSteps, gradingScript, missingText } from "../../src/class/grade.js";
@@ -35,13 +35,7 @@ function probeOutput(steps: Step[], contents: (path: string, planned: string) =>
 
 /** Docker as the two-host-vlan plan wants it on docker01, but for `without`. */
 function dockerState(steps: Step[], without: { network?: string; stopped?: string } = {}): DockerState {
-  const state: DockerState = {
-    containers: new Map(),
-    networks: new Map(),
-    images: [],
-    insecureRegistries: new Set(),
-    registryTags: new Set(),
-  };
+  const state = emptyDockerState();
   for (const s of steps) {
     const q = s.docker;
     if (!q) continue;
