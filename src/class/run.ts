@@ -5,6 +5,7 @@ import { fanOut, type Emit } from "../apply/events.js";
 import { preflightAll } from "../apply/preflight.js";
 import { loadValidLab } from "../cli/read-lab.js";
 import { policyOf } from "../cli/targets.js";
+import { firstCtrlCStops } from "../cli/ctrl-c.js";
 import { usageError } from "../cli/exit-codes.js";
 import { openTargets, type TargetChoice, type Targets } from "../core/targets.js";
 import { upLab } from "../core/up.js";
@@ -53,27 +54,21 @@ export async function runClass(
     limit = pLimit(1);
   }
   // As in lab up: Ctrl-C lets the commands already running finish, records them, and stops.
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    progress("interrupted: finishing the commands already running, then stopping (Ctrl-C again to quit at once)");
-    abort.abort();
-  };
-  process.on("SIGINT", onSigint);
+  const ctrlC = firstCtrlCStops(progress, "commands");
   const grades = await Promise.all(
     members.map((member) =>
       limit(async (): Promise<StudentGrade> => {
         const line = (text: string) => progress(`${member.student}: ${text}`);
         const lab = labs.get(member);
-        if (abort.signal.aborted) return stopped(member);
+        if (ctrlC.signal.aborted) return stopped(member);
         if (!lab) return invalid(member, "is not a valid lab file (see above)");
         if (!lab.id) return invalid(member, "has no id: lab class generate writes one (or add `id:` under name:)");
         try {
-          return await forStudent(verb, member, lab, opts, line, abort.signal);
+          return await forStudent(verb, member, lab, opts, line, ctrlC.signal);
         } catch (err) {
           // Ctrl-C reaches the terminal's whole process group: a command lab started locally
           // (the sandbox's) may have died of it. That is the stop asked for, not a bug.
-          if (abort.signal.aborted) {
+          if (ctrlC.signal.aborted) {
             line(`stopped by Ctrl-C (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
             return stopped(member);
           }
@@ -87,7 +82,7 @@ export async function runClass(
         }
       }),
     ),
-  ).finally(() => process.off("SIGINT", onSigint));
+  ).finally(() => ctrlC.done());
   const report: ClassReport = {
     title: manifest?.students[0] ? titleOf(manifest.lab) : dir,
     at: new Date().toISOString(),

@@ -48,13 +48,8 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
         return setExit(EXIT.ok);
       }
       // As in `lab up`: Ctrl-C lets the running undo finish, records it, and stops.
-      const abort = new AbortController();
-      const onSigint = () => {
-        if (abort.signal.aborted) process.exit(130);
-        write("interrupted: finishing the undo already running, then stopping (Ctrl-C again to quit at once)");
-        abort.abort();
-      };
-      process.on("SIGINT", onSigint);
+      const { firstCtrlCStops } = await import("../ctrl-c.js");
+      const ctrlC = firstCtrlCStops(write, "undo");
       let outcomes: Awaited<ReturnType<typeof undoLab>>;
       try {
         const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-down`;
@@ -62,10 +57,10 @@ export function registerDown(program: Command, setExit: (code: ExitCode) => void
           parallel: where.parallel,
           emit: fanOut(logFileView(logDir), plainView(write, { verbose: opts.verbose ?? false })),
           commandTimeoutMs: lab.timeouts.command * 1000,
-          signal: abort.signal,
+          signal: ctrlC.signal,
         });
       } finally {
-        process.off("SIGINT", onSigint);
+        ctrlC.done();
         await targets.close();
       }
       const failed = outcomes.some((o) => o.failed.length > 0 || o.refused);
