@@ -135,6 +135,21 @@ and, together, no host address (without --shared), VLAN id, subnet, name or port
           "--html <file>",
           "one self-contained page: a row per student, the ping grid and what is missing on expansion",
         );
+    command.addHelpText(
+      "after",
+      `
+Exit: 0 every student as expected; 1 any student not as expected (a step in place missing, a
+ping not as expected, a lab file invalid); 3 a student's host did not answer and no student is
+merely wrong (the others are graded all the same).${
+        verb === "check"
+          ? `
+
+Examples:
+  lab class check class/ --sandbox
+  lab class check class/ --inventory pool.yaml --html report.html --csv grades.csv --junit grades.xml`
+          : ""
+      }`,
+    );
     command.action(async (dir: string, opts: ClassRunFlags) => {
       const { classRunCommand } = await import("../../class/commands.js");
       setExit(await classRunCommand(verb, dir, opts));
