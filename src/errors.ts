@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   preflight: EXIT.cannotRun,
   probe: EXIT.cannotRun,
   "reconnect-failed": EXIT.cannotRun,
+  "sandbox-elsewhere": EXIT.cannotRun,
   "sandbox-missing-tools": EXIT.cannotRun,
   "sandbox-not-root": EXIT.cannotRun,
   "sandbox-start": EXIT.cannotRun,

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import { EXIT, type ExitCode } from "../errors.js";
 import { cidrsOverlap, parseCidr } from "../net/cidr.js";
 
@@ -8,7 +8,7 @@ const SPECIAL_RANGES = ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0
 import { loadValidLab } from "../cli/read-lab.js";
 import { usageError } from "../cli/exit-codes.js";
 import type { ClassRunFlags } from "../cli/commands/class.js";
-import { ClassError, foreignTargets, generateLabs, tarballMoves, writeClass } from "./generate.js";
+import { ClassError, foreignTargets, generateLabs, previousFiles, tarballMoves, writeClass } from "./generate.js";
 import { policyOf } from "../cli/targets.js";
 import { parseRoster, RosterError } from "./roster.js";
 import { DEFAULT_POOLS, DEFAULT_VLAN_BASE } from "./shared.js";
@@ -67,7 +67,14 @@ export async function generateCommand(
     const generated = generateLabs(labFile, labText, lab, roster, options, await tarballMoves(labFile, lab, opts.out));
     const foreign = await foreignTargets(generated.labs, opts.out, [labFile, opts.roster]);
     if (foreign.length > 0) throw new ClassError(foreign);
+    const before = await previousFiles(opts.out);
     await writeClass(labFile, generated, options);
+    // A student no longer on the roster may still have a lab up: their file stays, and we say so.
+    const now = new Set(generated.labs.map((g) => basename(g.file)));
+    for (const file of [...before].filter((f) => !now.has(f)))
+      say(
+        `${join(opts.out, file)}: kept, no longer on the roster (not in class.json); lab down ${join(opts.out, file)} takes its lab down`,
+      );
     for (const g of generated.labs) say(`${g.file}: ${g.student.name} (lab ${g.lab.name})`);
     for (const f of generated.files)
       say(`${relative(process.cwd(), f.to)}: ${relative(process.cwd(), f.from)}, uploaded by every student's lab`);

@@ -40,6 +40,7 @@ export class ClassError extends Error {
 }
 
 const MAX_LAB_NAME = 24;
+const cidrText = (c: Cidr) => `${formatIp(c.network, c.version)}/${c.prefix}`;
 
 /**
  * Every student's lab, checked one by one (each validates) and together (nothing used twice
@@ -114,6 +115,16 @@ export function generateLabs(
       const moves = moveSubnets(subnets, pool);
       if (typeof moves === "string") return at(student, moves);
       edits.subnets = moves;
+      // The lab's description still speaks of the lab's own values: say what is the student's.
+      const changed = [
+        ...[...vlans].filter(([a, b]) => a !== b).map(([a, b]) => `VLAN ${a} is ${b}`),
+        ...moves.map((m) => `${m.from.text} is ${cidrText(m.to)}`),
+        ...(edits.registryPort !== undefined && edits.registryPort !== lab.registry!.port
+          ? [`registry port ${lab.registry!.port} is ${edits.registryPort}`]
+          : []),
+      ];
+      if (changed.length > 0)
+        edits.header += `\n Shared hosts: here ${changed.join(", ")}; object names end in -${slug} (or a short form of it).`;
     }
     const file = join(options.outDir, `${slug}.yaml`);
     let text: string;
@@ -264,13 +275,7 @@ function togetherProblems(labs: GeneratedLab[], options: GenerateOptions): strin
  * directory, a student named like it), the roster, or any other file not in DIR/class.json.
  */
 export async function foreignTargets(labs: GeneratedLab[], outDir: string, own: string[]): Promise<string[]> {
-  let written = new Set<string>();
-  try {
-    const manifest = JSON.parse(await readFile(join(outDir, MANIFEST), "utf8")) as ClassManifest;
-    written = new Set(manifest.students.map((s) => s.file));
-  } catch {
-    // No class.json (or not ours): no file in DIR was written by generate.
-  }
+  const written = await previousFiles(outDir);
   const mine = await Promise.all(own.map((f) => realpath(f).catch(() => resolve(f))));
   const problems: string[] = [];
   for (const g of labs) {
@@ -282,6 +287,16 @@ export async function foreignTargets(labs: GeneratedLab[], outDir: string, own: 
       );
   }
   return problems;
+}
+
+/** The student files an earlier generate wrote into DIR (none without its class.json). */
+export async function previousFiles(outDir: string): Promise<Set<string>> {
+  try {
+    const manifest = JSON.parse(await readFile(join(outDir, MANIFEST), "utf8")) as ClassManifest;
+    return new Set(manifest.students.map((s) => s.file).filter((f) => typeof f === "string"));
+  } catch {
+    return new Set();
+  }
 }
 
 /** Write the class: the students' files, the files they upload, and DIR/class.json. */

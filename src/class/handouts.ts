@@ -61,7 +61,27 @@ function fenced(text: string, info = ""): string {
 }
 
 /** Markdown text with its markup characters escaped (a student's name is plain text). */
-const markdownText = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => `\\${c}`);
+const markdownText = (text: string) => text.replace(/[\\`*_[\]<>&|~]/g, (c) => `\\${c}`).replace(/^([#+-])/, "\\$1");
+
+/** The student's own values, as their lab has them (with --shared, not the exercise's). */
+function valueLines(lab: Lab): string[] {
+  return [
+    ...lab.vlans.map(
+      (v) =>
+        `VLAN ${v.id}: ${Object.entries(v.addresses)
+          .map(([h, a]) => `${h} ${a.join(", ")}`)
+          .join("; ")}`,
+    ),
+    ...lab.networks.map(
+      (n) => `network ${n.name} (${n.driver} on ${n.parent}): ${n.subnets.map((s) => s.subnet).join(", ")}`,
+    ),
+    ...lab.containers.map((c) => `container ${c.name} on ${c.host}: ${[c.ip, c.ipv6].filter(Boolean).join(", ")}`),
+    ...lab.namespaces.map(
+      (ns) => `namespace ${ns.name} on ${ns.host}: ${ns.interfaces.flatMap((i) => i.addresses).join(", ")}`,
+    ),
+    ...(lab.registry ? [`registry on ${lab.registry.host}: ${lab.registry.endpoint}`] : []),
+  ];
+}
 
 function hostLines(lab: Lab): string[] {
   return lab.hosts.map(
@@ -78,6 +98,10 @@ function markdownPage(p: Page): string {
     "## Your hosts",
     "",
     ...hostLines(p.lab).map((l) => `- ${markdownText(l)}`),
+    "",
+    "## Your VLANs, networks and addresses",
+    "",
+    ...valueLines(p.lab).map((l) => `- ${markdownText(l)}`),
     "",
     "## Topology",
     "",
@@ -112,6 +136,10 @@ figure svg { max-width: 100%; height: auto; }
 ${p.lab.description ? `<p>${escapeHtml(p.lab.description.trim())}</p>` : ""}
 <h2>Your hosts</h2>
 <ul>${hostLines(p.lab)
+    .map((l) => `<li>${escapeHtml(l)}</li>`)
+    .join("")}</ul>
+<h2>Your VLANs, networks and addresses</h2>
+<ul>${valueLines(p.lab)
     .map((l) => `<li>${escapeHtml(l)}</li>`)
     .join("")}</ul>
 <h2>Topology</h2>

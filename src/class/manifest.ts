@@ -1,5 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { z } from "zod";
 import { LabError } from "../errors.js";
 import { patterns } from "../labfile/patterns.js";
@@ -7,13 +7,15 @@ import { studentName } from "./roster.js";
 
 /**
  * DIR/class.json: which lab file is whose, written by `lab class generate`. The class
- * commands read it (so a stale file in DIR is no student); without one, every *.yaml in DIR is
- * a student named after its file.
+ * commands read it, and only it: a stale file in DIR is no student, and a folder of lab files
+ * that is not a class (labs/) is never built as one.
  */
 export const MANIFEST = "class.json";
 
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/;
-const studentFile = z.string().regex(FILE_NAME, "a lab file name inside the class directory");
+// A handout directory is named after it: never "." or "..", never a path.
+const studentFile = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "a lab file name inside the class directory");
 
 const manifestSchema = z.strictObject({
   lab: z.string().max(4096),
@@ -38,39 +40,32 @@ export interface ClassMember {
   file: string;
 }
 
-export async function readClass(dir: string): Promise<{ members: ClassMember[]; manifest?: ClassManifest }> {
-  let text: string | undefined;
+export async function readClass(dir: string): Promise<{ members: ClassMember[]; manifest: ClassManifest }> {
+  let text: string;
   try {
     text = await readFile(join(dir, MANIFEST), "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw classDirError(dir, (err as Error).message);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw classDirError(
+      dir,
+      code === "ENOENT" || code === "ENOTDIR"
+        ? `not a class directory (no ${MANIFEST}): make one with lab class generate LAB --roster CSV --out ${dir}`
+        : (err as Error).message,
+    );
   }
-  if (text !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw classDirError(dir, `${MANIFEST} is not JSON (${(err as Error).message})`);
-    }
-    const result = manifestSchema.safeParse(parsed);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      throw classDirError(dir, `${MANIFEST}: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
-    }
-    const members = result.data.students.map((s) => ({ student: s.student, file: join(dir, s.file) }));
-    return { members, manifest: result.data };
-  }
-  let names: string[];
+  let parsed: unknown;
   try {
-    names = await readdir(dir);
+    parsed = JSON.parse(text);
   } catch (err) {
-    throw new LabError(`cannot read the class directory ${dir}: ${(err as Error).message}`, "usage");
+    throw classDirError(dir, `${MANIFEST} is not JSON (${(err as Error).message})`);
   }
-  // Only names a student file may have: a handout directory is named after it.
-  const files = names.filter((n) => FILE_NAME.test(n)).sort();
-  if (files.length === 0)
-    throw classDirError(dir, `no ${MANIFEST} and no lab file (*.yaml): make it with lab class generate`);
-  return { members: files.map((f) => ({ student: basename(f).replace(/\.ya?ml$/, ""), file: join(dir, f) })) };
+  const result = manifestSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw classDirError(dir, `${MANIFEST}: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
+  }
+  const members = result.data.students.map((s) => ({ student: s.student, file: join(dir, s.file) }));
+  return { members, manifest: result.data };
 }
 
 const classDirError = (dir: string, message: string) => new LabError(`${dir}: ${message}`, "usage");

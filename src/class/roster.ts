@@ -116,8 +116,13 @@ export function parseRoster(file: string, text: string, labHosts: string[]): Ros
   const [header, ...rows] = records;
   const columns = header!.fields.map((f) => f.trim());
   const at = (line: number, message: string) => new RosterError(file, line, message);
-  if (columns[0] !== "student")
-    throw at(header!.line, `the first column is "student", then one column per lab host (${labHosts.join(", ")})`);
+  if (columns[0] !== "student") {
+    const semicolons = columns.length === 1 && columns[0]!.includes(";");
+    throw at(
+      header!.line,
+      `the header reads ${JSON.stringify(header!.fields.join(","))}: the first column is "student", then one column per lab host (${labHosts.join(", ")})${semicolons ? "; this file is separated by ';': save it as CSV with commas" : ""}`,
+    );
+  }
   const seen = new Set<string>();
   for (const c of columns.slice(1)) {
     if (seen.has(c)) throw at(header!.line, `column ${JSON.stringify(c)} appears twice`);
@@ -162,6 +167,15 @@ export function parseRoster(file: string, text: string, labHosts: string[]): Ros
         if (typeof target === "string") throw at(line, `${name}: ${host}_ssh ${target}`);
         ssh[host] = target;
       }
+    }
+    // Two hosts of one student on one address: a typo, never a lab.
+    const seenHere = new Map<string, string>();
+    for (const host of labHosts) {
+      const ip = parseIp(addresses[host]!)!;
+      const key = `${ip.version}:${ip.value}`;
+      const other = seenHere.get(key);
+      if (other) throw at(line, `${name}: ${other} and ${host} are both ${addresses[host]}`);
+      seenHere.set(key, host);
     }
     return { name, line, addresses, ssh };
   });

@@ -34,6 +34,7 @@ export async function runClass(
   opts: ClassRunFlags,
   say: (line: string) => void,
 ): Promise<ExitCode> {
+  if (opts.vlanStandin && !opts.sandbox) throw usageError("--vlan-standin only works with --sandbox");
   if (opts.sandbox && opts.inventory)
     throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
   const students = Number(opts.parallel);
@@ -42,8 +43,8 @@ export async function runClass(
   const { members, manifest } = await readClass(dir);
   // With --json, stdout holds the one JSON document: progress goes to stderr. Every line is
   // printable text only: student names and host answers reach a terminal.
-  const progress = (line: string) =>
-    (opts.json ? (l: string) => process.stderr.write(l + "\n") : say)(terminalText(line));
+  const out = opts.json ? (l: string) => process.stderr.write(l + "\n") : say;
+  const progress = (text: string) => text.split("\n").forEach((l) => out(terminalText(l)));
   const policy = policyOf(opts);
   const labs = new Map<ClassMember, Lab | undefined>();
   for (const member of members) labs.set(member, await loadValidLab(member.file, policy));
@@ -58,7 +59,8 @@ export async function runClass(
   const grades = await Promise.all(
     members.map((member) =>
       limit(async (): Promise<StudentGrade> => {
-        const line = (text: string) => progress(`${member.student}: ${text}`);
+        // A message of several lines (one per host) keeps the student on each.
+        const line = (text: string) => text.split("\n").forEach((l) => progress(`${member.student}: ${l}`));
         const lab = labs.get(member);
         if (ctrlC.signal.aborted) return stopped(member);
         if (!lab) return invalid(member, "is not a valid lab file (see above)");
@@ -73,7 +75,8 @@ export async function runClass(
             return stopped(member);
           }
           if (!(err instanceof LabError)) throw err;
-          line(`${err.exitCode === EXIT.cannotRun ? "unreachable" : "failed"}: ${err.located}`);
+          if (err.code === "no-sandbox") line(`no running sandbox: run lab class up ${dir} --sandbox first`);
+          else line(`${err.exitCode === EXIT.cannotRun ? "cannot run here" : "failed"}: ${err.located}`);
           return unreachable(
             member,
             err,
@@ -84,7 +87,7 @@ export async function runClass(
     ),
   ).finally(() => ctrlC.done());
   const report: ClassReport = {
-    title: manifest?.students[0] ? titleOf(manifest.lab) : dir,
+    title: titleOf(manifest.lab),
     at: new Date().toISOString(),
     students: grades,
   };
@@ -126,7 +129,7 @@ async function forStudent(
   const where: TargetChoice = {
     sandbox: opts.sandbox ?? false,
     inventory: opts.inventory,
-    vlanStandin: false,
+    vlanStandin: opts.vlanStandin ?? false,
     strictHostKeys: opts.strictHostKeys ?? false,
     parallel: lab.hosts.length,
   };
@@ -138,7 +141,7 @@ async function forStudent(
     if (verb === "up") {
       const { result } = await upLab(lab, targets, {
         parallel: where.parallel,
-        vlanStandin: false,
+        vlanStandin: where.vlanStandin,
         allowDockerRestart: false,
         signal,
         viewFor: () => view,
@@ -166,7 +169,7 @@ async function forStudent(
       }
       line(changed === 0 ? "nothing to change: the lab was already up" : `up (${changed} changes)`);
     }
-    return await gradeStudent(member, lab, targets, line);
+    return await gradeStudent(member, lab, targets, line, where.vlanStandin);
   } finally {
     await targets.close();
   }
@@ -178,8 +181,9 @@ async function gradeStudent(
   lab: Lab,
   targets: Targets,
   line: (text: string) => void,
+  vlanStandin: boolean,
 ): Promise<StudentGrade> {
-  const facts = await preflightAll(lab, targets.transports, { vlanStandin: false, standins: targets.standins });
+  const facts = await preflightAll(lab, targets.transports, { vlanStandin, standins: targets.standins });
   const plan = buildPlan(lab, facts);
   const hosts = await Promise.all(
     [...targets.transports.values()].map((t) => gradeHost(lab, plan, t, lab.timeouts.command * 1000)),
@@ -278,7 +282,18 @@ async function writeOutputs(
       `${report.students.length - bad.length} of ${report.students.length} students' labs taken down${bad.length ? `; not: ${bad.map((g) => g.student).join(", ")}` : ""}`,
     );
   }
-  if (opts.csv) await writeFile(opts.csv, (await import("./report-csv.js")).classCsv(report));
-  if (opts.junit) await writeFile(opts.junit, (await import("./report-junit.js")).classJunit(report));
-  if (opts.html) await writeFile(opts.html, (await import("./report-html.js")).classHtml(report));
+  // Said on stderr: stdout may be the JSON document.
+  const wrote = (file: string, what: string) => process.stderr.write(`wrote ${file} (${what})\n`);
+  if (opts.csv) {
+    await writeFile(opts.csv, (await import("./report-csv.js")).classCsv(report));
+    wrote(opts.csv, "CSV, a row per student");
+  }
+  if (opts.junit) {
+    await writeFile(opts.junit, (await import("./report-junit.js")).classJunit(report));
+    wrote(opts.junit, "JUnit XML, a testsuite per student");
+  }
+  if (opts.html) {
+    await writeFile(opts.html, (await import("./report-html.js")).classHtml(report));
+    wrote(opts.html, "one page, open it in a browser");
+  }
 }

@@ -9,7 +9,8 @@ import { accessInventory, proxyCommand, writeAccessFiles, type AccessFiles } fro
 import { ensureDocker } from "./docker.js";
 import { probeKernelFeatures } from "./features.js";
 import { makeNeighbourRoom } from "./neighbours.js";
-import { mustRun } from "./local.js";
+import { mustRun, runLocal } from "./local.js";
+import { LabError } from "../errors.js";
 import { createHostNetwork, createSwitch, ensureStandins, removeNamespaces } from "./network.js";
 import { hostNetns, probeNetns, sandboxDir, sandboxObjectNames, switchNetns } from "./paths.js";
 import { killHosts, removeCgroups, sshBanner, startHostInit, waitFor } from "./processes.js";
@@ -110,6 +111,24 @@ async function writeKnownHosts(dir: string, hosts: SandboxHostState[]): Promise<
   await writeFile(join(dir, "known_hosts"), hosts.map(line).join("\n") + "\n");
 }
 
+/**
+ * A host of this lab running with no state file here: a sandbox made from another working
+ * directory (its keys and state are there). Tearing it down as leftovers would destroy what
+ * someone is working on: refuse, and say where to go.
+ */
+async function refuseRunningElsewhere(lab: Lab): Promise<void> {
+  if (await readSandboxState(lab.name)) return;
+  for (const host of lab.hosts) {
+    const netns = hostNetns(lab.name, host.name);
+    const pids = (await runLocal("ip", ["netns", "pids", netns])).stdout.trim();
+    if (pids)
+      throw new LabError(
+        `a sandbox of lab ${lab.name} is running (${host.name}: netns ${netns}), made from another working directory: its keys and state are in that directory's .lab/sandbox/${lab.name}/. Run lab from there (or lab sandbox destroy there; if it is what a run that stopped half-way left here, lab sandbox destroy removes it); nothing was changed`,
+        "sandbox-elsewhere",
+      );
+  }
+}
+
 /** Create (or reuse, when healthy) the sandbox for a lab; returns its state. */
 export async function createSandbox(
   lab: Lab,
@@ -124,6 +143,7 @@ export async function createSandbox(
     if (lab.usesDocker) await ensureDocker(state, log);
     return state;
   }
+  await refuseRunningElsewhere(lab);
   const leftovers = await destroySandbox(lab);
   if (leftovers.removed.length > 0) log(`sandbox: removed leftovers (${leftovers.removed.join(", ")})`);
 

@@ -337,3 +337,32 @@ describe("lab class generate refuses what would make a student's lab not their o
     expect(existsSync(join(dir, "o"))).toBe(false);
   });
 });
+
+describe("the class directory", () => {
+  it("is only a directory with class.json: a folder of lab files is never built as a class", async () => {
+    expect(await runCli(["class", "check", "labs", "--sandbox"])).toBe(2);
+    expect(await runCli(["class", "up", "labs/single-network.yaml"])).toBe(2);
+    expect(await runCli(["class", "up", "nosuch"])).toBe(2);
+    expect(await runCli(["class", "up", "x", "--vlan-standin"])).toBe(2);
+  });
+
+  it("a student no longer on the roster keeps their file, and generate says so", async () => {
+    const dir = scratchDir("class-stale");
+    const roster = join(dir, "roster.csv");
+    const out = join(dir, "class");
+    writeFileSync(roster, ROSTER);
+    expect(await runCli(["class", "generate", "labs/single-network.yaml", "--roster", roster, "--out", out])).toBe(0);
+    writeFileSync(roster, ROSTER.split("\n").slice(0, 3).join("\n") + "\n");
+    const said: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((text: string) => (said.push(String(text)), true)) as typeof process.stdout.write;
+    try {
+      expect(await runCli(["class", "generate", "labs/single-network.yaml", "--roster", roster, "--out", out])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(said.join("")).toContain(`${join(out, "grace-hopper.yaml")}: kept, no longer on the roster`);
+    expect(existsSync(join(out, "grace-hopper.yaml"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, "class.json"), "utf8")).students).toHaveLength(2);
+  });
+});

@@ -40,7 +40,26 @@ describe("lab class handouts", () => {
     expect(page).toContain("ip link add link ens33 name ens33.10 type vlan id 10");
     const bob = students.find((s) => s.startsWith("bob"))!;
     const md = readFileSync(join(handouts, bob, "index.md"), "utf8");
-    expect(md).toContain("Bob \\*bold\\* \\[x\\]\\(javascript:1\\) \\`c\\`");
+    expect(md).toContain("Bob \\*bold\\* \\[x\\](javascript:1) \\`c\\`");
     expect(md).toContain("![topology](topology.svg)");
+  });
+
+  it("with --shared, the page says the student's own VLANs, networks and addresses", async () => {
+    const dir = scratchDir("class-handouts-shared");
+    const roster = join(dir, "roster.csv");
+    writeFileSync(roster, "student,docker01,docker02\nAda,10.0.1.11,10.0.1.12\nAlan,10.0.1.11,10.0.1.12\n");
+    const out = join(dir, "class");
+    expect(
+      await runCli(["class", "generate", "labs/two-host-vlan.yaml", "--roster", roster, "--out", out, "--shared"]),
+    ).toBe(0);
+    expect(readFileSync(join(out, "alan.yaml"), "utf8")).toMatch(
+      /# Shared hosts: here VLAN 10 is 102, VLAN 20 is 103, 172\.16\.10\.0\/24 is 10\.200\.\d+\.0\/24/,
+    );
+    expect(await runCli(["class", "handouts", out, "--out", join(dir, "h")])).toBe(0);
+    const page = readFileSync(join(dir, "h", "alan", "index.html"), "utf8");
+    expect(page).toContain("Your VLANs, networks and addresses");
+    expect(page).toContain("VLAN 102: docker01 10.200.");
+    expect(page).toContain("network mac_net10-alan (macvlan on ens33.102)");
+    expect(page).toContain("registry on docker01: 10.0.1.11:5001");
   });
 });

@@ -41,7 +41,7 @@ describe("roster CSV", () => {
 
   it.each([
     ["", "roster.csv:1: empty: the first line is the header (student,docker01,docker02)"],
-    ["name,docker01,docker02\n", 'roster.csv:1: the first column is "student"'],
+    ["name,docker01,docker02\n", 'the first column is "student"'],
     ["student,docker01\nA,10.0.0.1\n", "roster.csv:1: no column for host docker02"],
     ["student,docker01,docker02,docker03\n", 'roster.csv:1: column "docker03" is not a host of the lab'],
     ["student,docker01,docker02\n", "roster.csv:2: no student"],
@@ -105,6 +105,18 @@ describe("old spreadsheets", () => {
   it("a lone CR ends a line, so errors still name the right line", () => {
     expect(errorOf("student,docker01,docker02\rAda,10.0.1.11,10.0.1.12\rBob,10.0.1.999,10.0.1.2\r")).toBe(
       'roster.csv:3: Bob: docker01 "10.0.1.999" is not an IP address',
+    );
+  });
+});
+
+describe("a teacher's roster mistakes, said as such", () => {
+  it("one address for two hosts of a student, a header that is not ours, a ';'-separated file", () => {
+    expect(errorOf("student,docker01,docker02\nAda,10.0.1.11,10.0.1.11\n")).toBe(
+      "roster.csv:2: Ada: docker01 and docker02 are both 10.0.1.11",
+    );
+    expect(errorOf("Student,docker01,docker02\n")).toContain('the header reads "Student,docker01,docker02"');
+    expect(errorOf("student;docker01;docker02\n")).toContain(
+      "this file is separated by ';': save it as CSV with commas",
     );
   });
 });

@@ -13,6 +13,7 @@ interface GenerateFlags {
 
 export interface ClassRunFlags {
   sandbox?: boolean;
+  vlanStandin?: boolean;
   inventory?: string;
   strictHostKeys?: boolean;
   parallel: string;
@@ -56,11 +57,13 @@ export function registerClass(program: Command, setExit: (code: ExitCode) => voi
       "students share hosts or one L2 fabric: each gets their own VLAN ids, subnets, names and registry port",
     )
     .option("--vlan-base <n>", "--shared: student i gets VLAN ids N + i × (the lab's VLAN count) (default 100)")
-    .option(
-      "--subnet-pool <cidr>",
-      "--shared: each lab subnet is replaced by the next free one of its size from here; one IPv4 and one IPv6 (default 10.200.0.0/16 and fd00:1ab::/48)",
-      collect,
-      [],
+    .addOption(
+      new Option(
+        "--subnet-pool <cidr>",
+        "--shared: each lab subnet is replaced by the next free one of its size from here; one IPv4 and one IPv6",
+      )
+        .argParser(collect)
+        .default([], "10.200.0.0/16 and fd00:1ab::/48"),
     )
     .option(
       "--allow-env <name>",
@@ -92,6 +95,15 @@ and, together, no host address (without --shared), VLAN id, subnet, name or port
     .description("per student: the plan as a shell script per host, the topology as SVG, one page (Markdown and HTML)")
     .argument("<dir>", "class directory (from lab class generate)")
     .requiredOption("--out <dir>", "where the handouts go (one directory per student)")
+    .addHelpText(
+      "after",
+      `
+No host is contacted: each student's plan is made for the OS family of their lab (rhel where it
+does not say), as lab plan does. Exit: 0 written; 1 a student's lab file is invalid; 2 usage.
+
+Example:
+  lab class handouts class/ --out handouts/    then hand out handouts/<student>/index.html`,
+    )
     .action(async (dir: string, opts: { out: string }) => {
       const { handoutsCommand } = await import("../../class/commands.js");
       setExit(await handoutsCommand(dir, opts.out));
@@ -110,6 +122,10 @@ and, together, no host address (without --shared), VLAN id, subnet, name or port
       .argument("<dir>", "class directory (from lab class generate)")
       .option("--sandbox", "each student's hosts in this machine's sandbox (namespaces with sshd; needs root)")
       .option(
+        "--vlan-standin",
+        "with --sandbox on a kernel without 802.1q: each lab VLAN gets a stand-in link (no tagging)",
+      )
+      .option(
         "--inventory <file>",
         "where SSH goes for every student's hosts (students sharing hosts: generate --shared)",
       )
@@ -118,7 +134,7 @@ and, together, no host address (without --shared), VLAN id, subnet, name or port
         "refuse hosts missing from known_hosts (default: accept new keys, refuse changed ones)",
       )
       .addOption(
-        new Option("--parallel <n>", "students worked on at once (each student's hosts all at once)").default("4"),
+        new Option("--parallel <n>", "students worked on at once (each student's hosts all at once)").default("4", "4"),
       )
       .option(
         "--allow-env <name>",
@@ -138,9 +154,11 @@ and, together, no host address (without --shared), VLAN id, subnet, name or port
     command.addHelpText(
       "after",
       `
-Exit: 0 every student as expected; 1 any student not as expected (a step in place missing, a
-ping not as expected, a lab file invalid); 3 a student's host did not answer and no student is
-merely wrong (the others are graded all the same).${
+${
+  verb === "down"
+    ? "Exit: 0 every student's lab undone; 1 an undo failed for a student (kept for the next down)\nor a lab file is invalid; 3 a student's host did not answer (the others are undone all the same)."
+    : "Exit: 0 every student as expected; 1 any student not as expected (a step in place missing, a\nping not as expected, a lab file invalid); 3 a student's host did not answer and no student is\nmerely wrong (the others are graded all the same)."
+}${
         verb === "check"
           ? `
 
