@@ -355,7 +355,7 @@ describe("the class directory", () => {
     writeFileSync(roster, ROSTER.split("\n").slice(0, 3).join("\n") + "\n");
     const said: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((text: string) => (said.push(String(text)), true));
+    process.stdout.write = (text: string) => (said.push(String(text)), true);
     try {
       expect(await runCli(["class", "generate", "labs/single-network.yaml", "--roster", roster, "--out", out])).toBe(0);
     } finally {
