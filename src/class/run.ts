@@ -75,7 +75,9 @@ export async function runClass(
             return stopped(member);
           }
           if (!(err instanceof LabError)) throw err;
-          if (err.code === "no-sandbox") line(`no running sandbox: run lab class up ${dir} --sandbox first`);
+          // Never made (not "its hosts have stopped"): the class command that makes them.
+          if (err.code === "no-sandbox" && !err.message.includes("stopped"))
+            line(`no running sandbox: run lab class up ${dir} --sandbox first`);
           else line(`${err.exitCode === EXIT.cannotRun ? "cannot run here" : "failed"}: ${err.located}`);
           return unreachable(
             member,
