@@ -1,20 +1,18 @@
 import { writeFile } from "node:fs/promises";
 import pLimit from "p-limit";
-import { undoLab } from "../apply/down.js";
 import { fanOut, type Emit } from "../apply/events.js";
 import { preflightAll } from "../apply/preflight.js";
 import { loadValidLab } from "../cli/read-lab.js";
-import { policyOf } from "../cli/targets.js";
+import { policyOf, targetChoice } from "../cli/targets.js";
 import { firstCtrlCStops } from "../cli/ctrl-c.js";
-import { usageError } from "../cli/exit-codes.js";
 import { openTargets, type TargetChoice, type Targets } from "../core/targets.js";
 import { upLab } from "../core/up.js";
+import { downLab } from "../core/down.js";
 import { EXIT, LabError, type ExitCode } from "../errors.js";
 import type { Lab } from "../labfile/model.js";
 import { buildPlan } from "../plan/build-plan.js";
 import { logFileView } from "../report/log-file.js";
 import { plainView } from "../report/plain.js";
-import { destroySandbox, sandboxHealthy } from "../sandbox/sandbox.js";
 import { runChecks } from "../verify/check.js";
 import type { ClassRunFlags } from "../cli/commands/class.js";
 import type { ClassReport, StudentGrade } from "./grade-types.js";
@@ -34,12 +32,9 @@ export async function runClass(
   opts: ClassRunFlags,
   say: (line: string) => void,
 ): Promise<ExitCode> {
-  if (opts.vlanStandin && !opts.sandbox) throw usageError("--vlan-standin only works with --sandbox");
-  if (opts.sandbox && opts.inventory)
-    throw usageError("--sandbox and --inventory cannot be used together (the sandbox has its own inventory)");
-  const students = Number(opts.parallel);
-  if (!Number.isInteger(students) || students < 1)
-    throw usageError(`--parallel ${opts.parallel}: expected a whole number ≥ 1`);
+  // The flags every command that reaches hosts checks; --parallel counts students here.
+  const choice = targetChoice(opts);
+  const students = choice.parallel;
   const { members, manifest } = await readClass(dir);
   // With --json, stdout holds the one JSON document: progress goes to stderr. Every line is
   // printable text only: student names and host answers reach a terminal.
@@ -66,7 +61,9 @@ export async function runClass(
         if (!lab) return invalid(member, "is not a valid lab file (see above)");
         if (!lab.id) return invalid(member, "has no id: lab class generate writes one (or add `id:` under name:)");
         try {
-          return await forStudent(verb, member, lab, opts, line, ctrlC.signal);
+          // Each student's hosts all at once, as in lab up.
+          const where = { ...choice, parallel: lab.hosts.length };
+          return await forStudent(verb, member, lab, where, line, ctrlC.signal);
         } catch (err) {
           // Ctrl-C reaches the terminal's whole process group: a command lab started locally
           // (the sandbox's) may have died of it. That is the stop asked for, not a bug.
@@ -124,17 +121,10 @@ async function forStudent(
   verb: "up" | "check" | "down",
   member: ClassMember,
   lab: Lab,
-  opts: ClassRunFlags,
+  where: TargetChoice,
   line: (text: string) => void,
   signal: AbortSignal,
 ): Promise<StudentGrade> {
-  const where: TargetChoice = {
-    sandbox: opts.sandbox ?? false,
-    inventory: opts.inventory,
-    vlanStandin: opts.vlanStandin ?? false,
-    strictHostKeys: opts.strictHostKeys ?? false,
-    parallel: lab.hosts.length,
-  };
   const logDir = `.lab/logs/${lab.name}/${new Date().toISOString().replace(/[:.]/g, "-")}-class-${verb}`;
   const view: Emit = fanOut(logFileView(logDir), plainView(line, { verbose: false }));
   if (verb === "down") return downStudent(member, lab, where, view, line, signal);
@@ -219,45 +209,27 @@ async function downStudent(
   signal: AbortSignal,
 ): Promise<StudentGrade> {
   const grade = base(member, lab);
-  if (where.sandbox && !(await sandboxHealthy(lab))) {
-    const { removed } = await destroySandbox(lab);
-    line(removed.length ? `sandbox: removed ${removed.join(", ")}` : "nothing was running");
+  const result = await downLab(lab, where, { removeSandbox: where.sandbox, emit: view, signal, log: line });
+  if (result.kind === "not running") {
+    line(result.removed.length ? `sandbox: removed ${result.removed.join(", ")}` : "nothing was running");
     return grade;
   }
-  let targets: Targets;
-  try {
-    targets = await openTargets(lab, where, { create: false }, line);
-  } catch (err) {
-    if (!where.sandbox) throw err;
-    // As lab down: the sandbox hosts go, and what the lab did on them with them.
-    line(`cannot undo the lab on its hosts (${(err as Error).message}); removing the sandbox anyway`);
-    const { removed } = await destroySandbox(lab);
-    line(`sandbox: removed ${removed.join(", ")}`);
+  if (result.kind === "sandbox removed unreachable") {
+    line(`cannot undo the lab on its hosts (${result.error.message}); removed the sandbox anyway`);
+    line(`sandbox: removed ${result.removed.join(", ")}`);
     return grade;
   }
-  let outcomes;
-  try {
-    outcomes = await undoLab(lab, targets.transports, {
-      parallel: where.parallel,
-      emit: view,
-      commandTimeoutMs: lab.timeouts.command * 1000,
-      signal,
-    });
-  } finally {
-    await targets.close();
-  }
+  const { outcomes } = result;
   const failed = outcomes.flatMap((o) => [
     ...o.failed.map((f) => ({ host: o.host, what: `${f.title}: ${f.message}` })),
     ...(o.refused ? [{ host: o.host, what: o.refused }] : []),
   ]);
   line(`down: ${outcomes.reduce((n, o) => n + o.undone, 0)} undone, ${failed.length} failed`);
+  if (result.sandbox === "kept") line("sandbox: kept, since a host refused its state");
+  else if (result.sandbox) line(`sandbox: removed ${result.sandbox.removed.join(", ")}`);
   if (outcomes.some((o) => o.interrupted)) return stopped(member);
   if (failed.length > 0)
     return { ...grade, status: "not as expected", steps: { inPlace: 0, total: 0, missing: failed } };
-  if (where.sandbox) {
-    const { removed } = await destroySandbox(lab);
-    line(`sandbox: removed ${removed.join(", ")}`);
-  }
   return grade;
 }
 
