@@ -328,5 +328,3 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await writeFile(temp, text, { mode: 0o644 });
   await rename(temp, file);
 }
-
-export const readText = (file: string) => readFile(file, "utf8");
