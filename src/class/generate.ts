@@ -11,7 +11,7 @@ import { fitName, slugOf, studentLabId } from "./names.js";
 import { AliasError, rewriteLab, type StudentEdits } from "./rewrite.js";
 import type { RosterStudent } from "./roster.js";
 import { labSubnets, labVlanIds, moveSubnets, SubnetPool, vlanMapFor } from "./shared.js";
-import { MANIFEST, type ClassManifest } from "./manifest.js";
+import { MANIFEST, STUDENT_FILE, type ClassManifest } from "./manifest.js";
 
 export interface GenerateOptions {
   /** Students share hosts or one L2 fabric: each gets their own VLANs, subnets, names and port. */
@@ -293,7 +293,8 @@ export async function foreignTargets(labs: GeneratedLab[], outDir: string, own: 
 export async function previousFiles(outDir: string): Promise<Set<string>> {
   try {
     const manifest = JSON.parse(await readFile(join(outDir, MANIFEST), "utf8")) as ClassManifest;
-    return new Set(manifest.students.map((s) => s.file).filter((f) => typeof f === "string"));
+    // Only names a student file may have: they are printed, and compared with DIR's files.
+    return new Set(manifest.students.map((s) => s.file).filter((f) => typeof f === "string" && STUDENT_FILE.test(f)));
   } catch {
     return new Set();
   }

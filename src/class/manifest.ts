@@ -13,9 +13,8 @@ import { studentName } from "./roster.js";
 export const MANIFEST = "class.json";
 
 // A handout directory is named after it: never "." or "..", never a path.
-const studentFile = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "a lab file name inside the class directory");
+export const STUDENT_FILE = /^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/;
+const studentFile = z.string().regex(STUDENT_FILE, "a lab file name inside the class directory");
 
 const manifestSchema = z.strictObject({
   lab: z.string().max(4096),
